@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { BACKEND_CHOICES, useBackend, type BackendChoice } from '../compute/backend';
+import { scanImageFolder } from '../data/dataset';
+import { Resnet18Error } from '../errors';
+import { evaluate } from '../eval/evaluate';
+import { classify } from '../infer/classify';
+import { loadModel, saveModel } from '../model-file/model-file';
+import { TRAIN_DEFAULTS } from '../train/options';
+import { train } from '../train/train';
+import { prepareTrainingData } from '../train/training-data';
+import { packageVersion } from '../version';
+import { readWeightsFile } from '../weights/read-weights';
+
+/** `resnet18 <command>`: the library without n8n. JSON results on stdout, progress and errors on stderr. */
+
+function number(name: string) {
+	return (value: string): number => {
+		const parsed = Number(value);
+		if (value.trim() === '' || !Number.isFinite(parsed)) throw new InvalidArgumentError(`${name} must be a number`);
+		return parsed;
+	};
+}
+
+function printJson(value: unknown): void {
+	process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+const backendOption = () => new Option('--backend <backend>', 'compute backend').choices(BACKEND_CHOICES).default('auto');
+
+async function startBackend(choice: BackendChoice): Promise<void> {
+	const report = await useBackend(choice);
+	process.stderr.write(`${report.summary}\n`);
+}
+
+export function buildProgram(): Command {
+	const program = new Command('resnet18')
+		.description('Train, evaluate and run ResNet-18 image classifiers (TensorFlow.js; no n8n needed)')
+		.version(packageVersion())
+		.showHelpAfterError();
+
+	program
+		.command('dataset <dir>')
+		.description('scan a folder of class subfolders and print a JSON summary')
+		.action(async (dir: string) => {
+			const folder = await scanImageFolder(dir);
+			printJson({ root: folder.root, classes: folder.classes, counts: folder.counts, images: folder.samples.length, validationImages: folder.explicitValidation?.length, problems: folder.problems });
+		});
+
+	program
+		.command('train <dir>')
+		.description('fine-tune ResNet-18 on a folder of class subfolders')
+		.requiredOption('--out <file>', 'where to write the model (.safetensors)')
+		.option('--epochs <n>', 'passes over the training images (1–50)', number('--epochs'), TRAIN_DEFAULTS.epochs)
+		.option('--batch-size <n>', 'images per step (1–128; 4–8 on CPU)', number('--batch-size'), TRAIN_DEFAULTS.batchSize)
+		.option('--lr <rate>', 'learning rate (1e-5–1e-3)', number('--lr'), TRAIN_DEFAULTS.learningRate)
+		.option('--eval-steps <n>', 'validate every N epochs', number('--eval-steps'), TRAIN_DEFAULTS.evalSteps)
+		.option('--image-size <px>', 'network input side', number('--image-size'), TRAIN_DEFAULTS.imageSize)
+		.option('--val-split <fraction>', 'validation fraction when there is no val/ folder (0–0.5)', number('--val-split'), 0.2)
+		.option('--seed <n>', 'seed for initialisation, split, shuffling and augmentation', number('--seed'), TRAIN_DEFAULTS.seed)
+		.option('--no-augment', 'no random crops or flips')
+		.option('--weights <file|none>', 'starting weights: a torchvision/timm .safetensors or .pth, or none', 'none')
+		.option('--name <name>', 'model name stored in the file')
+		.addOption(backendOption())
+		.action(async (dir: string, o: Record<string, unknown>) => {
+			await startBackend(o.backend as BackendChoice);
+			const data = await prepareTrainingData(dir, { validationSplit: o.valSplit as number, seed: o.seed as number });
+			for (const problem of data.folder.problems) process.stderr.write(`skipped ${problem.file}: ${problem.reason}\n`);
+			const initialWeights = o.weights === 'none' ? undefined : await readWeightsFile(o.weights as string);
+			const controller = new AbortController();
+			const stop = () => controller.abort();
+			process.once('SIGINT', stop);
+			try {
+				const result = await train(
+					data,
+					{ epochs: o.epochs, batchSize: o.batchSize, learningRate: o.lr, evalSteps: o.evalSteps, imageSize: o.imageSize, seed: o.seed, augment: o.augment },
+					{
+						initialWeights,
+						signal: controller.signal,
+						name: o.name as string | undefined,
+						onProgress: (p) => {
+							if (p.kind === 'batch') process.stderr.write(`epoch ${p.epoch} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)}\r`);
+							else process.stderr.write(`\n${formatEpoch(p.record, p.epochs)}\n`);
+						},
+					},
+				);
+				const bytes = await saveModel(o.out as string, result.model);
+				printJson({
+					model: o.out,
+					bytes,
+					classes: result.model.metadata.classes,
+					trainImages: data.train.length,
+					validationImages: data.validation.length,
+					validationSource: data.validationSource,
+					backend: result.backend.kind,
+					bestEpoch: result.bestEpoch,
+					seconds: result.seconds,
+					history: result.history,
+				});
+				result.model.network.dispose();
+			} finally {
+				process.off('SIGINT', stop);
+			}
+		});
+
+	program
+		.command('evaluate <model> <dir>')
+		.description('score a model on a folder of class subfolders (named as the model\'s classes)')
+		.option('--batch-size <n>', 'images per forward pass', number('--batch-size'), 16)
+		.option('--top-k <n>', 'k for top-k accuracy', number('--top-k'), 5)
+		.addOption(backendOption())
+		.action(async (modelFile: string, dir: string, o: Record<string, unknown>) => {
+			await startBackend(o.backend as BackendChoice);
+			const model = await loadModel(modelFile);
+			const folder = await scanImageFolder(dir);
+			const samples = [...folder.samples, ...(folder.explicitValidation ?? [])].map((s) => ({ file: s.file, label: labelIn(model.metadata.classes, folder.classes[s.label], dir) }));
+			const result = await evaluate(model, samples, { batchSize: o.batchSize as number, topK: o.topK as number });
+			printJson({ model: modelFile, ...result.metrics, misclassified: result.misclassified, problems: folder.problems });
+			model.network.dispose();
+		});
+
+	program
+		.command('classify <model> <images...>')
+		.description('predict the class of each image')
+		.option('--top-k <n>', 'most probable classes to list', number('--top-k'), 3)
+		.option('--threshold <p>', 'below this confidence the label is "unknown"', number('--threshold'), 0)
+		.addOption(backendOption())
+		.action(async (modelFile: string, images: string[], o: Record<string, unknown>) => {
+			await startBackend(o.backend as BackendChoice);
+			const model = await loadModel(modelFile);
+			const predictions = await classify(model, images, { topK: o.topK as number, threshold: o.threshold as number });
+			printJson(predictions.map((p, i) => ({ image: images[i], ...p })));
+			model.network.dispose();
+		});
+
+	return program;
+}
+
+function labelIn(classes: readonly string[], name: string, dir: string): number {
+	const index = classes.indexOf(name);
+	if (index < 0) throw new Resnet18Error(`${dir}: class folder "${name}" is not one of the model's classes (${classes.join(', ')})`);
+	return index;
+}
+
+function formatEpoch(r: { epoch: number; trainLoss: number; trainAccuracy: number; validationLoss?: number; validationAccuracy?: number; seconds: number }, epochs: number): string {
+	const validation = r.validationAccuracy !== undefined ? ` · val loss ${r.validationLoss!.toFixed(4)} acc ${(r.validationAccuracy * 100).toFixed(1)}%` : '';
+	return `epoch ${r.epoch}/${epochs}: train loss ${r.trainLoss.toFixed(4)} acc ${(r.trainAccuracy * 100).toFixed(1)}%${validation} (${r.seconds.toFixed(1)} s)`;
+}
+
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+	try {
+		await buildProgram().exitOverride().parseAsync([...argv]);
+		return 0;
+	} catch (error) {
+		if (error instanceof Error && 'exitCode' in error && typeof (error as { exitCode: unknown }).exitCode === 'number') {
+			// commander already printed its message (bad arguments, --help, --version).
+			return (error as { exitCode: number }).exitCode;
+		}
+		process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+		return 1;
+	}
+}
+
+if (require.main === module) {
+	void main().then((code) => {
+		process.exitCode = code;
+	});
+}

@@ -1,0 +1,57 @@
+/**
+ * Typed errors of the library. Each carries the file or parameter at fault so that the CLI and the n8n nodes can
+ * tell the user exactly what to fix without parsing messages.
+ */
+export class Resnet18Error extends Error {
+	constructor(message: string, options?: { cause?: unknown }) {
+		super(message, options);
+		this.name = new.target.name;
+	}
+}
+
+/** A user-supplied option is out of range or of the wrong type. */
+export class InvalidParameterError extends Resnet18Error {
+	constructor(
+		readonly parameter: string,
+		message: string,
+	) {
+		super(`Invalid parameter "${parameter}": ${message}`);
+	}
+}
+
+/** A file or folder cannot be read, decoded or written. */
+export class FileError extends Resnet18Error {
+	constructor(
+		readonly file: string,
+		message: string,
+		options?: { cause?: unknown },
+	) {
+		super(`${file}: ${message}`, options);
+	}
+}
+
+/** A weight file is malformed, or its tensors do not match the ResNet-18 layout. */
+export class WeightsError extends Resnet18Error {
+	constructor(
+		message: string,
+		readonly file?: string,
+		readonly tensor?: string,
+		options?: { cause?: unknown },
+	) {
+		super(file ? `${file}: ${message}` : message, options);
+	}
+}
+
+/** A compute backend was asked for but cannot run here. */
+export class BackendUnavailableError extends Resnet18Error {
+	constructor(
+		readonly backend: string,
+		message: string,
+		options?: { cause?: unknown },
+	) {
+		super(message, options);
+	}
+}
+
+/** Training was stopped through its AbortSignal. */
+export class TrainingAbortedError extends Resnet18Error {}

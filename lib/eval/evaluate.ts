@@ -1,0 +1,71 @@
+import { imageBatches } from '../data/batches';
+import { predictProbabilities } from '../infer/predict';
+import type { TrainedModel } from '../model-file/model-file';
+import type { ResNet18 } from '../model/resnet18';
+import { argmaxRow, classificationMetrics, type ClassificationMetrics } from './metrics';
+
+export interface EvaluatedImage {
+	readonly file: string;
+	readonly trueLabel: string;
+	readonly predictedLabel: string;
+	readonly confidence: number;
+}
+
+export interface Evaluation {
+	readonly metrics: ClassificationMetrics;
+	/** Wrong predictions, most confident first (the ones most worth a look). */
+	readonly misclassified: readonly EvaluatedImage[];
+}
+
+export interface EvaluateOptions {
+	readonly imageSize: number;
+	readonly resizeSize?: number;
+	readonly batchSize?: number;
+	readonly topK?: number;
+}
+
+/** Run the network over labelled images (eval transform, no augmentation) and score it. */
+export async function evaluateSamples(
+	network: ResNet18,
+	samples: readonly { file: string; label: number }[],
+	classes: readonly string[],
+	options: EvaluateOptions,
+): Promise<Evaluation> {
+	const k = classes.length;
+	const probabilities = new Float32Array(samples.length * k);
+	const labels = new Int32Array(samples.length);
+	const files: string[] = [];
+	let offset = 0;
+	for await (const batch of imageBatches(samples, {
+		batchSize: options.batchSize ?? 16,
+		shuffle: false,
+		seed: 0,
+		mode: 'eval',
+		cropSize: options.imageSize,
+		resizeSize: options.resizeSize,
+	})) {
+		probabilities.set(await predictProbabilities(network, batch.images, options.imageSize), offset * k);
+		labels.set(batch.labels, offset);
+		files.push(...batch.files);
+		offset += batch.labels.length;
+	}
+	const metrics = classificationMetrics(probabilities, labels, classes, options.topK ?? 5);
+	const misclassified: EvaluatedImage[] = [];
+	for (let i = 0; i < files.length; i++) {
+		const predicted = argmaxRow(probabilities, i, k);
+		if (predicted !== labels[i]) {
+			misclassified.push({ file: files[i], trueLabel: classes[labels[i]], predictedLabel: classes[predicted], confidence: probabilities[i * k + predicted] });
+		}
+	}
+	misclassified.sort((a, b) => b.confidence - a.confidence);
+	return { metrics, misclassified };
+}
+
+/** Evaluate a trained model on images labelled with its own class names. */
+export function evaluate(model: TrainedModel, samples: readonly { file: string; label: number }[], options: Partial<EvaluateOptions> = {}): Promise<Evaluation> {
+	return evaluateSamples(model.network, samples, model.metadata.classes, {
+		imageSize: model.metadata.inputSize,
+		resizeSize: model.metadata.resizeSize,
+		...options,
+	});
+}

@@ -1,0 +1,64 @@
+import { loadImageTensorData } from '../data/image';
+import { InvalidParameterError } from '../errors';
+import { topIndices } from '../eval/metrics';
+import type { TrainedModel } from '../model-file/model-file';
+import { predictProbabilities } from './predict';
+
+export interface Prediction {
+	readonly label: string;
+	readonly confidence: number;
+	readonly topK: readonly { readonly label: string; readonly probability: number }[];
+}
+
+export interface ClassifyOptions {
+	/** How many of the most probable classes to list (default 3). */
+	readonly topK?: number;
+	/** Images per forward pass (default 8). */
+	readonly batchSize?: number;
+	/** Below this top-1 probability the label is `unknown` (default 0: always the top class). */
+	readonly threshold?: number;
+	readonly limitInputPixels?: number;
+}
+
+export type ImageSource = string | { readonly data: Buffer; readonly name: string };
+
+export const UNKNOWN_LABEL = 'unknown';
+
+/**
+ * Classify images (paths or buffers) in batches. A bad image rejects the whole call with an error naming it;
+ * callers that want per-image errors (the n8n node with Continue On Fail) classify images one batch at a time.
+ */
+export async function classify(model: TrainedModel, images: readonly ImageSource[], options: ClassifyOptions = {}): Promise<Prediction[]> {
+	const topK = options.topK ?? 3;
+	if (!Number.isInteger(topK) || topK < 1) throw new InvalidParameterError('topK', `must be a whole number ≥ 1, got ${topK}`);
+	const threshold = options.threshold ?? 0;
+	if (!(threshold >= 0 && threshold <= 1)) throw new InvalidParameterError('threshold', `must be between 0 and 1, got ${threshold}`);
+	const batchSize = options.batchSize ?? 8;
+	const { inputSize, resizeSize, classes, normalization } = model.metadata;
+	const k = classes.length;
+	const predictions: Prediction[] = [];
+	for (let start = 0; start < images.length; start += batchSize) {
+		const chunk = images.slice(start, start + batchSize);
+		const decoded = await Promise.all(
+			chunk.map((image) =>
+				loadImageTensorData(typeof image === 'string' ? image : image.data, {
+					mode: 'eval',
+					cropSize: inputSize,
+					resizeSize,
+					normalization: { mean: [...normalization.mean], std: [...normalization.std] } as never,
+					name: typeof image === 'string' ? image : image.name,
+					limitInputPixels: options.limitInputPixels,
+				}),
+			),
+		);
+		const stacked = new Float32Array(decoded.length * inputSize * inputSize * 3);
+		decoded.forEach((d, i) => stacked.set(d, i * d.length));
+		const probabilities = await predictProbabilities(model.network, stacked, inputSize);
+		for (let i = 0; i < chunk.length; i++) {
+			const top = topIndices(probabilities, i, k, topK).map((c) => ({ label: classes[c], probability: probabilities[i * k + c] }));
+			const confidence = top[0].probability;
+			predictions.push({ label: confidence >= threshold ? top[0].label : UNKNOWN_LABEL, confidence, topK: top });
+		}
+	}
+	return predictions;
+}

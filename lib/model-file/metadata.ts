@@ -1,0 +1,67 @@
+import { WeightsError } from '../errors';
+
+/**
+ * What a model file says about itself, stored as string values in the safetensors `__metadata__` (the format allows
+ * strings only, so structured values are JSON). A PyTorch user ignores it and calls `load_state_dict`.
+ */
+export interface ModelMetadata {
+	readonly format: typeof MODEL_FORMAT;
+	readonly architecture: 'resnet18';
+	readonly classes: readonly string[];
+	/** Side of the square input the model was trained at. */
+	readonly inputSize: number;
+	/** Shorter side images are resized to before the centre crop at evaluation. */
+	readonly resizeSize: number;
+	readonly normalization: { readonly mean: readonly number[]; readonly std: readonly number[] };
+	readonly packageVersion: string;
+	readonly createdAt: string;
+	readonly name?: string;
+	readonly training?: Readonly<Record<string, unknown>>;
+	readonly metrics?: Readonly<Record<string, unknown>>;
+}
+
+export const MODEL_FORMAT = 'n8n-nodes-resnet18/1';
+
+const JSON_FIELDS = ['classes', 'normalization', 'training', 'metrics'] as const;
+
+export function encodeMetadata(meta: ModelMetadata): Record<string, string> {
+	const out: Record<string, string> = {};
+	for (const [key, value] of Object.entries(meta)) {
+		if (value === undefined) continue;
+		out[key] = (JSON_FIELDS as readonly string[]).includes(key) ? JSON.stringify(value) : String(value);
+	}
+	return out;
+}
+
+/**
+ * Reads our metadata; files from elsewhere (a torchvision/timm export) have none, and get generic class names
+ * and torchvision's preprocessing so they still load.
+ */
+export function decodeMetadata(raw: Record<string, string>, numClasses: number, file?: string): ModelMetadata {
+	const parse = <T>(key: string, fallback: T): T => {
+		if (raw[key] === undefined) return fallback;
+		try {
+			return JSON.parse(raw[key]) as T;
+		} catch (error) {
+			throw new WeightsError(`metadata field "${key}" is not valid JSON`, file, undefined, { cause: error });
+		}
+	};
+	const classes = parse<string[]>('classes', Array.from({ length: numClasses }, (_, i) => `class_${i}`));
+	if (!Array.isArray(classes) || classes.length !== numClasses || !classes.every((c) => typeof c === 'string')) {
+		throw new WeightsError(`metadata lists ${Array.isArray(classes) ? classes.length : 'no'} class names but the classifier has ${numClasses} outputs`, file);
+	}
+	const inputSize = Number(raw.inputSize ?? 224);
+	return {
+		format: MODEL_FORMAT,
+		architecture: 'resnet18',
+		classes,
+		inputSize,
+		resizeSize: Number(raw.resizeSize ?? Math.round((inputSize * 256) / 224)),
+		normalization: parse('normalization', { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }),
+		packageVersion: raw.packageVersion ?? 'unknown',
+		createdAt: raw.createdAt ?? 'unknown',
+		name: raw.name,
+		training: parse<Record<string, unknown> | undefined>('training', undefined),
+		metrics: parse<Record<string, unknown> | undefined>('metrics', undefined),
+	};
+}

@@ -1,0 +1,255 @@
+import * as tf from '../compute/tf';
+import { InvalidParameterError, WeightsError } from '../errors';
+import { createRng } from '../data/random';
+import { elementCount, type StateDict } from '../weights/host-tensor';
+import {
+	BLOCKS,
+	BN_MOMENTUM,
+	EMBEDDING_SIZE,
+	STEM,
+	parameterCount,
+	resnet18TensorSpecs,
+	type ConvSpec,
+	type TensorSpec,
+} from './architecture';
+import { batchNormEval, batchNormTrain, type BatchNormParams } from './batch-norm';
+import { conv2d } from './conv';
+import { tfjsToTorch, torchToTfjs } from './layout';
+
+export const MAX_CLASSES = 10_000;
+
+export interface LoadOptions {
+	/** Classes of the model to build; defaults to the classifier size found in the weights. */
+	readonly numClasses?: number;
+	/**
+	 * Fine-tuning start: when the file's classifier has another number of classes (ImageNet's 1,000), drop it and
+	 * initialise a fresh one. Without this, a classifier mismatch is an error.
+	 */
+	readonly replaceClassifier?: boolean;
+	readonly seed?: number;
+	/** Named in errors. */
+	readonly file?: string;
+}
+
+/**
+ * ResNet-18 on tfjs, holding its tensors under torchvision's names (in tfjs layout). Forward passes are plain
+ * functions of these variables, so gradients, BN running statistics and weight files all line up with torch.
+ */
+export class ResNet18 {
+	readonly specs: readonly TensorSpec[];
+	private readonly variables = new Map<string, tf.Variable>();
+	private readonly batchesTracked = new Map<string, bigint>();
+	/** Set when `fromStateDict` replaced the classifier, for reporting. */
+	classifierReplaced = false;
+
+	private constructor(readonly numClasses: number) {
+		checkClassCount(numClasses);
+		this.specs = resnet18TensorSpecs(numClasses);
+	}
+
+	/** torchvision's initialisation: Kaiming-normal (fan-out) convolutions, BN γ=1 β=0, uniform ±1/√512 classifier. */
+	static initialize(numClasses: number, seed = 0): ResNet18 {
+		const model = new ResNet18(numClasses);
+		const rng = createRng(seed);
+		for (const spec of model.specs) model.setFromTorch(spec, initialValues(spec, () => rng.next()));
+		return model;
+	}
+
+	static fromStateDict(state: StateDict, options: LoadOptions = {}): ResNet18 {
+		const fc = state.get('fc.weight');
+		const fileClasses = fc && fc.shape.length === 2 ? fc.shape[0] : undefined;
+		const numClasses = options.numClasses ?? fileClasses;
+		if (numClasses === undefined) throw new WeightsError('missing tensor "fc.weight"', options.file, 'fc.weight');
+		const model = new ResNet18(numClasses);
+		const replace = options.replaceClassifier === true && fileClasses !== numClasses;
+		const expected = new Set(model.specs.map((s) => s.name));
+		const extra = [...state.keys()].filter((name) => !expected.has(name));
+		if (extra.length > 0) {
+			throw new WeightsError(`unexpected tensor(s) for ResNet-18: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`, options.file, extra[0]);
+		}
+		const rng = createRng(options.seed ?? 0);
+		try {
+			for (const spec of model.specs) {
+				if (replace && spec.role.startsWith('fc.')) {
+					model.setFromTorch(spec, initialValues(spec, () => rng.next()));
+					continue;
+				}
+				const tensor = state.get(spec.name);
+				if (!tensor) throw new WeightsError(`missing tensor "${spec.name}"`, options.file, spec.name);
+				if (tensor.shape.length !== spec.shape.length || tensor.shape.some((d, i) => d !== spec.shape[i])) {
+					throw new WeightsError(
+						`tensor "${spec.name}" has shape [${tensor.shape.join(', ')}], expected [${spec.shape.join(', ')}]`,
+						options.file,
+						spec.name,
+					);
+				}
+				if (spec.role === 'bn.num_batches_tracked') {
+					model.batchesTracked.set(spec.name, tensor.dtype === 'int64' ? tensor.data[0] : BigInt(Math.round(tensor.data[0])));
+				} else {
+					if (tensor.dtype !== 'float32') throw new WeightsError(`tensor "${spec.name}" is an integer tensor, expected floats`, options.file, spec.name);
+					model.setFromTorch(spec, tensor.data);
+				}
+			}
+		} catch (error) {
+			model.dispose();
+			throw error;
+		}
+		model.classifierReplaced = replace;
+		return model;
+	}
+
+	/** The state dict torchvision's `resnet18(num_classes=K).load_state_dict` accepts. */
+	toStateDict(): StateDict {
+		const state: StateDict = new Map();
+		for (const spec of this.specs) {
+			if (spec.role === 'bn.num_batches_tracked') {
+				state.set(spec.name, { dtype: 'int64', shape: [], data: BigInt64Array.of(this.batchesTracked.get(spec.name) ?? 0n) });
+			} else {
+				state.set(spec.name, { dtype: 'float32', shape: [...spec.shape], data: tfjsToTorch(spec, this.variable(spec.name)) });
+			}
+		}
+		return state;
+	}
+
+	get parameterCount(): number {
+		return parameterCount(this.numClasses);
+	}
+
+	/** Trainable variables; `scope` restricts to the classifier or to tensors whose name starts with a prefix. */
+	trainableVariables(prefixes?: readonly string[]): tf.Variable[] {
+		return this.specs
+			.filter((s) => s.trainable && (!prefixes || prefixes.some((p) => s.name.startsWith(p))))
+			.map((s) => this.variable(s.name));
+	}
+
+	/**
+	 * Logits for a batch of normalised NHWC images. With `training`, batch norm uses batch statistics and updates
+	 * the running statistics exactly as torch's `model.train()` forward does.
+	 */
+	forward(images: tf.Tensor4D, options: { training?: boolean } = {}): tf.Tensor2D {
+		return this.logits(this.features(images, options));
+	}
+
+	/** The 512-d global-average-pooled embedding (the classifier's input). */
+	features(images: tf.Tensor4D, options: { training?: boolean } = {}): tf.Tensor2D {
+		const training = options.training === true;
+		const updates: Array<() => void> = [];
+		const out = tf.tidy(() => {
+			let h = this.convBn(images, STEM, training, true, updates);
+			h = tf.maxPool(h, 3, 2, 1);
+			for (const block of BLOCKS) {
+				const identity = block.downsample ? this.convBn(h, block.downsample, training, false, updates) : h;
+				const y = this.convBn(h, block.conv1, training, true, updates);
+				const z = this.convBn(y, block.conv2, training, false, updates);
+				h = tf.relu(tf.add(z, identity)) as tf.Tensor4D;
+			}
+			const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
+			// Running statistics change only after the whole forward, as torch's do per layer; nothing reads them in between.
+			for (const update of updates) update();
+			return pooled;
+		});
+		return out;
+	}
+
+	logits(features: tf.Tensor2D): tf.Tensor2D {
+		return tf.tidy(() => tf.add(tf.matMul(features, this.variable('fc.weight')), this.variable('fc.bias')) as tf.Tensor2D);
+	}
+
+	dispose(): void {
+		for (const v of this.variables.values()) v.dispose();
+		this.variables.clear();
+	}
+
+	private convBn(x: tf.Tensor4D, spec: ConvSpec, training: boolean, relu: boolean, updates: Array<() => void>): tf.Tensor4D {
+		const convolved = conv2d(x, this.variable(`${spec.conv}.weight`) as tf.Tensor4D, spec.stride, spec.padding);
+		const params = this.bnParams(spec.bn);
+		let y: tf.Tensor4D;
+		if (training) {
+			const { y: normalised, stats } = batchNormTrain(convolved, params);
+			y = normalised;
+			updates.push(() => this.updateRunningStatistics(spec.bn, stats.mean, stats.variance, stats.count));
+		} else {
+			y = batchNormEval(convolved, params);
+		}
+		return relu ? tf.relu(y) : y;
+	}
+
+	private updateRunningStatistics(bn: string, mean: tf.Tensor1D, variance: tf.Tensor1D, count: number): void {
+		const runningMean = this.variable(`${bn}.running_mean`);
+		const runningVar = this.variable(`${bn}.running_var`);
+		const unbiased = count > 1 ? count / (count - 1) : 1;
+		// Buffers are not among the variables gradients are taken for, so these updates add nothing to the backward pass.
+		runningMean.assign(tf.add(tf.mul(runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+		runningVar.assign(tf.add(tf.mul(runningVar, 1 - BN_MOMENTUM), tf.mul(variance, BN_MOMENTUM * unbiased)));
+		const name = `${bn}.num_batches_tracked`;
+		this.batchesTracked.set(name, (this.batchesTracked.get(name) ?? 0n) + 1n);
+	}
+
+	private bnParams(bn: string): BatchNormParams {
+		return {
+			gamma: this.variable(`${bn}.weight`) as tf.Tensor1D,
+			beta: this.variable(`${bn}.bias`) as tf.Tensor1D,
+			runningMean: this.variable(`${bn}.running_mean`) as tf.Tensor1D,
+			runningVar: this.variable(`${bn}.running_var`) as tf.Tensor1D,
+		};
+	}
+
+	private variable(name: string): tf.Variable {
+		const v = this.variables.get(name);
+		if (!v) throw new Error(`internal: tensor ${name} is not initialised (model disposed?)`);
+		return v;
+	}
+
+	private setFromTorch(spec: TensorSpec, data: Float32Array): void {
+		if (spec.role === 'bn.num_batches_tracked') {
+			this.batchesTracked.set(spec.name, 0n);
+			return;
+		}
+		const value = torchToTfjs(spec, data);
+		const existing = this.variables.get(spec.name);
+		if (existing) {
+			existing.assign(value);
+			value.dispose();
+		} else {
+			this.variables.set(spec.name, tf.variable(value, spec.trainable, `${spec.name}#${nextId++}`));
+			value.dispose();
+		}
+	}
+}
+
+let nextId = 0;
+
+function checkClassCount(numClasses: number): void {
+	if (!Number.isInteger(numClasses) || numClasses < 2 || numClasses > MAX_CLASSES) {
+		throw new InvalidParameterError('numClasses', `must be an integer from 2 to ${MAX_CLASSES}, got ${numClasses}`);
+	}
+}
+
+function initialValues(spec: TensorSpec, random: () => number): Float32Array {
+	const n = elementCount(spec.shape);
+	const data = new Float32Array(n);
+	switch (spec.role) {
+		case 'conv': {
+			const [out, , kh, kw] = spec.shape;
+			const std = Math.sqrt(2 / (out * kh * kw));
+			for (let i = 0; i < n; i++) data[i] = std * gaussian(random);
+			return data;
+		}
+		case 'fc.weight':
+		case 'fc.bias': {
+			const bound = 1 / Math.sqrt(EMBEDDING_SIZE);
+			for (let i = 0; i < n; i++) data[i] = (random() * 2 - 1) * bound;
+			return data;
+		}
+		case 'bn.weight':
+		case 'bn.running_var':
+			return data.fill(1);
+		default:
+			return data;
+	}
+}
+
+function gaussian(random: () => number): number {
+	// Box–Muller; 1 - u keeps the logarithm finite.
+	return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}

@@ -1,0 +1,75 @@
+import { InvalidParameterError } from '../errors';
+
+/**
+ * Training options with the model card's defaults and ranges. They are re-checked here, not only in the n8n editor:
+ * expressions and the CLI bypass the editor's min/max.
+ */
+export interface TrainOptions {
+	/** Images per optimiser step. Model card: 4–8 on CPU, 8–16 for a 4 GB GPU, 32–64 for 8 GB, 64–128 for 16 GB+. */
+	readonly batchSize: number;
+	/** Passes over the training images. Model card: 15–30 for 100–1,000 images, 5–15 for 1k–10k, 1–5 above 10k. */
+	readonly epochs: number;
+	/** Adam step size. Model card: 5e-5 standard fine-tuning, 1e-4 for larger datasets, 1e-5 for tiny ones. */
+	readonly learningRate: number;
+	/** Evaluate on the validation split every N epochs (and always after the last). */
+	readonly evalSteps: number;
+	/** Side of the square network input (torchvision: 224). */
+	readonly imageSize: number;
+	/** Random-resized-crop and horizontal flip on training images. */
+	readonly augment: boolean;
+	/** Seeds initialisation, shuffling and augmentation. */
+	readonly seed: number;
+}
+
+export const TRAIN_DEFAULTS: TrainOptions = {
+	batchSize: 8,
+	epochs: 1,
+	learningRate: 5e-5,
+	evalSteps: 1,
+	imageSize: 224,
+	augment: true,
+	seed: 42,
+};
+
+export const TRAIN_RANGES = {
+	batchSize: { min: 1, max: 128, integer: true },
+	epochs: { min: 1, max: 50, integer: true },
+	learningRate: { min: 1e-5, max: 1e-3, integer: false },
+	evalSteps: { min: 1, max: 50, integer: true },
+	imageSize: { min: 32, max: 512, integer: true },
+	seed: { min: 0, max: 2 ** 31 - 1, integer: true },
+} as const;
+
+type RangedOption = keyof typeof TRAIN_RANGES;
+
+export function checkRange(parameter: RangedOption, value: unknown): number {
+	const range = TRAIN_RANGES[parameter];
+	if (typeof value !== 'number' || !Number.isFinite(value)) {
+		throw new InvalidParameterError(parameter, `must be a number, got ${JSON.stringify(value)}`);
+	}
+	if (range.integer && !Number.isInteger(value)) throw new InvalidParameterError(parameter, `must be a whole number, got ${value}`);
+	// A relative tolerance keeps 0.00001 typed in an editor (which may arrive as 9.999999e-6) inside the range.
+	const slack = range.integer ? 0 : range.min * 1e-9;
+	if (value < range.min - slack || value > range.max + slack) {
+		throw new InvalidParameterError(parameter, `must be between ${range.min} and ${range.max}, got ${value}`);
+	}
+	return value;
+}
+
+/** Options as they arrive from a CLI, an n8n expression or code: anything, checked here. */
+export type TrainOptionsInput = Partial<Record<keyof TrainOptions, unknown>>;
+
+export function resolveTrainOptions(input: TrainOptionsInput = {}): TrainOptions {
+	const pick = (key: RangedOption): number => checkRange(key, input[key] ?? TRAIN_DEFAULTS[key]);
+	const augment = input.augment ?? TRAIN_DEFAULTS.augment;
+	if (typeof augment !== 'boolean') throw new InvalidParameterError('augment', `must be true or false, got ${JSON.stringify(augment)}`);
+	return {
+		batchSize: pick('batchSize'),
+		epochs: pick('epochs'),
+		learningRate: pick('learningRate'),
+		evalSteps: pick('evalSteps'),
+		imageSize: pick('imageSize'),
+		seed: pick('seed'),
+		augment,
+	};
+}

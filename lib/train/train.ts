@@ -1,0 +1,191 @@
+import * as tf from '../compute/tf';
+import { activeBackend, useBackend, type BackendChoice, type BackendReport } from '../compute/backend';
+import { imageBatches } from '../data/batches';
+import { IMAGENET_NORMALIZATION } from '../data/normalization';
+import { InvalidParameterError, TrainingAbortedError } from '../errors';
+import { evaluateSamples } from '../eval/evaluate';
+import type { TrainedModel } from '../model-file/model-file';
+import { MODEL_FORMAT } from '../model-file/metadata';
+import { ResNet18 } from '../model/resnet18';
+import { packageVersion } from '../version';
+import type { StateDict } from '../weights/host-tensor';
+import { resolveTrainOptions, type TrainOptions, type TrainOptionsInput } from './options';
+
+export interface LabelledImage {
+	readonly file: string;
+	readonly label: number;
+}
+
+export interface TrainingData {
+	readonly classes: readonly string[];
+	readonly train: readonly LabelledImage[];
+	readonly validation: readonly LabelledImage[];
+}
+
+export interface EpochRecord {
+	readonly epoch: number;
+	readonly trainLoss: number;
+	readonly trainAccuracy: number;
+	/** Present on epochs where validation ran (every `evalSteps` epochs and the last). */
+	readonly validationLoss?: number;
+	readonly validationAccuracy?: number;
+	readonly seconds: number;
+}
+
+export type TrainingProgress =
+	| { readonly kind: 'batch'; readonly epoch: number; readonly batch: number; readonly batches: number; readonly loss: number }
+	| { readonly kind: 'epoch'; readonly record: EpochRecord; readonly epochs: number };
+
+export interface TrainRun {
+	readonly onProgress?: (progress: TrainingProgress) => void;
+	/** Aborting stops training at the next batch; nothing is returned and nothing is written. */
+	readonly signal?: AbortSignal;
+	/** Starting weights (torchvision names); the classifier is replaced when its class count differs. */
+	readonly initialWeights?: StateDict;
+	readonly backend?: BackendChoice;
+	readonly name?: string;
+}
+
+export interface TrainResult {
+	readonly model: TrainedModel;
+	readonly history: readonly EpochRecord[];
+	/** Epoch with the best validation accuracy (ties: lower loss), or the last when nothing was validated. */
+	readonly bestEpoch: number;
+	readonly backend: BackendReport;
+	readonly seconds: number;
+	readonly classifierReplaced: boolean;
+}
+
+/** Fine-tune (or train from scratch) a ResNet-18 with Adam on a folder's images. */
+export async function train(data: TrainingData, options: TrainOptionsInput = {}, run: TrainRun = {}): Promise<TrainResult> {
+	const opts = resolveTrainOptions(options);
+	checkData(data);
+	const backend = run.backend ? await useBackend(run.backend) : (activeBackend() ?? (await useBackend('auto')));
+	const started = Date.now();
+	const numClasses = data.classes.length;
+	const network = run.initialWeights
+		? ResNet18.fromStateDict(run.initialWeights, { numClasses, replaceClassifier: true, seed: opts.seed, file: 'initial weights' })
+		: ResNet18.initialize(numClasses, opts.seed);
+	// torch's Adam: β = (0.9, 0.999), ε = 1e-8 (tfjs defaults to 1e-7).
+	const optimizer = tf.train.adam(opts.learningRate, 0.9, 0.999, 1e-8);
+	const history: EpochRecord[] = [];
+	try {
+		for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+			const epochStarted = Date.now();
+			const { loss, accuracy } = await trainEpoch(network, optimizer, data, opts, epoch, run);
+			let record: EpochRecord = { epoch, trainLoss: loss, trainAccuracy: accuracy, seconds: 0 };
+			if (data.validation.length > 0 && (epoch % opts.evalSteps === 0 || epoch === opts.epochs)) {
+				throwIfAborted(run.signal);
+				const evaluation = await evaluateSamples(network, data.validation, data.classes, { imageSize: opts.imageSize, batchSize: Math.max(opts.batchSize, 16) });
+				record = { ...record, validationLoss: evaluation.metrics.loss, validationAccuracy: evaluation.metrics.accuracy };
+			}
+			record = { ...record, seconds: (Date.now() - epochStarted) / 1000 };
+			history.push(record);
+			run.onProgress?.({ kind: 'epoch', record, epochs: opts.epochs });
+		}
+	} catch (error) {
+		network.dispose();
+		throw error;
+	} finally {
+		optimizer.dispose();
+	}
+	const bestEpoch = pickBestEpoch(history);
+	const last = history[history.length - 1];
+	const seconds = (Date.now() - started) / 1000;
+	return {
+		model: {
+			network,
+			metadata: {
+				format: MODEL_FORMAT,
+				architecture: 'resnet18',
+				name: run.name,
+				classes: [...data.classes],
+				inputSize: opts.imageSize,
+				resizeSize: Math.round((opts.imageSize * 256) / 224),
+				normalization: IMAGENET_NORMALIZATION,
+				packageVersion: packageVersion(),
+				createdAt: new Date().toISOString(),
+				training: { ...opts, optimizer: 'adam', backend: backend.kind, trainImages: data.train.length, validationImages: data.validation.length, pretrained: run.initialWeights !== undefined, seconds },
+				metrics: { epochs: history.length, trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, validationLoss: last.validationLoss, validationAccuracy: last.validationAccuracy },
+			},
+		},
+		history,
+		bestEpoch,
+		backend,
+		seconds,
+		classifierReplaced: network.classifierReplaced,
+	};
+}
+
+async function trainEpoch(
+	network: ResNet18,
+	optimizer: tf.Optimizer,
+	data: TrainingData,
+	opts: TrainOptions,
+	epoch: number,
+	run: TrainRun,
+): Promise<{ loss: number; accuracy: number }> {
+	const batches = Math.ceil(data.train.length / opts.batchSize);
+	const numClasses = data.classes.length;
+	let lossSum = 0;
+	let correct = 0;
+	let seen = 0;
+	let batchIndex = 0;
+	for await (const batch of imageBatches(data.train, {
+		batchSize: opts.batchSize,
+		shuffle: true,
+		seed: opts.seed * 1000 + epoch,
+		mode: opts.augment ? 'train' : 'eval',
+		cropSize: opts.imageSize,
+	})) {
+		throwIfAborted(run.signal);
+		batchIndex++;
+		const n = batch.labels.length;
+		// Batch norm cannot normalise a single value per channel (torch raises); at inputs under 64 px the last stage is
+		// 1×1, so a trailing batch of one image is left out of this epoch's step.
+		if (n === 1 && opts.imageSize < 64) continue;
+		const x = tf.tensor4d(batch.images, [n, opts.imageSize, opts.imageSize, 3]);
+		const labels = tf.tensor1d(batch.labels, 'int32');
+		const targets = tf.oneHot(labels, numClasses);
+		let correctInBatch: tf.Scalar | undefined;
+		const { value, grads } = tf.variableGrads(() => {
+			const logits = network.forward(x, { training: true });
+			correctInBatch = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32')) as tf.Scalar);
+			return tf.losses.softmaxCrossEntropy(targets, logits) as tf.Scalar;
+		}, network.trainableVariables());
+		optimizer.applyGradients(grads);
+		const [batchLoss, batchCorrect] = await Promise.all([value.data(), correctInBatch!.data()]);
+		tf.dispose([x, labels, targets, value, correctInBatch!, ...Object.values(grads)]);
+		lossSum += batchLoss[0] * n;
+		correct += batchCorrect[0];
+		seen += n;
+		run.onProgress?.({ kind: 'batch', epoch, batch: batchIndex, batches, loss: batchLoss[0] });
+	}
+	return { loss: seen > 0 ? lossSum / seen : Number.NaN, accuracy: seen > 0 ? correct / seen : 0 };
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+	if (signal?.aborted) throw new TrainingAbortedError('Training was stopped before it finished; no model was written');
+}
+
+function checkData(data: TrainingData): void {
+	if (data.classes.length < 2) throw new InvalidParameterError('dataset', `needs at least 2 classes, found ${data.classes.length}`);
+	if (data.train.length === 0) throw new InvalidParameterError('dataset', 'has no training images');
+	const bad = [...data.train, ...data.validation].find((s) => !Number.isInteger(s.label) || s.label < 0 || s.label >= data.classes.length);
+	if (bad) throw new InvalidParameterError('dataset', `${bad.file} has label ${bad.label}, outside 0–${data.classes.length - 1}`);
+}
+
+function pickBestEpoch(history: readonly EpochRecord[]): number {
+	let best: EpochRecord | undefined;
+	for (const record of history) {
+		if (record.validationAccuracy === undefined) continue;
+		if (
+			!best ||
+			record.validationAccuracy > best.validationAccuracy! ||
+			(record.validationAccuracy === best.validationAccuracy && (record.validationLoss ?? Infinity) < (best.validationLoss ?? Infinity))
+		) {
+			best = record;
+		}
+	}
+	return (best ?? history[history.length - 1]).epoch;
+}
