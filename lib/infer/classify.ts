@@ -45,7 +45,7 @@ export async function classify(model: TrainedModel, images: readonly ImageSource
 					mode: 'eval',
 					cropSize: inputSize,
 					resizeSize,
-					normalization: { mean: [...normalization.mean], std: [...normalization.std] } as never,
+					normalization,
 					name: typeof image === 'string' ? image : image.name,
 					limitInputPixels: options.limitInputPixels,
 				}),

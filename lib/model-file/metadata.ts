@@ -1,3 +1,4 @@
+import { IMAGENET_NORMALIZATION, type Normalization } from '../data/normalization';
 import { WeightsError } from '../errors';
 
 /**
@@ -12,7 +13,7 @@ export interface ModelMetadata {
 	readonly inputSize: number;
 	/** Shorter side images are resized to before the centre crop at evaluation. */
 	readonly resizeSize: number;
-	readonly normalization: { readonly mean: readonly number[]; readonly std: readonly number[] };
+	readonly normalization: Normalization;
 	readonly packageVersion: string;
 	readonly createdAt: string;
 	readonly name?: string;
@@ -57,7 +58,7 @@ export function decodeMetadata(raw: Record<string, string>, numClasses: number, 
 		classes,
 		inputSize,
 		resizeSize: Number(raw.resizeSize ?? Math.round((inputSize * 256) / 224)),
-		normalization: parse('normalization', { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }),
+		normalization: parse<Normalization>('normalization', IMAGENET_NORMALIZATION),
 		packageVersion: raw.packageVersion ?? 'unknown',
 		createdAt: raw.createdAt ?? 'unknown',
 		name: raw.name,

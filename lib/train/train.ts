@@ -9,6 +9,7 @@ import { MODEL_FORMAT } from '../model-file/metadata';
 import { ResNet18 } from '../model/resnet18';
 import { packageVersion } from '../version';
 import type { StateDict } from '../weights/host-tensor';
+import { createAdam, trainingStep, type StepResult } from './step';
 import { resolveTrainOptions, type TrainOptions, type TrainOptionsInput } from './options';
 
 export interface LabelledImage {
@@ -66,8 +67,7 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 	const network = run.initialWeights
 		? ResNet18.fromStateDict(run.initialWeights, { numClasses, replaceClassifier: true, seed: opts.seed, file: 'initial weights' })
 		: ResNet18.initialize(numClasses, opts.seed);
-	// torch's Adam: β = (0.9, 0.999), ε = 1e-8 (tfjs defaults to 1e-7).
-	const optimizer = tf.train.adam(opts.learningRate, 0.9, 0.999, 1e-8);
+	const optimizer = createAdam(opts.learningRate);
 	const history: EpochRecord[] = [];
 	try {
 		for (let epoch = 1; epoch <= opts.epochs; epoch++) {
@@ -126,7 +126,6 @@ async function trainEpoch(
 	run: TrainRun,
 ): Promise<{ loss: number; accuracy: number }> {
 	const batches = Math.ceil(data.train.length / opts.batchSize);
-	const numClasses = data.classes.length;
 	let lossSum = 0;
 	let correct = 0;
 	let seen = 0;
@@ -146,20 +145,16 @@ async function trainEpoch(
 		if (n === 1 && opts.imageSize < 64) continue;
 		const x = tf.tensor4d(batch.images, [n, opts.imageSize, opts.imageSize, 3]);
 		const labels = tf.tensor1d(batch.labels, 'int32');
-		const targets = tf.oneHot(labels, numClasses);
-		let correctInBatch: tf.Scalar | undefined;
-		const { value, grads } = tf.variableGrads(() => {
-			const logits = network.forward(x, { training: true });
-			correctInBatch = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32')) as tf.Scalar);
-			return tf.losses.softmaxCrossEntropy(targets, logits) as tf.Scalar;
-		}, network.trainableVariables());
-		optimizer.applyGradients(grads);
-		const [batchLoss, batchCorrect] = await Promise.all([value.data(), correctInBatch!.data()]);
-		tf.dispose([x, labels, targets, value, correctInBatch!, ...Object.values(grads)]);
-		lossSum += batchLoss[0] * n;
-		correct += batchCorrect[0];
+		let step: StepResult;
+		try {
+			step = await trainingStep(network, optimizer, x, labels);
+		} finally {
+			tf.dispose([x, labels]);
+		}
+		lossSum += step.loss * n;
+		correct += step.correct;
 		seen += n;
-		run.onProgress?.({ kind: 'batch', epoch, batch: batchIndex, batches, loss: batchLoss[0] });
+		run.onProgress?.({ kind: 'batch', epoch, batch: batchIndex, batches, loss: step.loss });
 	}
 	return { loss: seen > 0 ? lossSum / seen : Number.NaN, accuracy: seen > 0 ? correct / seen : 0 };
 }

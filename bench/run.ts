@@ -1,0 +1,109 @@
+/**
+ * `npm run bench`: ResNet-18 speed on the backend in use, side by side with Debian's PyTorch when it is installed.
+ * Prints ratios (ours / PyTorch) rather than asserting times: timings belong to benchmarks, not to tests.
+ *
+ * Options (environment): BENCH_SIZE (224), BENCH_BATCH (8), BENCH_STEPS (3), BENCH_BACKEND (auto).
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '../lib/compute/tf';
+import { useBackend, type BackendChoice } from '../lib/compute/backend';
+import { ResNet18 } from '../lib/model/resnet18';
+import { createAdam, trainingStep } from '../lib/train/step';
+
+interface EngineFigures {
+	engine: string;
+	forwardBatch1Ms: number;
+	forwardBatchMsPerImage: number;
+	trainStepMsPerImage: number;
+	peakRssMb: number;
+}
+
+const size = Number(process.env.BENCH_SIZE ?? 224);
+const batch = Number(process.env.BENCH_BATCH ?? 8);
+const steps = Number(process.env.BENCH_STEPS ?? 3);
+const TORCH_PYTHON = '/usr/bin/python3';
+
+async function timed(fn: () => Promise<void>, repeats: number): Promise<number> {
+	await fn(); // warm-up: kernel compilation and first allocations
+	const start = performance.now();
+	for (let i = 0; i < repeats; i++) await fn();
+	return (performance.now() - start) / repeats;
+}
+
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
+
+async function benchOurs(): Promise<EngineFigures> {
+	const backend = await useBackend((process.env.BENCH_BACKEND as BackendChoice | undefined) ?? 'auto');
+	const model = ResNet18.initialize(10, 0);
+	const x8 = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D;
+	const x1 = tf.randomNormal([1, size, size, 3]) as tf.Tensor4D;
+	const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32');
+	const forward = (x: tf.Tensor4D) => async () => {
+		const logits = model.forward(x);
+		await logits.data();
+		logits.dispose();
+	};
+	const forwardBatch = await timed(forward(x8), steps);
+	const forward1 = await timed(forward(x1), steps * 2);
+	const optimizer = createAdam(5e-5);
+	const trainStep = await timed(async () => {
+		await trainingStep(model, optimizer, x8, labels);
+	}, steps);
+	tf.dispose([x8, x1, labels]);
+	optimizer.dispose();
+	model.dispose();
+	peakRss = Math.max(peakRss, process.memoryUsage.rss());
+	return {
+		engine: `tfjs ${tf.version_core} ${backend.kind}`,
+		forwardBatch1Ms: forward1,
+		forwardBatchMsPerImage: forwardBatch / batch,
+		trainStepMsPerImage: trainStep / batch,
+		peakRssMb: peakRss / 2 ** 20,
+	};
+}
+
+function benchTorch(): EngineFigures | string {
+	if (!fs.existsSync(TORCH_PYTHON)) return 'PyTorch reference skipped: /usr/bin/python3 not found';
+	try {
+		execFileSync(TORCH_PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' });
+	} catch {
+		return 'PyTorch reference skipped: Debian python3-torch/python3-torchvision not installed (apt-get install python3-torchvision)';
+	}
+	const out = execFileSync(TORCH_PYTHON, [path.join(__dirname, '../../bench/torch_reference.py'), String(size), String(batch), String(steps)], { encoding: 'utf8' });
+	return JSON.parse(out.trim().split('\n').pop()!) as EngineFigures;
+}
+
+function row(label: string, ours: number, reference: number | undefined, unit: string): string {
+	const ratio = reference ? `${(ours / reference).toFixed(2)}×` : '—';
+	return `| ${label} | ${ours.toFixed(1)} ${unit} | ${reference ? `${reference.toFixed(1)} ${unit}` : '—'} | ${ratio} |`;
+}
+
+async function main(): Promise<void> {
+	const loadBefore = os.loadavg();
+	const ours = await benchOurs();
+	clearInterval(sampler);
+	const torch = benchTorch();
+	const reference = typeof torch === 'string' ? undefined : torch;
+	const lines = [
+		`ResNet-18, ${size}×${size}, batch ${batch}, ${steps} timed repetitions after a warm-up; ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'})`,
+		`machine load (1/5/15 min) before: ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after: ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`,
+		'',
+		`| measure | ${ours.engine} | ${reference?.engine ?? 'PyTorch'} | ratio |`,
+		'|---|---|---|---|',
+		row('forward, batch 1 (ms/image)', ours.forwardBatch1Ms, reference?.forwardBatch1Ms, 'ms'),
+		row(`forward, batch ${batch} (ms/image)`, ours.forwardBatchMsPerImage, reference?.forwardBatchMsPerImage, 'ms'),
+		row(`training step, batch ${batch} (ms/image)`, ours.trainStepMsPerImage, reference?.trainStepMsPerImage, 'ms'),
+		row('peak RSS', ours.peakRssMb, reference?.peakRssMb, 'MB'),
+	];
+	if (typeof torch === 'string') lines.push('', torch);
+	process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+void main().catch((error: unknown) => {
+	process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+	process.exitCode = 1;
+});

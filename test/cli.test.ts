@@ -1,0 +1,78 @@
+import { before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeSyntheticDataset } from '../lib/data/synthetic';
+import { tempDir } from './support/temp';
+
+const CLI = path.join(__dirname, '../lib/cli/main.js');
+
+function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+	const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, RESNET18_TEST_BACKEND: undefined } });
+	return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('the resnet18 command line', () => {
+	const dir = tempDir();
+	const data = path.join(dir, 'data');
+	const model = path.join(dir, 'model.safetensors');
+
+	before(async () => {
+		await writeSyntheticDataset(data, { classes: 2, perClass: 10, size: 48, seed: 5 });
+		fs.writeFileSync(path.join(data, 'circle', 'broken.jpg'), 'not a jpeg');
+	});
+
+	it('dataset: prints classes, counts and the unreadable files', () => {
+		const { code, stdout } = run('dataset', data);
+		assert.equal(code, 0);
+		const summary = JSON.parse(stdout);
+		assert.equal(summary.classes.length, 2);
+		assert.equal(summary.images, 20);
+		assert.equal(summary.problems.length, 1);
+		assert.match(summary.problems[0].file, /broken\.jpg$/);
+	});
+
+	it('train → evaluate → classify: JSON on stdout, progress on stderr', () => {
+		const trained = run('train', data, '--out', model, '--epochs', '2', '--batch-size', '4', '--image-size', '32', '--lr', '0.001', '--val-split', '0.2');
+		assert.equal(trained.code, 0, trained.stderr);
+		const history = JSON.parse(trained.stdout);
+		assert.equal(history.history.length, 2);
+		assert.equal(history.trainImages + history.validationImages, 20);
+		assert.match(trained.stderr, /Compute backend: /);
+		assert.match(trained.stderr, /epoch 2\/2/);
+		assert.ok(fs.statSync(model).size > 40_000_000, 'an 11M-parameter float32 model');
+
+		const evaluated = run('evaluate', model, data);
+		assert.equal(evaluated.code, 0, evaluated.stderr);
+		const metrics = JSON.parse(evaluated.stdout);
+		assert.equal(metrics.count, 20);
+		assert.equal(metrics.confusionMatrix.length, 2);
+
+		const image = path.join(data, fs.readdirSync(data)[0], fs.readdirSync(path.join(data, fs.readdirSync(data)[0])).find((f) => !f.startsWith('broken'))!);
+		const classified = run('classify', model, image, '--top-k', '2');
+		assert.equal(classified.code, 0, classified.stderr);
+		const [prediction] = JSON.parse(classified.stdout);
+		assert.equal(prediction.image, image);
+		assert.equal(prediction.topK.length, 2);
+		assert.ok(prediction.confidence > 0 && prediction.confidence <= 1);
+	});
+
+	it('exits non-zero with a one-line error naming what is wrong', () => {
+		const cases: [string[], RegExp][] = [
+			[['train', data, '--out', model, '--epochs', '500'], /epochs.*between 1 and 50/],
+			[['train', data, '--out', model, '--lr', 'fast'], /--lr must be a number/],
+			[['train', path.join(dir, 'missing'), '--out', model], /missing/],
+			[['classify', path.join(dir, 'nothing.safetensors'), 'x.jpg'], /nothing\.safetensors/],
+			[['classify', path.join(data, 'circle', 'broken.jpg'), 'x.jpg'], /broken\.jpg/],
+			[['train', data, '--out', model, '--backend', 'cpu-native'], /@tensorflow\/tfjs-node/],
+			[['frobnicate'], /unknown command/],
+		];
+		for (const [args, message] of cases) {
+			const { code, stderr } = run(...args);
+			assert.notEqual(code, 0, args.join(' '));
+			assert.match(stderr, message, args.join(' '));
+			assert.ok(stderr.trim().split('\n').filter((l) => /error/i.test(l)).length === 1, `one error line for ${args.join(' ')}: ${stderr}`);
+		}
+	});
+});
