@@ -79,8 +79,12 @@ export function buildProgram(): Command {
 						signal: controller.signal,
 						name: o.name as string | undefined,
 						onProgress: (p) => {
-							if (p.kind === 'batch') process.stderr.write(`epoch ${p.epoch} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)}\r`);
-							else process.stderr.write(`\n${formatEpoch(p.record, p.epochs)}\n`);
+							// A live batch counter only on a terminal; logs get one line per epoch.
+							if (p.kind === 'batch') {
+								if (process.stderr.isTTY) process.stderr.write(`\repoch ${p.epoch} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)}`);
+							} else {
+								process.stderr.write(`${process.stderr.isTTY ? '\r' : ''}${formatEpoch(p.record, p.epochs)}\n`);
+							}
 						},
 					},
 				);
