@@ -5,7 +5,7 @@ const { task, src, dest } = require('gulp');
 task('build:icons', copyIcons);
 
 function copyIcons() {
-	const nodeSource = path.resolve('nodes', '**', '*.{png,svg}');
+	const nodeSource = path.resolve('nodes', '**', '*.{png,svg,json}');
 	const nodeDestination = path.resolve('dist', 'nodes');
 	src(nodeSource, { allowEmpty: true, encoding: false }).pipe(dest(nodeDestination));
 	const credSource = path.resolve('credentials', '**', '*.{png,svg}');

@@ -8,6 +8,33 @@ import { FileError } from './errors';
  * file beside it, flush it to disk, then rename over the target (atomic on POSIX filesystems).
  */
 export async function writeFileAtomic(target: string, data: Uint8Array): Promise<void> {
+	const temp = await writeTemp(target, data);
+	try {
+		await fs.rename(temp, target);
+	} catch (error) {
+		await fs.rm(temp, { force: true });
+		throw writeError(target, error);
+	}
+}
+
+/**
+ * Like {@link writeFileAtomic}, but only when `target` does not exist yet: the complete temporary file is hard-linked
+ * to the target name, which fails if the name is taken. Returns false (and writes nothing) in that case.
+ */
+export async function writeFileExclusive(target: string, data: Uint8Array): Promise<boolean> {
+	const temp = await writeTemp(target, data);
+	try {
+		await fs.link(temp, target);
+		return true;
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+		throw writeError(target, error);
+	} finally {
+		await fs.rm(temp, { force: true });
+	}
+}
+
+async function writeTemp(target: string, data: Uint8Array): Promise<string> {
 	const dir = path.dirname(path.resolve(target));
 	const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 	try {
@@ -19,9 +46,13 @@ export async function writeFileAtomic(target: string, data: Uint8Array): Promise
 		} finally {
 			await handle.close();
 		}
-		await fs.rename(temp, target);
+		return temp;
 	} catch (error) {
 		await fs.rm(temp, { force: true });
-		throw new FileError(target, `could not be written (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+		throw writeError(target, error);
 	}
+}
+
+function writeError(target: string, error: unknown): FileError {
+	return new FileError(target, `could not be written (${error instanceof Error ? error.message : String(error)})`, { cause: error });
 }

@@ -121,6 +121,8 @@ async function startNative(pkg: string): Promise<string | undefined> {
 		return `${pkg} is not installed (npm install ${pkg}@${tf.version_core}; see README "Backends")`;
 	}
 	try {
+		// A runtime path found above, not a module name the compiler could see: only require() can load it.
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		require(resolved);
 	} catch (error) {
 		const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { FileError } from '../errors';
+import { mapLimited } from '../map-limited';
 import { DEFAULT_PIXEL_LIMIT, describeDecodeFailure } from './image';
 
 export interface Sample {
@@ -116,32 +117,19 @@ async function listFiles(dir: string): Promise<string[]> {
 	return out.sort();
 }
 
-/** undefined when the image decodes; otherwise the reason it cannot be used. */
-async function verifyImage(file: string, limitInputPixels: number): Promise<string | undefined> {
+/** undefined when the image (a file or its bytes) decodes; otherwise the reason it cannot be used. */
+export async function verifyImage(source: string | Buffer, limitInputPixels = DEFAULT_PIXEL_LIMIT): Promise<string | undefined> {
 	try {
-		const size = (await fs.stat(file)).size;
+		const size = typeof source === 'string' ? (await fs.stat(source)).size : source.length;
 		if (size === 0) return 'is empty (0 bytes)';
-		const meta = await sharp(file, { limitInputPixels }).metadata();
+		const meta = await sharp(source, { limitInputPixels }).metadata();
 		if (!meta.width || !meta.height) return 'has no image dimensions';
 		if (meta.width * meta.height > limitInputPixels) {
 			return `is ${meta.width}×${meta.height} pixels, over the limit of ${(limitInputPixels / 1e6).toFixed(0)} megapixels`;
 		}
-		await sharp(file, { limitInputPixels, failOn: 'error' }).resize(16, 16, { fit: 'inside' }).raw().toBuffer();
+		await sharp(source, { limitInputPixels, failOn: 'error' }).resize(16, 16, { fit: 'inside' }).raw().toBuffer();
 		return undefined;
 	} catch (error) {
 		return describeDecodeFailure(error, limitInputPixels);
 	}
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-	const results = new Array<R>(items.length);
-	let next = 0;
-	const worker = async () => {
-		while (next < items.length) {
-			const i = next++;
-			results[i] = await fn(items[i]);
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-	return results;
 }

@@ -1,0 +1,147 @@
+import * as path from 'node:path';
+import { InvalidParameterError } from '../errors';
+import type { TrainingData } from '../train/train';
+import { scanImageFolder, type Problem, type ScanOptions } from './dataset';
+import { findDuplicates } from './duplicates';
+import { stratifiedSplit } from './split';
+
+/**
+ * A dataset as JSON: which files, which labels, which split. This is what flows between n8n nodes (never the pixels),
+ * so it must survive being stored in an execution and read back by another process.
+ */
+export interface DatasetManifest {
+	readonly kind: typeof MANIFEST_KIND;
+	readonly version: 1;
+	/** Where the images came from: a folder path, or the content store for images that arrived as binary items. */
+	readonly source: string;
+	readonly classes: readonly string[];
+	readonly train: readonly ManifestImage[];
+	readonly validation: readonly ManifestImage[];
+	/** How validation images were chosen: a separate folder, a seeded stratified split, or none. */
+	readonly validationSource: 'folder' | 'split' | 'none';
+	readonly split: { readonly fraction: number; readonly seed: number };
+	readonly counts: Readonly<Record<string, { readonly train: number; readonly validation: number }>>;
+	/** Files left out, and why; duplicates; classes too small to learn. */
+	readonly problems: readonly Problem[];
+	readonly createdAt: string;
+}
+
+export interface ManifestImage {
+	readonly file: string;
+	readonly label: string;
+}
+
+export const MANIFEST_KIND = 'resnet18-dataset';
+/** The model card: under about 10 images a class cannot be learned or validated. */
+export const MIN_IMAGES_PER_CLASS = 10;
+
+export interface FolderManifestOptions extends ScanOptions {
+	/** Share of each class held out for validation (0–0.5); ignored when a validation folder is given or found. */
+	readonly validationSplit?: number;
+	readonly seed?: number;
+	/** A separate folder of class subfolders used for validation. */
+	readonly validationFolder?: string;
+}
+
+/** Scan a folder of class subfolders (or `train/` + `val/`) into a manifest. */
+export async function manifestFromFolder(root: string, options: FolderManifestOptions = {}): Promise<DatasetManifest> {
+	const fraction = options.validationSplit ?? 0.2;
+	const seed = options.seed ?? 42;
+	if (!(fraction >= 0 && fraction <= 0.5)) throw new InvalidParameterError('validationSplit', `must be between 0 and 0.5 (0–50 %), got ${fraction}`);
+	const folder = await scanImageFolder(root, options);
+	const problems = [...folder.problems];
+	const label = (s: { file: string; label: number }): ManifestImage => ({ file: s.file, label: folder.classes[s.label] });
+	let train = folder.samples;
+	let validation: typeof train = [];
+	let validationSource: DatasetManifest['validationSource'];
+	if (options.validationFolder) {
+		const extra = await scanImageFolder(options.validationFolder, { ...options, maxPerClass: undefined });
+		problems.push(...extra.problems);
+		for (const c of extra.classes.filter((c) => !folder.classes.includes(c))) {
+			problems.push({ file: path.join(extra.root, c), reason: `class "${c}" of the validation folder is not among the training classes; its images are left out` });
+		}
+		validation = extra.samples
+			.filter((s) => folder.classes.includes(extra.classes[s.label]))
+			.map((s) => ({ file: s.file, label: folder.classes.indexOf(extra.classes[s.label]) }));
+		validationSource = 'folder';
+	} else if (folder.explicitValidation) {
+		validation = folder.explicitValidation;
+		validationSource = 'folder';
+	} else {
+		({ train, validation } = stratifiedSplit(folder.samples, fraction, seed));
+		validationSource = fraction > 0 ? 'split' : 'none';
+	}
+	return buildManifest({
+		source: folder.root,
+		classes: folder.classes,
+		train: train.map(label),
+		validation: validation.map(label),
+		validationSource,
+		split: { fraction, seed },
+		problems,
+	});
+}
+
+/** Assemble a manifest: counts, duplicate files and too-small classes go into the problems list. */
+export async function buildManifest(parts: Omit<DatasetManifest, 'kind' | 'version' | 'counts' | 'createdAt'>): Promise<DatasetManifest> {
+	const counts: Record<string, { train: number; validation: number }> = {};
+	for (const c of parts.classes) counts[c] = { train: 0, validation: 0 };
+	for (const image of parts.train) counts[image.label].train++;
+	for (const image of parts.validation) counts[image.label].validation++;
+	const problems = [...parts.problems];
+	for (const [c, n] of Object.entries(counts)) {
+		if (n.train + n.validation < MIN_IMAGES_PER_CLASS) {
+			problems.push({ file: c, reason: `class "${c}" has only ${n.train + n.validation} images; at least ${MIN_IMAGES_PER_CLASS} per class are needed to learn and validate it` });
+		}
+	}
+	problems.push(...(await findDuplicates([...parts.train, ...parts.validation])));
+	return { kind: MANIFEST_KIND, version: 1, ...parts, counts, problems, createdAt: new Date().toISOString() };
+}
+
+/** Check that JSON from an upstream node (or an expression) is a manifest, naming what is wrong. */
+export function parseManifest(value: unknown, parameter = 'dataset'): DatasetManifest {
+	if (typeof value === 'string') {
+		// Pasted into a JSON field, or read from a file: the same manifest as text.
+		try {
+			value = JSON.parse(value) as unknown;
+		} catch {
+			throw new InvalidParameterError(parameter, 'is text that is not JSON; connect Load Image Dataset, or use {{ $json }}');
+		}
+	}
+	const fail = (why: string): never => {
+		throw new InvalidParameterError(parameter, `is not a dataset manifest from the Load Image Dataset node: ${why}`);
+	};
+	if (typeof value !== 'object' || value === null) return fail('expected an object');
+	const m = value as Partial<DatasetManifest>;
+	if (m.kind !== MANIFEST_KIND) return fail(`"kind" is ${JSON.stringify(m.kind)}, expected "${MANIFEST_KIND}"`);
+	if (!Array.isArray(m.classes) || !m.classes.every((c) => typeof c === 'string')) return fail('"classes" must be a list of names');
+	for (const key of ['train', 'validation'] as const) {
+		const list = m[key];
+		if (!Array.isArray(list)) return fail(`"${key}" must be a list of images`);
+		const bad = list.find((image) => typeof image?.file !== 'string' || !m.classes!.includes(image?.label));
+		if (bad) return fail(`"${key}" has an entry ${JSON.stringify(bad).slice(0, 200)} whose label is not one of the classes`);
+	}
+	return m as DatasetManifest;
+}
+
+/** The manifest as the training loop's input: labels become indices into the class list. */
+export function manifestToTrainingData(manifest: DatasetManifest): TrainingData {
+	const index = new Map(manifest.classes.map((c, i) => [c, i]));
+	const convert = (images: readonly ManifestImage[]) => images.map((image) => ({ file: image.file, label: index.get(image.label)! }));
+	return { classes: manifest.classes, train: convert(manifest.train), validation: convert(manifest.validation) };
+}
+
+/**
+ * Manifest images labelled by a model's own class indices, for evaluating a model on a dataset: a class the model
+ * was not trained on cannot be scored, and is an error naming it.
+ */
+export function labelsForModel(images: readonly ManifestImage[], modelClasses: readonly string[]): { file: string; label: number }[] {
+	const index = new Map(modelClasses.map((c, i) => [c, i]));
+	return images.map((image) => {
+		const label = index.get(image.label);
+		if (label === undefined) {
+			throw new InvalidParameterError('dataset', `class "${image.label}" (${image.file}) is not one the model knows (${modelClasses.join(', ')})`);
+		}
+		return { file: image.file, label };
+	});
+}

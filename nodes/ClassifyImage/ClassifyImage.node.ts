@@ -1,0 +1,25 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import { classifyItems } from './classify-items';
+import { classifyProperties } from './properties';
+
+export class ClassifyImage implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Classify Image',
+		name: 'classifyImage',
+		icon: { light: 'file:classifyImage.svg', dark: 'file:classifyImage.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["modelSource"] === "named" ? $parameter["modelName"] : $parameter["modelSource"]}}',
+		description: 'Label images with a trained ResNet-18 classifier: label, confidence and the top K classes',
+		defaults: { name: 'Classify Image' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true,
+		properties: classifyProperties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return [await classifyItems(this)];
+	}
+}

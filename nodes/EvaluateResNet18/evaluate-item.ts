@@ -1,0 +1,65 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { evaluate, InvalidParameterError, labelsForModel, manifestFromFolder, type ManifestImage, parseManifest } from '../../lib';
+import { startDevice } from '../shared/device';
+import { userPath } from '../shared/file-access';
+import { withItemModel } from '../shared/model-source';
+
+interface EvaluateNodeOptions {
+	batchSize?: number;
+	maxMisclassified?: number;
+	topK?: number;
+}
+
+export async function evaluateItem(ctx: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData> {
+	const options = checkOptions(ctx.getNodeParameter('options', itemIndex) as EvaluateNodeOptions);
+	const images = await imagesToScore(ctx, itemIndex);
+	const backend = await startDevice(ctx.getNodeParameter('device', itemIndex));
+	return withItemModel(ctx, itemIndex, async (model, info) => {
+		const started = Date.now();
+		const result = await evaluate(model, labelsForModel(images, model.metadata.classes), { batchSize: options.batchSize, topK: options.topK });
+		const m = result.metrics;
+		const json: IDataObject = {
+			accuracy: m.accuracy,
+			topK: m.topK,
+			topKAccuracy: m.topKAccuracy,
+			count: m.count,
+			loss: m.loss,
+			macro: { ...m.macro },
+			weighted: { ...m.weighted },
+			perClass: m.perClass.map((c) => ({ ...c })),
+			confusionMatrix: { labels: [...model.metadata.classes], rowsAreTrueLabels: true, matrix: m.confusionMatrix.map((row) => [...row]) },
+			misclassified: result.misclassified.slice(0, options.maxMisclassified).map((x) => ({ ...x })),
+			misclassifiedCount: result.misclassified.length,
+			model: { source: info.source, name: model.metadata.name ?? null, classes: [...model.metadata.classes], inputSize: model.metadata.inputSize },
+			backend: backend.summary,
+			seconds: (Date.now() - started) / 1000,
+		};
+		return { json, pairedItem: { item: itemIndex } };
+	});
+}
+
+async function imagesToScore(ctx: IExecuteFunctions, itemIndex: number): Promise<readonly ManifestImage[]> {
+	if (ctx.getNodeParameter('data', itemIndex) === 'folder') {
+		const folder = await userPath(ctx, ctx.getNodeParameter('folder', itemIndex), 'folder', itemIndex);
+		const manifest = await manifestFromFolder(folder, { validationSplit: 0 });
+		return [...manifest.train, ...manifest.validation];
+	}
+	const manifest = parseManifest(ctx.getNodeParameter('dataset', itemIndex), 'dataset');
+	const split = ctx.getNodeParameter('split', itemIndex) as string;
+	const images = split === 'train' ? manifest.train : split === 'all' ? [...manifest.train, ...manifest.validation] : manifest.validation;
+	if (images.length === 0) {
+		throw new InvalidParameterError('split', `the dataset has no ${split === 'validation' ? 'validation' : split} images${split === 'validation' ? ' (its validation split is 0 %); choose "All" or a folder' : ''}`);
+	}
+	return images;
+}
+
+function checkOptions(raw: EvaluateNodeOptions): Required<EvaluateNodeOptions> {
+	const whole = (name: keyof EvaluateNodeOptions, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+		const value = raw[name] ?? fallback;
+		if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+			throw new InvalidParameterError(name, `must be a whole number between ${min} and ${max}, got ${JSON.stringify(value)}`);
+		}
+		return value;
+	};
+	return { batchSize: whole('batchSize', 16, 1, 128), maxMisclassified: whole('maxMisclassified', 100, 0), topK: whole('topK', 5, 1) };
+}

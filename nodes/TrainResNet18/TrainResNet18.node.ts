@@ -1,0 +1,26 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import { trainProperties } from './properties';
+import { trainItem } from './train-item';
+import { forEachItem } from '../shared/per-item';
+
+export class TrainResNet18 implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Train ResNet-18',
+		name: 'trainResNet18',
+		icon: { light: 'file:trainResNet18.svg', dark: 'file:trainResNet18.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["epochs"] + " epoch(s), batch " + $parameter["batchSize"]}}',
+		description: 'Fine-tune a ResNet-18 image classifier on a dataset from Load Image Dataset',
+		defaults: { name: 'Train ResNet-18' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true,
+		properties: trainProperties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return [await forEachItem(this, (itemIndex, item) => trainItem(this, itemIndex, item))];
+	}
+}

@@ -1,0 +1,121 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import * as path from 'node:path';
+import {
+	checkModelName,
+	InvalidParameterError,
+	liveVersion,
+	manifestToTrainingData,
+	publishVersion,
+	readWeightsFile,
+	resolveTrainOptions,
+	saveVersion,
+	train,
+	type TrainingProgress,
+	type TrainResult,
+	parseManifest,
+} from '../../lib';
+import { startDevice } from '../shared/device';
+import { userPath } from '../shared/file-access';
+import { modelsFolder } from '../shared/n8n-folders';
+
+interface TrainNodeOptions {
+	augment?: boolean;
+	imageSize?: number;
+	includeModelBinary?: boolean;
+	minAccuracyToPublish?: number;
+	seed?: number;
+}
+
+/** Train on one input item's manifest, save a new model version, and decide whether it goes live. */
+export async function trainItem(ctx: IExecuteFunctions, itemIndex: number, item: INodeExecutionData): Promise<INodeExecutionData> {
+	const param = (name: string) => ctx.getNodeParameter(name, itemIndex);
+	const extra = param('options') as TrainNodeOptions;
+	// Re-checked here: an expression bypasses the editor's min/max (a run with 500 epochs must not start).
+	const options = resolveTrainOptions({
+		batchSize: param('batchSize'),
+		epochs: param('epochs'),
+		learningRate: param('learningRate'),
+		evalSteps: param('evalSteps'),
+		imageSize: extra.imageSize,
+		augment: extra.augment,
+		seed: extra.seed,
+	});
+	const minAccuracy = extra.minAccuracyToPublish ?? 0;
+	if (!(typeof minAccuracy === 'number' && minAccuracy >= 0 && minAccuracy <= 1)) {
+		throw new InvalidParameterError('minAccuracyToPublish', `must be between 0 and 1, got ${JSON.stringify(minAccuracy)}`);
+	}
+	const name = checkModelName(param('modelName'), 'modelName');
+	const manifest = parseManifest(param('dataset'), 'dataset');
+	const initialWeights = param('pretrained') === 'file' ? await readWeightsFile(await userPath(ctx, param('weightsFile'), 'weightsFile', itemIndex)) : undefined;
+	const backend = await startDevice(param('device'));
+	ctx.logger.info(`Train ResNet-18: ${backend.summary}`);
+
+	const result = await train(manifestToTrainingData(manifest), options, {
+		name,
+		initialWeights,
+		signal: ctx.getExecutionCancelSignal(),
+		onProgress: (progress) => report(ctx, name, progress),
+	});
+	try {
+		const out = await saveAndPublish(ctx, itemIndex, item, name, result, minAccuracy, extra.includeModelBinary ?? true);
+		// Passed on so that Evaluate after Train finds the dataset (and its validation split) without wiring.
+		out.json.dataset = manifest as unknown as IDataObject;
+		return out;
+	} finally {
+		result.model.network.dispose();
+	}
+}
+
+async function saveAndPublish(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	item: INodeExecutionData,
+	name: string,
+	result: TrainResult,
+	minAccuracy: number,
+	includeBinary: boolean,
+): Promise<INodeExecutionData> {
+	const root = modelsFolder();
+	const previous = await liveVersion(root, name);
+	const saved = await saveVersion(root, name, result.model);
+	const accuracy = result.history.at(-1)?.validationAccuracy;
+	const passes = minAccuracy === 0 || (accuracy !== undefined && accuracy >= minAccuracy);
+	if (passes) await publishVersion(root, name, saved.version);
+	const publishReason = passes
+		? minAccuracy === 0
+			? 'published (no minimum accuracy set)'
+			: `published: validation accuracy ${accuracy!.toFixed(3)} ≥ ${minAccuracy}`
+		: `kept back: validation accuracy ${accuracy === undefined ? 'unknown (no validation images)' : accuracy.toFixed(3)} < ${minAccuracy}; ${previous ? `v${previous.version} stays live` : 'no version is live'}`;
+	ctx.logger.info(`Train ResNet-18: saved ${saved.file} (${publishReason})`);
+	const meta = result.model.metadata;
+	const json: IDataObject = {
+		model: { name, version: saved.version, file: saved.file, bytes: saved.bytes, published: passes, publishReason, previousLiveVersion: previous?.version ?? null },
+		classes: [...meta.classes],
+		history: result.history.map((r) => ({ ...r })),
+		bestEpoch: result.bestEpoch,
+		validationAccuracy: accuracy ?? null,
+		trainImages: meta.training?.trainImages as number,
+		validationImages: meta.training?.validationImages as number,
+		options: { ...(meta.training as IDataObject) },
+		backend: { kind: result.backend.kind, summary: result.backend.summary },
+		pretrained: meta.training?.pretrained === true,
+		classifierReplaced: result.classifierReplaced,
+		seconds: result.seconds,
+	};
+	const out: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
+	if (includeBinary) {
+		const bytes = await import('node:fs/promises').then((fs) => fs.readFile(saved.file));
+		out.binary = { ...(item.binary ?? {}), model: await ctx.helpers.prepareBinaryData(bytes, `${name}-${path.basename(saved.file)}`, 'application/octet-stream') };
+	}
+	return out;
+}
+
+function report(ctx: IExecuteFunctions, name: string, progress: TrainingProgress): void {
+	if (progress.kind !== 'epoch') return;
+	const r = progress.record;
+	const validation = r.validationAccuracy === undefined ? '' : `, validation loss ${r.validationLoss!.toFixed(4)} accuracy ${(r.validationAccuracy * 100).toFixed(1)} %`;
+	const line = `${name}: epoch ${r.epoch}/${progress.epochs}: train loss ${r.trainLoss.toFixed(4)} accuracy ${(r.trainAccuracy * 100).toFixed(1)} %${validation} (${r.seconds.toFixed(1)} s)`;
+	ctx.logger.info(line);
+	// Shown in the browser console of the editor while a manual run trains.
+	if (ctx.getMode() === 'manual') ctx.sendMessageToUI(line);
+}

@@ -1,0 +1,32 @@
+import type { INode, JsonObject } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { FileError, InvalidParameterError, Resnet18Error, WeightsError } from '../../lib';
+
+/**
+ * A library error as n8n shows it: the message names the file or parameter at fault, the description says what to
+ * do about it, and the item index lets n8n point at the item.
+ */
+export function toNodeError(node: INode, error: unknown, itemIndex: number): NodeOperationError {
+	if (error instanceof NodeOperationError) return error;
+	const description = describe(error);
+	if (error instanceof Error) return new NodeOperationError(node, error, { itemIndex, description });
+	return new NodeOperationError(node, String(error), { itemIndex, description });
+}
+
+function describe(error: unknown): string | undefined {
+	if (error instanceof InvalidParameterError) return `Check the "${error.parameter}" setting (an expression can bypass the editor's limits).`;
+	if (error instanceof WeightsError) return 'The file is not a ResNet-18 model or weights file this package can read.';
+	if (error instanceof FileError) return `File: ${error.file}`;
+	if (error instanceof Resnet18Error) return undefined;
+	return undefined;
+}
+
+/** The JSON an item gets under Continue On Fail: the message, and the file or parameter when the error names one. */
+export function errorJson(error: NodeOperationError): JsonObject {
+	const cause = error.cause;
+	const json: JsonObject = { error: error.message };
+	if (cause instanceof FileError) json.file = cause.file;
+	if (cause instanceof InvalidParameterError) json.parameter = cause.parameter;
+	if (error.description) json.description = error.description;
+	return json;
+}
