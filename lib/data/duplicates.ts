@@ -20,7 +20,7 @@ export async function findDuplicates(images: readonly { file: string; label: str
 	const problems: Problem[] = [];
 	for (const group of byHash.values()) {
 		if (group.length < 2) continue;
-		const labels = [...new Set(group.map((g) => g.label))];
+		const labels = [...new Set(group.map((g) => g.label))].sort();
 		const others = group.slice(1).map((g) => g.file).join(', ');
 		problems.push({
 			file: group[0].file,

@@ -91,7 +91,7 @@ export async function buildManifest(parts: Omit<DatasetManifest, 'kind' | 'versi
 	const problems = [...parts.problems];
 	for (const [c, n] of Object.entries(counts)) {
 		if (n.train + n.validation < MIN_IMAGES_PER_CLASS) {
-			problems.push({ file: c, reason: `class "${c}" has only ${n.train + n.validation} images; at least ${MIN_IMAGES_PER_CLASS} per class are needed to learn and validate it` });
+			problems.push({ file: c, reason: `class "${c}" has only ${n.train + n.validation} image${n.train + n.validation === 1 ? '' : 's'}; at least ${MIN_IMAGES_PER_CLASS} per class are needed to learn and validate it` });
 		}
 	}
 	problems.push(...(await findDuplicates([...parts.train, ...parts.validation])));

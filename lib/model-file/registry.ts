@@ -54,7 +54,8 @@ export async function saveVersion(root: string, name: string, model: TrainedMode
 	const bytes = serializeModel(model);
 	for (let attempt = 0; attempt < 100; attempt++) {
 		const versions = await listVersions(root, name);
-		const version = (versions.at(-1)?.version ?? 0) + 1 + attempt;
+		// A lost race means the winner's file is now listed: the next listing yields the next free number.
+		const version = (versions.at(-1)?.version ?? 0) + 1;
 		const file = versionFile(root, name, version);
 		if (await writeFileExclusive(file, bytes)) return { name, version, file, bytes: bytes.byteLength };
 	}

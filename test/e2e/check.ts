@@ -1,0 +1,129 @@
+/**
+ * Assertions on what a real n8n produced, for e2e.sh: `node dist/test/e2e/check.js <check> <file> [args…]`.
+ * Each check prints what it saw and exits non-zero with the reason when the output is not what a user must get.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+interface Item {
+	json: Record<string, unknown>;
+	binary?: Record<string, { fileName?: string; mimeType?: string; fileSize?: string }>;
+}
+interface Run {
+	executionStatus?: string;
+	error?: { message?: string };
+	data?: { main?: Item[][] };
+}
+interface Execution {
+	data: { resultData: { error?: { message?: string; description?: string }; runData: Record<string, Run[]> } };
+}
+
+function readJson<T>(file: string): T {
+	return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+}
+
+function items(execution: Execution, node: string, output = 0): Item[] {
+	const runs = execution.data.resultData.runData[node];
+	assert.ok(runs?.length, `node "${node}" did not run (ran: ${Object.keys(execution.data.resultData.runData).join(', ')})`);
+	return runs[0].data?.main?.[output] ?? [];
+}
+
+type Json = Record<string, unknown>;
+const asJson = (value: unknown) => value as Json;
+
+const checks: Record<string, (file: string, ...args: string[]) => string> = {
+	/** Workflow (a): Load → Train → Evaluate on the generated folder. */
+	'train-evaluate'(file, classCount) {
+		const run = readJson<Execution>(file);
+		const manifest = items(run, 'Load Image Dataset')[0].json;
+		assert.equal(manifest.kind, 'resnet18-dataset');
+		assert.equal((manifest.classes as string[]).length, Number(classCount));
+		const trained = items(run, 'Train ResNet-18')[0];
+		const model = asJson(trained.json.model);
+		assert.equal(model.version, 1, 'first training run saves version 1');
+		assert.ok(fs.statSync(String(model.file)).size > 40e6, 'model file on disk (~45 MB)');
+		assert.equal((trained.json.history as unknown[]).length, 3, 'one history record per epoch');
+		assert.ok(trained.binary?.model, 'model attached as binary property "model"');
+		assert.match(String(asJson(trained.json.backend).summary), /Compute backend: /);
+		const evaluation = items(run, 'Evaluate ResNet-18')[0].json;
+		assert.equal(evaluation.count, (manifest.validation as unknown[]).length, 'evaluated every validation image');
+		const accuracy = Number(evaluation.accuracy);
+		assert.ok(accuracy >= 0 && accuracy <= 1);
+		const matrix = asJson(evaluation.confusionMatrix).matrix as number[][];
+		assert.equal(matrix.flat().reduce((a, b) => a + b, 0), evaluation.count, 'confusion matrix counts every image');
+		assert.equal((evaluation.perClass as unknown[]).length, Number(classCount));
+		return `dataset ${(manifest.train as unknown[]).length}+${(manifest.validation as unknown[]).length} images; model v${model.version} ${model.bytes} bytes; val accuracy ${accuracy.toFixed(3)}; train ${Number(trained.json.seconds).toFixed(1)} s`;
+	},
+	/** An expression that bypasses the editor's range must stop the run, naming the parameter. */
+	'refused-parameter'(file, parameter) {
+		const text = fs.readFileSync(file, 'utf8');
+		// A failed `n8n execute` prints the run JSON, then the error again as text.
+		const start = text.indexOf('{');
+		const end = text.lastIndexOf('\n}');
+		assert.ok(start >= 0 && end > start, `no execution JSON in the output: ${text.slice(0, 300)}`);
+		const run = JSON.parse(text.slice(start, end + 2)) as Execution;
+		const message = `${run.data.resultData.error?.message ?? ''} ${run.data.resultData.error?.description ?? ''}`;
+		assert.match(message, new RegExp(`"${parameter}"`), `error must name "${parameter}": ${message}`);
+		return message.trim();
+	},
+	/** Workflow (c): the retrain saves a new version and moves LIVE only when the gate passes. */
+	retrain(file, modelsDir) {
+		const run = readJson<Execution>(file);
+		const report = items(run, 'Train ResNet-18')[0].json;
+		const model = asJson(report.model);
+		assert.equal(model.version, 2, 'the retrain is version 2');
+		const live = fs.readFileSync(path.join(modelsDir, 'shapes', 'LIVE'), 'utf8').trim();
+		const accuracy = Number(report.validationAccuracy);
+		assert.equal(model.published, accuracy >= 0.6, 'published exactly when accuracy ≥ 0.6');
+		assert.equal(live, model.published ? 'v0002' : 'v0001', 'LIVE names the published version');
+		const branch = model.published ? 'New Version Live' : 'Previous Version Kept';
+		assert.equal(items(run, 'Published?', model.published ? 0 : 1).length, 1, `If routes to "${branch}"`);
+		return `v2 accuracy ${accuracy.toFixed(3)} → ${model.publishReason}; LIVE=${live}`;
+	},
+	/** Classify a folder: every good image labelled, the broken one an error item naming it. */
+	'classify-folder'(file, goodCount, brokenName) {
+		const run = readJson<Execution>(file);
+		const out = items(run, 'Classify Image');
+		const errors = out.filter((i) => i.json.error !== undefined);
+		const good = out.filter((i) => i.json.error === undefined);
+		assert.equal(good.length, Number(goodCount), 'every readable image is classified');
+		assert.equal(errors.length, 1, 'exactly one error item');
+		assert.match(String(errors[0].json.error), new RegExp(brokenName), 'the error names the broken file');
+		for (const i of good) {
+			assert.ok(typeof i.json.label === 'string' && Number(i.json.confidence) > 0);
+			assert.equal((i.json.topK as unknown[]).length, 3);
+			assert.ok(i.binary?.data, 'the item keeps its image');
+		}
+		return `${good.length} classified, error item: ${String(errors[0].json.error)}`;
+	},
+	/** A webhook answer: a label of the model's classes; the second call is served from the model cache. */
+	webhook(file, classesCsv, expectCached) {
+		const body = readJson<Json>(file);
+		assert.ok(classesCsv.split(',').includes(String(body.label)), `label ${String(body.label)} is one of ${classesCsv}`);
+		assert.equal(String(asJson(body.model).cached), expectCached, `model.cached should be ${expectCached}`);
+		return `label ${String(body.label)} (${Number(body.confidence).toFixed(3)}), cached ${String(asJson(body.model).cached)}`;
+	},
+	/** The editor shows Train ResNet-18's four parameters with the model card's defaults. */
+	editor(file) {
+		const shown = readJson<Json>(file);
+		assert.deepEqual(
+			{ batchSize: Number(shown.batchSize), epochs: Number(shown.epochs), learningRate: Number(shown.learningRate), evalSteps: Number(shown.evalSteps) },
+			{ batchSize: 8, epochs: 1, learningRate: 0.00005, evalSteps: 1 },
+		);
+		return JSON.stringify(shown);
+	},
+};
+
+const [name, file, ...args] = process.argv.slice(2);
+const check = checks[name];
+if (!check) {
+	console.error(`usage: check.js <${Object.keys(checks).join('|')}> <file> [args]`);
+	process.exit(2);
+}
+try {
+	console.log(`PASS ${name}: ${check(file, ...args)}`);
+} catch (error) {
+	console.error(`FAIL ${name}: ${error instanceof Error ? error.message : String(error)}`);
+	process.exit(1);
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# End-to-end: our package inside a real n8n 2.40.7 (Node 24), installed the way n8n's Community Nodes installer does.
+#   (a) folder → Load → Train → Evaluate        n8n execute (filesystem binary mode)
+#       the same with epochs = {{ 500 }}         must stop, naming "epochs", writing no model
+#   (c) retrain with a publish gate              n8n execute: v2 saved, LIVE moves only if accuracy ≥ 0.6
+#       classify a folder with a broken image    20 labelled items + 1 error item naming the file
+#   (b) webhook → Classify Image                 real HTTP on 127.0.0.1 (default binary mode); 2nd call cached
+#       stop a running training from n8n         execution canceled at the next batch, LIVE and files untouched
+#       the editor                               Chromium adds Train ResNet-18 and reads its four defaults
+# Run with `npm run test:e2e` (builds first). Everything it writes is under $E2E_LAB (.cache/e2e) and
+# test-artifacts/e2e (screenshot). Reuses an n8n install given by E2E_N8N_DIR/E2E_NODE24.
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$REPO"
+# shellcheck source=test/e2e/n8n.sh
+source test/e2e/n8n.sh
+export N8N_USER_FOLDER=$E2E_LAB/home
+DATA=$E2E_LAB/data
+WF=$E2E_LAB/workflows
+MODELS=$N8N_USER_FOLDER/.n8n/resnet18/models
+ARTIFACTS=$REPO/test-artifacts/e2e
+# Our nodes read the dataset folders; n8n 2.x lets nodes read only where this allows.
+export N8N_RESTRICT_FILE_ACCESS_TO=$DATA
+T0=$SECONDS
+declare -a TIMES=()
+step() { TIMES+=("$1: $(( SECONDS - STEP_T0 )) s"); STEP_T0=$SECONDS; }
+check() { node dist/test/e2e/check.js "$@"; }
+trap n8n_stop EXIT
+
+STEP_T0=$SECONDS
+n8n_install
+step "n8n install (or reuse)"
+
+rm -rf "$N8N_USER_FOLDER" "$DATA" "$WF" "$ARTIFACTS"
+mkdir -p "$WF" "$ARTIFACTS"
+n8n_deploy "$REPO"
+node dist/test/e2e/make-data.js "$DATA" > "$E2E_LAB/data.json"
+# The example workflows as shipped, pointed at the generated folders.
+for f in examples/workflows/*.json; do
+  sed -e "s#/data/images/shapes#$DATA/shapes#g" -e "s#/data/images/incoming#$DATA/incoming#g" "$f" > "$WF/$(basename "$f")"
+done
+# Variants: an expression that bypasses the editor's epoch limit, and a long training to stop.
+node -e '
+  const fs = require("fs"); const [src, dir] = process.argv.slice(1);
+  const base = JSON.parse(fs.readFileSync(src, "utf8"));
+  const variant = (id, name, epochs) => {
+    const wf = JSON.parse(JSON.stringify(base)); wf.id = id; wf.name = name;
+    wf.nodes = wf.nodes.filter((n) => n.name !== "Evaluate ResNet-18");
+    delete wf.connections["Train ResNet-18"];
+    wf.nodes.find((n) => n.name === "Train ResNet-18").parameters.epochs = epochs;
+    fs.writeFileSync(`${dir}/${id}.json`, JSON.stringify(wf));
+  };
+  variant("resnet18Epochs500x", "epochs from an expression", "={{ 500 }}");
+  variant("resnet18LongTrainx", "long training to stop", 50);
+' "$WF/folder-train-evaluate.json" "$WF"
+for f in "$WF"/*.json; do n8n_import "$f"; done
+step "deploy package, data, import workflows"
+
+# (a) Load → Train → Evaluate
+n8n_execute resnet18FolderTrain > "$E2E_LAB/a.json"
+check train-evaluate "$E2E_LAB/a.json" 3
+step "(a) train-evaluate workflow"
+
+# epochs = {{ 500 }} passes the editor, not the node
+rc=0; n8n_execute resnet18Epochs500x > "$E2E_LAB/epochs500.json" || rc=$?
+[ "$rc" != 0 ] || { echo "FAIL: a run with 500 epochs succeeded"; exit 1; }
+check refused-parameter "$E2E_LAB/epochs500.json" epochs
+[ ! -e "$MODELS/shapes/v0002.safetensors" ] || { echo "FAIL: the refused run wrote a model"; exit 1; }
+step "epochs=500 refused"
+
+# (c) retrain: a second version, published only through the gate
+n8n_execute resnet18Retrain0001 > "$E2E_LAB/c.json"
+check retrain "$E2E_LAB/c.json" "$MODELS"
+step "(c) retrain workflow"
+
+# Classify a folder that holds a broken image (Continue On Fail)
+n8n_execute resnet18ClassifyDir > "$E2E_LAB/classify-folder.json"
+check classify-folder "$E2E_LAB/classify-folder.json" 20 broken.jpg
+step "classify folder"
+
+# (b) webhook, on a server in n8n's default (in-memory) binary mode
+n8n_publish resnet18WebhookCls
+N8N_DEFAULT_BINARY_DATA_MODE=default n8n_start
+n8n_owner
+step "server start"
+URL=$(n8n_url)/webhook/classify
+IMAGE=$(ls "$DATA"/incoming/square-* | head -1)
+classes=$(node -p 'require(process.argv[1]).classes.join(",")' "$E2E_LAB/data.json")
+for n in 1 2; do
+  curl -s -w '\n%{time_total}\n' -F "data=@$IMAGE" "$URL" > "$E2E_LAB/webhook-$n.txt"
+  head -1 "$E2E_LAB/webhook-$n.txt" > "$E2E_LAB/webhook-$n.json"
+  echo "webhook call $n: $(tail -1 "$E2E_LAB/webhook-$n.txt") s"
+done
+check webhook "$E2E_LAB/webhook-1.json" "$classes" false
+check webhook "$E2E_LAB/webhook-2.json" "$classes" true
+code=$(curl -s -o "$E2E_LAB/webhook-broken.json" -w '%{http_code}' -F "data=@$DATA/incoming/broken.jpg" "$URL")
+[ "$code" = 500 ] || { echo "FAIL: a broken image answered HTTP $code"; cat "$E2E_LAB/webhook-broken.json"; exit 1; }
+echo "PASS webhook broken image: HTTP $code"
+step "(b) webhook"
+
+# Stop a running training from n8n: canceled at the next batch; the live model and its files untouched
+live_before=$(cat "$MODELS/shapes/LIVE"); sums_before=$(sha256sum "$MODELS"/shapes/*.safetensors)
+wf=$(n8n_rest GET /rest/workflows/resnet18LongTrainx)
+exec_id=$(node -e 'const wf=JSON.parse(process.argv[1]).data; console.log(JSON.stringify({workflowData: wf, triggerToStartFrom: {name: "Start"}}))' "$wf" \
+  | { read -r body; n8n_rest POST /rest/workflows/resnet18LongTrainx/run "$body"; } | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).data.executionId))')
+for _ in $(seq 1 120); do grep -q "long training to stop\|shapes: epoch 1/50" "$E2E_LAB/n8n.log" 2>/dev/null && grep -q "epoch 1/50" "$E2E_LAB/n8n.log" && break; sleep 1; done
+grep -q "epoch 1/50" "$E2E_LAB/n8n.log" || { echo "FAIL: the long training never reached epoch 1"; tail -20 "$E2E_LAB/n8n.log"; exit 1; }
+stop_t0=$(date +%s.%N)
+n8n_rest POST "/rest/executions/$exec_id/stop" > "$E2E_LAB/stop.json"
+status=""
+for _ in $(seq 1 60); do
+  status=$(n8n_rest GET "/rest/executions/$exec_id" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).data.status))')
+  [ "$status" = canceled ] || [ "$status" = error ] || [ "$status" = success ] && break; sleep 0.5
+done
+stop_s=$(node -p "($(date +%s.%N) - $stop_t0).toFixed(1)")
+[ "$status" = canceled ] || { echo "FAIL: stopped execution ended as '$status'"; exit 1; }
+[ "$(cat "$MODELS/shapes/LIVE")" = "$live_before" ] && [ "$(sha256sum "$MODELS"/shapes/*.safetensors)" = "$sums_before" ] \
+  || { echo "FAIL: stopping the training changed the model folder"; ls -la "$MODELS/shapes"; exit 1; }
+echo "PASS stop: execution $exec_id canceled ${stop_s} s after the stop request; LIVE still $live_before, no new version"
+step "stop a running training"
+
+# The editor: add Train ResNet-18 and read its defaults
+n8n_editor_check "$ARTIFACTS/train-node-parameters.png" > "$E2E_LAB/editor.json"
+check editor "$E2E_LAB/editor.json"
+step "editor check"
+
+n8n_stop
+echo "e2e passed in $((SECONDS - T0)) s:"
+printf '  %s\n' "${TIMES[@]}"

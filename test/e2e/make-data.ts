@@ -1,0 +1,32 @@
+/**
+ * The e2e's images: `node dist/test/e2e/make-data.js <dir>` writes `<dir>/shapes/<class>/…` (3 classes × 16) and
+ * `<dir>/incoming/` (20 images to classify plus `broken.jpg`, a truncated JPEG that must become an error item).
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { writeSyntheticDataset } from '../../lib';
+
+async function main(dir: string): Promise<void> {
+	const classes = await writeSyntheticDataset(path.join(dir, 'shapes'), { classes: 3, perClass: 16, size: 64, seed: 1 });
+	const incoming = path.join(dir, 'incoming');
+	await writeSyntheticDataset(path.join(dir, 'incoming-src'), { classes: 3, perClass: 7, size: 64, seed: 2 });
+	await fs.mkdir(incoming, { recursive: true });
+	let copied = 0;
+	for (const c of classes) {
+		for (const f of (await fs.readdir(path.join(dir, 'incoming-src', c))).sort()) {
+			if (copied === 20) break;
+			await fs.copyFile(path.join(dir, 'incoming-src', c, f), path.join(incoming, `${c}-${f}`));
+			copied++;
+		}
+	}
+	const aJpeg = (await fs.readdir(incoming)).find((f) => f.endsWith('.jpg'));
+	if (!aJpeg) throw new Error('the synthetic set has no JPEG to truncate');
+	const bytes = await fs.readFile(path.join(incoming, aJpeg));
+	await fs.writeFile(path.join(incoming, 'broken.jpg'), bytes.subarray(0, Math.floor(bytes.length / 3)));
+	console.log(JSON.stringify({ classes, shapes: path.join(dir, 'shapes'), incoming, images: copied }));
+}
+
+main(process.argv[2] ?? '.cache/e2e/data').catch((error) => {
+	console.error(error);
+	process.exit(1);
+});
