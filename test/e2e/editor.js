@@ -99,10 +99,9 @@ async function main() {
 			? search
 			: page.locator('[data-test-id="node-creator-search-bar"] input').first();
 		await searchInput.fill(NODE_DISPLAY_NAME);
-		const item = page
-			.locator('[data-test-id="node-creator-node-item"], [data-test-id="node-creator-item-name"]')
-			.filter({ hasText: NODE_DISPLAY_NAME })
-			.first();
+		// exact name match, so e.g. "Train ResNet-18 Tool" or a longer name is never picked instead
+		const exact = new RegExp(`^\\s*${NODE_DISPLAY_NAME.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+		const item = page.locator('[data-test-id="node-creator-item-name"]').filter({ hasText: exact }).first();
 		try {
 			await item.waitFor({ state: 'visible' });
 		} catch (e) {

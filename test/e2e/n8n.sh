@@ -53,6 +53,8 @@ n8n_url() { printf 'http://127.0.0.1:%s\n' "$N8N_PORT"; }
 
 # Export the environment every n8n process gets. Values already set by the caller are kept for
 # the ones written ${X:-default}; the rest are fixed so runs are reproducible and offline.
+# The other functions call it in a subshell, so `VAR=x n8n_start` affects that call only
+# (bash would otherwise keep a prefix-assigned variable that a function exports).
 n8n_env() {
   local base; base=$(n8n_url)
   export N8N_USER_FOLDER N8N_PORT
@@ -94,7 +96,7 @@ _n8n_bin() {   # n8n CLI with the current environment (no n8n_env)
   [ -x "$E2E_N8N_DIR/node_modules/.bin/n8n" ] || { _n8n_fail "n8n missing in $E2E_N8N_DIR (run n8n_install)"; return 1; }
   _n8n_with_node24 "$E2E_N8N_DIR/node_modules/.bin/n8n" "$@"
 }
-n8n_cli() { n8n_env; _n8n_bin "$@"; }
+n8n_cli() { ( n8n_env; _n8n_bin "$@" ); }
 
 # ---- install ----------------------------------------------------------------------------------
 n8n_install() {
@@ -192,17 +194,20 @@ n8n_publish() {
   n8n_log "published $id (active from the next n8n_start)"
 }
 
-# Prints only the run JSON (stdout from the first line starting with '{'); n8n's own log lines
-# go to $E2E_LAB/execute-ID.log. Returns n8n's rc: a failed run prints its error JSON and exits
-# non-zero (139 from a crash in teardown, not 1). No server needed; may run beside one.
+# Prints only the run JSON on stdout; n8n's log lines and error text go to $E2E_LAB/execute-ID.log.
+# Returns n8n's rc: a failed run still prints its JSON (status "error", data.resultData.error) and
+# returns non-zero (1 seen for node errors; 139 reported for crashes in teardown). No server needed;
+# it may run beside the n8n_start server (its own task broker on $E2E_N8N_EXECUTE_BROKER_PORT).
 n8n_execute() {
   local id=${1:?usage: n8n_execute ID} out rc=0 t0=$SECONDS log
   log=$E2E_LAB/execute-$id.log
   mkdir -p "$E2E_LAB" || return 1
-  n8n_env
-  out=$(export N8N_RUNNERS_BROKER_PORT=$E2E_N8N_EXECUTE_BROKER_PORT; _n8n_bin execute --id="$id" --rawOutput 2>"$log") || rc=$?
-  printf '%s\n' "$out" | sed -n '/^{/,$p'
-  printf '%s\n' "$out" | sed '/^{/,$d' >> "$log"
+  out=$(n8n_env; export N8N_RUNNERS_BROKER_PORT=$E2E_N8N_EXECUTE_BROKER_PORT
+        _n8n_bin execute --id="$id" --rawOutput 2>"$log") || rc=$?
+  # the JSON is pretty-printed: from the first line '{' to the first line '}'. Around it n8n prints
+  # log lines (before) and, for a failed run, "Execution error: ..." + stack (after): -> $log
+  printf '%s\n' "$out" | sed -n '/^{/,/^}/p'
+  printf '%s\n' "$out" | sed '/^{/,/^}/d' >> "$log"
   n8n_log "execute $id: rc $rc in $((SECONDS - t0)) s (log $log)"
   return $rc
 }
@@ -221,10 +226,11 @@ n8n_start() {
   fi
   [ -x "$E2E_N8N_DIR/node_modules/.bin/n8n" ] || { _n8n_fail "n8n missing in $E2E_N8N_DIR (run n8n_install)"; return 1; }
   mkdir -p "$E2E_LAB" || return 1
-  n8n_env
-  PATH="$E2E_NODE24/bin:$PATH" nohup "$E2E_N8N_DIR/node_modules/.bin/n8n" start > "$log" 2>&1 < /dev/null &
-  pid=$!
-  echo "$pid" > "$E2E_LAB/n8n.pid"
+  rm -f "$E2E_LAB/n8n.pid"
+  ( n8n_env; export PATH="$E2E_NODE24/bin:$PATH"
+    nohup "$E2E_N8N_DIR/node_modules/.bin/n8n" start > "$log" 2>&1 < /dev/null &
+    echo $! > "$E2E_LAB/n8n.pid" )
+  pid=$(cat "$E2E_LAB/n8n.pid") || { _n8n_fail "could not start n8n"; return 1; }
   while [ $((SECONDS - t0)) -lt "$E2E_N8N_START_TIMEOUT" ]; do
     if [ "$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' "$base/healthz/readiness")" = 200 ]; then
       n8n_log "n8n ready on $base after $((SECONDS - t0)) s (pid $pid, log $log)"
