@@ -9,6 +9,8 @@ const root = path.resolve(__dirname, '../..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; n8n: { nodes: string[] } };
 
 function loadNode(file: string): INodeType {
+	// By file path, as n8n's loader does; the paths come from package.json at run time.
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const exports = require(path.join(root, file)) as Record<string, new () => INodeType>;
 	const [name] = path.basename(file).split('.');
 	return new exports[name]();
