@@ -67,6 +67,22 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		assert.match(message, new RegExp(`"${parameter}"`), `error must name "${parameter}": ${message}`);
 		return message.trim();
 	},
+	/** Images as binary items: stored once in the content store, labelled by expression, split, trained on. */
+	'binary-items'(file, imageCount, storeDir) {
+		const run = readJson<Execution>(file);
+		const manifest = items(run, 'Load Image Dataset')[0].json;
+		const images = [...(manifest.train as { file: string }[]), ...(manifest.validation as { file: string }[])];
+		assert.deepEqual(manifest.classes, ['circle', 'square', 'triangle']);
+		assert.equal(images.length, Number(imageCount));
+		for (const image of images) {
+			assert.ok(image.file.startsWith(storeDir) && /[0-9a-f]{64}\.png$/.test(image.file), `${image.file} is in the content store`);
+			assert.ok(fs.existsSync(image.file));
+		}
+		assert.ok(JSON.stringify(manifest).length < 100_000, 'the manifest holds paths, not pixels');
+		const report = items(run, 'Train ResNet-18')[0].json;
+		assert.equal(asJson(report.model).version, 1);
+		return `${images.length} images from binary items → ${(manifest.classes as string[]).join(', ')}; trained v1`;
+	},
 	/** Workflow (c): the retrain saves a new version and moves LIVE only when the gate passes. */
 	retrain(file, modelsDir) {
 		const run = readJson<Execution>(file);

