@@ -137,12 +137,13 @@ n8n_install() {
     n8n_log "n8n installed in $((SECONDS - t0)) s"
   fi
 
+  # --ignore-scripts=false: under `npm run`, npm hands our .npmrc's ignore-scripts=true to child npm calls.
   # sqlite3: prebuilt download is impossible offline -> node-gyp source build (~80-150 s);
   # isolated-vm ships a prebuild for Node 24; the other two are optional speed-ups.
   if [ ! -f "$dir/node_modules/sqlite3/build/Release/node_sqlite3.node" ]; then
     local log=$E2E_LAB/npm-rebuild.log t1=$SECONDS
     n8n_log "rebuilding native modules for Node 24 (sqlite3 from source; log $log)"
-    (cd "$dir" && _n8n_with_node24 npm rebuild sqlite3 isolated-vm msgpackr-extract protobufjs > "$log" 2>&1) \
+    (cd "$dir" && _n8n_with_node24 npm rebuild --ignore-scripts=false sqlite3 isolated-vm msgpackr-extract protobufjs > "$log" 2>&1) \
       || { tail -30 "$log" >&2; _n8n_fail "npm rebuild failed (log: $log)"; return 1; }
     n8n_log "natives rebuilt in $((SECONDS - t1)) s"
   fi
