@@ -12,6 +12,7 @@ import * as tf from '../lib/compute/tf';
 import { useBackend, type BackendChoice } from '../lib/compute/backend';
 import { ResNet18 } from '../lib/model/resnet18';
 import { createAdam, trainingStep } from '../lib/train/step';
+import { benchDataPath } from './data-path';
 
 interface EngineFigures {
 	engine: string;
@@ -100,6 +101,17 @@ async function main(): Promise<void> {
 		row('peak RSS', ours.peakRssMb, reference?.peakRssMb, 'MB'),
 	];
 	if (typeof torch === 'string') lines.push('', torch);
+	// The data path must keep the fastest trainer fed: decoding at ≥ 3× its rate leaves headroom for slow disks.
+	const data = await benchDataPath(size, batch);
+	const fastestTrainRate = 1000 / Math.min(ours.trainStepMsPerImage, reference?.trainStepMsPerImage ?? Infinity);
+	lines.push(
+		'',
+		`data path (decode + augment, 640×480 JPEG → ${size}×${size}, sharp on ${os.availableParallelism()} threads), vs the fastest training step above (${fastestTrainRate.toFixed(1)} images/s):`,
+		'',
+		'| augmentation | images/s | × training rate |',
+		'|---|---|---|',
+		...Object.entries(data).map(([preset, rate]) => `| ${preset} | ${rate.toFixed(0)} | ${(rate / fastestTrainRate).toFixed(1)}× |`),
+	);
 	process.stdout.write(`${lines.join('\n')}\n`);
 }
 

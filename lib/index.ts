@@ -2,10 +2,13 @@
 export { BACKEND_CHOICES, activeBackend, parseBackendChoice, useBackend } from './compute/backend';
 export type { BackendChoice, BackendKind, BackendReport } from './compute/backend';
 export * from './errors';
-export { scanImageFolder, verifyImage } from './data/dataset';
-export type { Problem } from './data/dataset';
+export { DEFAULT_EXTENSIONS, TINY_IMAGE_SIDE, inspectImage, scanImageFolder, verifyImage } from './data/dataset';
+export type { ImageCheck, Problem, ProblemKind } from './data/dataset';
+export { DEFAULT_PIXEL_LIMIT } from './data/image';
+export { recommendFor } from './train/recommend';
+export type { AugmentationPreset, Recommendation } from './train/recommend';
 export { MANIFEST_KIND, MIN_IMAGES_PER_CLASS, buildManifest, labelsForModel, manifestFromFolder, manifestToTrainingData, parseManifest } from './data/manifest';
-export type { DatasetManifest, FolderManifestOptions, ManifestImage } from './data/manifest';
+export type { DatasetManifest, DatasetReport, FolderManifestOptions, ManifestImage } from './data/manifest';
 export { storeContent } from './data/content-store';
 export type { ImageFolder } from './data/dataset';
 export { stratifiedSplit } from './data/split';

@@ -23,14 +23,19 @@ describe('the resnet18 command line', () => {
 		fs.writeFileSync(path.join(data, 'circle', 'broken.jpg'), 'not a jpeg');
 	});
 
-	it('dataset: prints classes, counts and the unreadable files', () => {
+	it('dataset: prints classes, counts, the unreadable files and the model card\'s recommendation', () => {
 		const { code, stdout } = run('dataset', data);
 		assert.equal(code, 0);
 		const summary = JSON.parse(stdout);
 		assert.equal(summary.classes.length, 2);
-		assert.equal(summary.images, 20);
-		assert.equal(summary.problems.length, 1);
-		assert.match(summary.problems[0].file, /broken\.jpg$/);
+		assert.equal(summary.report.images, 20);
+		assert.equal(summary.report.filesLeftOut, 1);
+		const unreadable = summary.problems.filter((p: { kept: boolean }) => !p.kept);
+		assert.equal(unreadable.length, 1);
+		assert.match(unreadable[0].file, /broken\.jpg$/);
+		assert.equal(unreadable[0].kind, 'unreadable');
+		assert.equal(summary.report.recommendation.datasetSize, 'tiny');
+		assert.equal(summary.report.recommendation.augmentation, 'heavy');
 	});
 
 	it('train → evaluate → classify: JSON on stdout, progress on stderr', () => {

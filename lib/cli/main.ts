@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { AUGMENTATION_CHOICES } from '../data/augment';
 import { BACKEND_CHOICES, useBackend, type BackendChoice } from '../compute/backend';
 import { scanImageFolder } from '../data/dataset';
+import { manifestFromFolder } from '../data/manifest';
 import { Resnet18Error } from '../errors';
 import { evaluate } from '../eval/evaluate';
 import { classify } from '../infer/classify';
@@ -41,10 +43,12 @@ export function buildProgram(): Command {
 
 	program
 		.command('dataset <dir>')
-		.description('scan a folder of class subfolders and print a JSON summary')
-		.action(async (dir: string) => {
-			const folder = await scanImageFolder(dir);
-			printJson({ root: folder.root, classes: folder.classes, counts: folder.counts, images: folder.samples.length, validationImages: folder.explicitValidation?.length, problems: folder.problems });
+		.description('scan a folder of class subfolders: counts, split, problems (unreadable files, duplicates, small classes) and the model card\'s recommended settings')
+		.option('--val-split <fraction>', 'validation fraction when there is no val/ folder (0–0.5)', number('--val-split'), 0.2)
+		.option('--max-megapixels <n>', 'refuse larger images without decoding them', number('--max-megapixels'), 100)
+		.action(async (dir: string, o: { valSplit: number; maxMegapixels: number }) => {
+			const manifest = await manifestFromFolder(dir, { validationSplit: o.valSplit, limitInputPixels: o.maxMegapixels * 1e6 });
+			printJson({ source: manifest.source, classes: manifest.classes, counts: manifest.counts, validationSource: manifest.validationSource, report: manifest.report, problems: manifest.problems });
 		});
 
 	program
@@ -58,7 +62,7 @@ export function buildProgram(): Command {
 		.option('--image-size <px>', 'network input side', number('--image-size'), TRAIN_DEFAULTS.imageSize)
 		.option('--val-split <fraction>', 'validation fraction when there is no val/ folder (0–0.5)', number('--val-split'), 0.2)
 		.option('--seed <n>', 'seed for initialisation, split, shuffling and augmentation', number('--seed'), TRAIN_DEFAULTS.seed)
-		.option('--no-augment', 'no random crops or flips')
+		.addOption(new Option('--augment <preset>', 'training augmentation (auto: by dataset size, as the model card advises)').choices(AUGMENTATION_CHOICES).default('auto'))
 		.option('--weights <file|none>', 'starting weights: a torchvision/timm .safetensors or .pth, or none', 'none')
 		.option('--name <name>', 'model name stored in the file')
 		.addOption(backendOption())

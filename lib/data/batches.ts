@@ -16,6 +16,7 @@ export interface BatchOptions {
 	readonly seed: number;
 	readonly mode: ImageTransform['mode'];
 	readonly cropSize: number;
+	readonly augmentation?: ImageTransform['augmentation'];
 	readonly resizeSize?: number;
 	readonly normalization?: Normalization;
 	readonly limitInputPixels?: number;
@@ -59,6 +60,7 @@ async function decodeBatch(samples: readonly { file: string; label: number }[], 
 				resizeSize: options.resizeSize,
 				normalization: options.normalization,
 				limitInputPixels: options.limitInputPixels,
+				augmentation: options.augmentation,
 				rng: options.mode === 'train' ? createRng(deriveSeed(options.seed, i)) : undefined,
 			}),
 		),

@@ -2,6 +2,8 @@ import * as fs from 'node:fs/promises';
 import sharp from 'sharp';
 import { FileError } from '../errors';
 import { IMAGENET_NORMALIZATION, type Normalization } from './normalization';
+import type { AugmentationPreset } from '../train/recommend';
+import { AUGMENTATION_PRESETS, jitterColors, sampleColorFactors, type ColorFactors } from './augment';
 import type { Rng } from './random';
 
 /** Images above this many pixels are refused before decoding (decompression bombs). */
@@ -18,8 +20,8 @@ export interface ImageTransform {
 	readonly resizeSize?: number;
 	/** Train only: drives crop and flip, so a seed reproduces the same pixels. */
 	readonly rng?: Rng;
-	/** Train only: range of the crop's share of the image area (default 0.5–1). */
-	readonly scale?: readonly [number, number];
+	/** Train only: which random transforms (default `standard`: random-resized crop 0.5–1, flip, ±10° rotation). */
+	readonly augmentation?: AugmentationPreset;
 	readonly normalization?: Normalization;
 	readonly limitInputPixels?: number;
 	/** Names a buffer input in errors. */
@@ -42,19 +44,32 @@ export async function loadImageTensorData(source: ImageInput, transform: ImageTr
 		if (transform.mode === 'train') {
 			const rng = transform.rng;
 			if (!rng) throw new Error('internal: the train transform needs an rng');
-			const { width, height } = await orientedSize(source, transform.limitInputPixels);
-			const box = randomResizedCrop(width, height, transform.scale ?? [0.5, 1], [3 / 4, 4 / 3], rng);
-			const flip = rng.next() < 0.5;
-			let pipeline = decoder(source, transform.limitInputPixels).extract(box).resize(size, size, { fit: 'fill' });
-			if (flip) pipeline = pipeline.flop();
-			const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-			return normalise(data, info.width, info.height, info.channels, 0, 0, size, transform.normalization);
+			const spec = AUGMENTATION_PRESETS[transform.augmentation ?? 'standard'];
+			let pixels: { data: Buffer; info: sharp.OutputInfo };
+			if (spec.cropScale) {
+				const { width, height } = await orientedSize(source, transform.limitInputPixels);
+				const box = randomResizedCrop(width, height, spec.cropScale, [3 / 4, 4 / 3], rng);
+				pixels = await decoder(source, transform.limitInputPixels).extract(box).resize(size, size, { fit: 'fill' }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+			} else {
+				pixels = await centreCropped(source, size, transform.resizeSize ?? defaultResizeSize(size), transform.limitInputPixels);
+			}
+			if (spec.rotation > 0) {
+				const angle = (rng.next() * 2 - 1) * spec.rotation;
+				const { data, info } = pixels;
+				pixels = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+					.rotate(angle, { background: '#ffffff' })
+					.raw({ depth: 'uchar' })
+					.toBuffer({ resolveWithObject: true });
+			}
+			const flip = spec.flip && rng.next() < 0.5;
+			const colors = sampleColorFactors(spec, rng);
+			const { data, info } = pixels;
+			// Rotation grows the canvas; the centre keeps the input size, as torchvision's RandomRotation (expand=False).
+			const left = Math.round((info.width - size) / 2);
+			const top = Math.round((info.height - size) / 2);
+			return normalise(data, info.width, info.height, info.channels, left, top, size, transform.normalization, flip, colors);
 		}
-		const resize = transform.resizeSize ?? defaultResizeSize(size);
-		const { data, info } = await decoder(source, transform.limitInputPixels)
-			.resize({ width: resize, height: resize, fit: 'outside' })
-			.raw({ depth: 'uchar' })
-			.toBuffer({ resolveWithObject: true });
+		const { data, info } = await centreCropped(source, size, transform.resizeSize ?? defaultResizeSize(size), transform.limitInputPixels);
 		// torchvision's CenterCrop: offset round((side - crop) / 2).
 		const left = Math.round((info.width - size) / 2);
 		const top = Math.round((info.height - size) / 2);
@@ -62,6 +77,12 @@ export async function loadImageTensorData(source: ImageInput, transform: ImageTr
 	} catch (error) {
 		throw decodeError(name, error, transform.limitInputPixels);
 	}
+}
+
+/** The shorter side resized to `resize`; the caller crops the centre `size`² (torchvision's Resize + CenterCrop). */
+function centreCropped(source: ImageInput, size: number, resize: number, limitInputPixels?: number): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+	if (resize < size) throw new Error(`internal: resize ${resize} is smaller than the ${size}px crop`);
+	return decoder(source, limitInputPixels).resize({ width: resize, height: resize, fit: 'outside' }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
 }
 
 function decoder(source: ImageInput, limitInputPixels = DEFAULT_PIXEL_LIMIT): sharp.Sharp {
@@ -115,21 +136,29 @@ function normalise(
 	top: number,
 	size: number,
 	normalization: Normalization = IMAGENET_NORMALIZATION,
+	flip = false,
+	colors?: ColorFactors,
 ): Float32Array {
-	if (width < left + size || height < top + size) throw new Error(`internal: ${width}×${height} image is smaller than the ${size}px crop`);
+	if (width < left + size || height < top + size || left < 0 || top < 0) throw new Error(`internal: ${width}×${height} image is smaller than the ${size}px crop`);
 	const out = new Float32Array(size * size * 3);
-	const scale = normalization.std.map((s) => 1 / (255 * s));
-	const offset = normalization.mean.map((m, c) => m / normalization.std[c]);
 	// Grey images keep one band (sRGB conversion of a 1-band image can stay 1 band); it feeds all three channels.
 	const g = channels >= 3 ? 1 : 0;
 	for (let y = 0; y < size; y++) {
 		let src = ((top + y) * width + left) * channels;
-		let dst = y * size * 3;
-		for (let x = 0; x < size; x++, src += channels, dst += 3) {
-			out[dst] = data[src] * scale[0] - offset[0];
-			out[dst + 1] = data[src + g] * scale[1] - offset[1];
-			out[dst + 2] = data[src + 2 * g] * scale[2] - offset[2];
+		for (let x = 0; x < size; x++, src += channels) {
+			const dst = (y * size + (flip ? size - 1 - x : x)) * 3;
+			out[dst] = data[src];
+			out[dst + 1] = data[src + g];
+			out[dst + 2] = data[src + 2 * g];
 		}
+	}
+	if (colors) jitterColors(out, colors);
+	const scale = normalization.std.map((s) => 1 / (255 * s));
+	const offset = normalization.mean.map((m, c) => m / normalization.std[c]);
+	for (let i = 0; i < out.length; i += 3) {
+		out[i] = out[i] * scale[0] - offset[0];
+		out[i + 1] = out[i + 1] * scale[1] - offset[1];
+		out[i + 2] = out[i + 2] * scale[2] - offset[2];
 	}
 	return out;
 }

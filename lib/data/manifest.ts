@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { InvalidParameterError } from '../errors';
 import type { TrainingData } from '../train/train';
 import { scanImageFolder, type Problem, type ScanOptions } from './dataset';
-import { findDuplicates } from './duplicates';
+import { recommendFor, type Recommendation } from '../train/recommend';
+import { contentHashes, duplicateProblems } from './duplicates';
 import { stratifiedSplit } from './split';
 
 /**
@@ -21,9 +22,24 @@ export interface DatasetManifest {
 	readonly validationSource: 'folder' | 'split' | 'none';
 	readonly split: { readonly fraction: number; readonly seed: number };
 	readonly counts: Readonly<Record<string, { readonly train: number; readonly validation: number }>>;
-	/** Files left out, and why; duplicates; classes too small to learn. */
+	/** Files left out, and why; duplicates; classes too small to learn; tiny images. */
 	readonly problems: readonly Problem[];
+	readonly report: DatasetReport;
 	readonly createdAt: string;
+}
+
+/** What a user should know before training on this dataset. */
+export interface DatasetReport {
+	readonly images: number;
+	/** Largest class over smallest (1 = balanced). Above about 3, accuracy hides how the small classes do. */
+	readonly imbalanceRatio: number | null;
+	readonly smallestClass: string;
+	readonly largestClass: string;
+	readonly filesLeftOut: number;
+	readonly duplicateGroups: number;
+	readonly tinyImages: number;
+	/** The model card's configuration for a dataset of this size. */
+	readonly recommendation: Recommendation;
 }
 
 export interface ManifestImage {
@@ -54,11 +70,13 @@ export async function manifestFromFolder(root: string, options: FolderManifestOp
 	let train = folder.samples;
 	let validation: typeof train = [];
 	let validationSource: DatasetManifest['validationSource'];
+	const hashes = new Map(folder.contentHashes);
 	if (options.validationFolder) {
 		const extra = await scanImageFolder(options.validationFolder, { ...options, maxPerClass: undefined });
 		problems.push(...extra.problems);
+		for (const [file, hash] of extra.contentHashes) hashes.set(file, hash);
 		for (const c of extra.classes.filter((c) => !folder.classes.includes(c))) {
-			problems.push({ file: path.join(extra.root, c), reason: `class "${c}" of the validation folder is not among the training classes; its images are left out` });
+			problems.push({ file: path.join(extra.root, c), reason: `class "${c}" of the validation folder is not among the training classes; its images are left out`, kind: 'unknown-class', kept: false });
 		}
 		validation = extra.samples
 			.filter((s) => folder.classes.includes(extra.classes[s.label]))
@@ -68,7 +86,7 @@ export async function manifestFromFolder(root: string, options: FolderManifestOp
 		validation = folder.explicitValidation;
 		validationSource = 'folder';
 	} else {
-		({ train, validation } = stratifiedSplit(folder.samples, fraction, seed));
+		({ train, validation } = stratifiedSplit(folder.samples, fraction, seed, (sample) => folder.contentHashes.get(sample.file)));
 		validationSource = fraction > 0 ? 'split' : 'none';
 	}
 	return buildManifest({
@@ -79,23 +97,41 @@ export async function manifestFromFolder(root: string, options: FolderManifestOp
 		validationSource,
 		split: { fraction, seed },
 		problems,
-	});
+	}, hashes);
 }
 
-/** Assemble a manifest: counts, duplicate files and too-small classes go into the problems list. */
-export async function buildManifest(parts: Omit<DatasetManifest, 'kind' | 'version' | 'counts' | 'createdAt'>): Promise<DatasetManifest> {
+/** Assemble a manifest: counts, duplicate files, too-small classes and the model card's recommendation. */
+export async function buildManifest(
+	parts: Omit<DatasetManifest, 'kind' | 'version' | 'counts' | 'createdAt' | 'report'>,
+	knownHashes?: ReadonlyMap<string, string>,
+): Promise<DatasetManifest> {
 	const counts: Record<string, { train: number; validation: number }> = {};
 	for (const c of parts.classes) counts[c] = { train: 0, validation: 0 };
 	for (const image of parts.train) counts[image.label].train++;
 	for (const image of parts.validation) counts[image.label].validation++;
 	const problems = [...parts.problems];
-	for (const [c, n] of Object.entries(counts)) {
-		if (n.train + n.validation < MIN_IMAGES_PER_CLASS) {
-			problems.push({ file: c, reason: `class "${c}" has only ${n.train + n.validation} image${n.train + n.validation === 1 ? '' : 's'}; at least ${MIN_IMAGES_PER_CLASS} per class are needed to learn and validate it` });
+	const totals = parts.classes.map((c) => counts[c].train + counts[c].validation);
+	parts.classes.forEach((c, i) => {
+		if (totals[i] < MIN_IMAGES_PER_CLASS) {
+			problems.push({ file: c, reason: `class "${c}" has only ${totals[i]} image${totals[i] === 1 ? '' : 's'}; at least ${MIN_IMAGES_PER_CLASS} per class are needed to learn and validate it`, kind: 'class-too-small', kept: true });
 		}
-	}
-	problems.push(...(await findDuplicates([...parts.train, ...parts.validation])));
-	return { kind: MANIFEST_KIND, version: 1, ...parts, counts, problems, createdAt: new Date().toISOString() };
+	});
+	const all = [...parts.train, ...parts.validation];
+	const duplicates = duplicateProblems(all, await contentHashes(all, knownHashes));
+	problems.push(...duplicates);
+	const largest = totals.indexOf(Math.max(...totals));
+	const smallest = totals.indexOf(Math.min(...totals));
+	const report: DatasetReport = {
+		images: all.length,
+		imbalanceRatio: totals[smallest] > 0 ? totals[largest] / totals[smallest] : null,
+		smallestClass: parts.classes[smallest] ?? '',
+		largestClass: parts.classes[largest] ?? '',
+		filesLeftOut: problems.filter((p) => !p.kept && p.kind !== 'unknown-class').length,
+		duplicateGroups: duplicates.length,
+		tinyImages: problems.filter((p) => p.kind === 'tiny-image').length,
+		recommendation: recommendFor(parts.train.length),
+	};
+	return { kind: MANIFEST_KIND, version: 1, ...parts, counts, problems, report, createdAt: new Date().toISOString() };
 }
 
 /** Check that JSON from an upstream node (or an expression) is a manifest, naming what is wrong. */

@@ -1,4 +1,5 @@
 import { imageBatches } from '../data/batches';
+import { TrainingAbortedError } from '../errors';
 import { predictProbabilities } from '../infer/predict';
 import type { TrainedModel } from '../model-file/model-file';
 import type { ResNet18 } from '../model/resnet18';
@@ -22,6 +23,8 @@ export interface EvaluateOptions {
 	readonly resizeSize?: number;
 	readonly batchSize?: number;
 	readonly topK?: number;
+	/** Stops at the next batch (training's validation passes its own signal on). */
+	readonly signal?: AbortSignal;
 }
 
 /** Run the network over labelled images (eval transform, no augmentation) and score it. */
@@ -44,6 +47,7 @@ export async function evaluateSamples(
 		cropSize: options.imageSize,
 		resizeSize: options.resizeSize,
 	})) {
+		if (options.signal?.aborted) throw new TrainingAbortedError('Stopped before evaluation finished');
 		probabilities.set(await predictProbabilities(network, batch.images, options.imageSize), offset * k);
 		labels.set(batch.labels, offset);
 		files.push(...batch.files);

@@ -1,3 +1,4 @@
+import { AUGMENTATION_CHOICES, type AugmentationChoice } from '../data/augment';
 import { InvalidParameterError } from '../errors';
 
 /**
@@ -15,8 +16,8 @@ export interface TrainOptions {
 	readonly evalSteps: number;
 	/** Side of the square network input (torchvision: 224). */
 	readonly imageSize: number;
-	/** Random-resized-crop and horizontal flip on training images. */
-	readonly augment: boolean;
+	/** Augmentation preset; `auto` follows the model card's table for the number of training images. */
+	readonly augment: AugmentationChoice;
 	/** Seeds initialisation, shuffling and augmentation. */
 	readonly seed: number;
 }
@@ -27,7 +28,7 @@ export const TRAIN_DEFAULTS: TrainOptions = {
 	learningRate: 5e-5,
 	evalSteps: 1,
 	imageSize: 224,
-	augment: true,
+	augment: 'auto',
 	seed: 42,
 };
 
@@ -61,8 +62,12 @@ export type TrainOptionsInput = Partial<Record<keyof TrainOptions, unknown>>;
 
 export function resolveTrainOptions(input: TrainOptionsInput = {}): TrainOptions {
 	const pick = (key: RangedOption): number => checkRange(key, input[key] ?? TRAIN_DEFAULTS[key]);
-	const augment = input.augment ?? TRAIN_DEFAULTS.augment;
-	if (typeof augment !== 'boolean') throw new InvalidParameterError('augment', `must be true or false, got ${JSON.stringify(augment)}`);
+	// true/false from earlier versions (and the CLI's --no-augment) still work.
+	const raw = input.augment ?? TRAIN_DEFAULTS.augment;
+	const augment = raw === true ? 'standard' : raw === false ? 'none' : raw;
+	if (typeof augment !== 'string' || !(AUGMENTATION_CHOICES as readonly string[]).includes(augment)) {
+		throw new InvalidParameterError('augment', `must be one of ${AUGMENTATION_CHOICES.join(', ')}, got ${JSON.stringify(raw)}`);
+	}
 	return {
 		batchSize: pick('batchSize'),
 		epochs: pick('epochs'),
@@ -70,6 +75,6 @@ export function resolveTrainOptions(input: TrainOptionsInput = {}): TrainOptions
 		evalSteps: pick('evalSteps'),
 		imageSize: pick('imageSize'),
 		seed: pick('seed'),
-		augment,
+		augment: augment as AugmentationChoice,
 	};
 }

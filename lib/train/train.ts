@@ -9,6 +9,7 @@ import { MODEL_FORMAT } from '../model-file/metadata';
 import { ResNet18 } from '../model/resnet18';
 import { packageVersion } from '../version';
 import type { StateDict } from '../weights/host-tensor';
+import { recommendFor, type AugmentationPreset } from './recommend';
 import { createAdam, trainingStep, type StepResult } from './step';
 import { resolveTrainOptions, type TrainOptions, type TrainOptionsInput } from './options';
 
@@ -59,8 +60,10 @@ export interface TrainResult {
 
 /** Fine-tune (or train from scratch) a ResNet-18 with Adam on a folder's images. */
 export async function train(data: TrainingData, options: TrainOptionsInput = {}, run: TrainRun = {}): Promise<TrainResult> {
-	const opts = resolveTrainOptions(options);
+	const requested = resolveTrainOptions(options);
 	checkData(data);
+	const augmentation: AugmentationPreset = requested.augment === 'auto' ? recommendFor(data.train.length).augmentation : requested.augment;
+	const opts = { ...requested, augment: augmentation };
 	const backend = run.backend ? await useBackend(run.backend) : (activeBackend() ?? (await useBackend('auto')));
 	const started = Date.now();
 	const numClasses = data.classes.length;
@@ -76,7 +79,7 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 			let record: EpochRecord = { epoch, trainLoss: loss, trainAccuracy: accuracy, seconds: 0 };
 			if (data.validation.length > 0 && (epoch % opts.evalSteps === 0 || epoch === opts.epochs)) {
 				throwIfAborted(run.signal);
-				const evaluation = await evaluateSamples(network, data.validation, data.classes, { imageSize: opts.imageSize, batchSize: Math.max(opts.batchSize, 16) });
+				const evaluation = await evaluateSamples(network, data.validation, data.classes, { imageSize: opts.imageSize, batchSize: Math.max(opts.batchSize, 16), signal: run.signal });
 				record = { ...record, validationLoss: evaluation.metrics.loss, validationAccuracy: evaluation.metrics.accuracy };
 			}
 			record = { ...record, seconds: (Date.now() - epochStarted) / 1000 };
@@ -121,7 +124,7 @@ async function trainEpoch(
 	network: ResNet18,
 	optimizer: tf.Optimizer,
 	data: TrainingData,
-	opts: TrainOptions,
+	opts: TrainOptions & { augment: AugmentationPreset },
 	epoch: number,
 	run: TrainRun,
 ): Promise<{ loss: number; accuracy: number }> {
@@ -134,7 +137,8 @@ async function trainEpoch(
 		batchSize: opts.batchSize,
 		shuffle: true,
 		seed: opts.seed * 1000 + epoch,
-		mode: opts.augment ? 'train' : 'eval',
+		mode: 'train',
+		augmentation: opts.augment,
 		cropSize: opts.imageSize,
 	})) {
 		throwIfAborted(run.signal);

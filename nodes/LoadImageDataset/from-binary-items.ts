@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import * as path from 'node:path';
-import { buildManifest, InvalidParameterError, stratifiedSplit, storeContent, verifyImage, type ManifestImage, type Problem } from '../../lib';
+import { buildManifest, InvalidParameterError, stratifiedSplit, storeContent, inspectImage, type ManifestImage, type Problem } from '../../lib';
 import { datasetsFolder } from '../shared/n8n-folders';
 import { failedItem } from '../shared/per-item';
 import { readLoadOptions } from './load-options';
@@ -27,13 +27,13 @@ export async function manifestFromBinaryItems(ctx: IExecuteFunctions): Promise<I
 			const name = binary.fileName ?? `item ${i}`;
 			const extension = (binary.fileExtension ?? path.extname(name).slice(1)).toLowerCase();
 			if (extensions.size > 0 && !extensions.has(extension)) {
-				problems.push({ file: name, reason: `item ${i}: ".${extension}" is not one of the image extensions (${[...extensions].join(', ')})` });
+				problems.push({ file: name, reason: `item ${i}: ".${extension}" is not one of the image extensions (${[...extensions].join(', ')})`, kind: 'unsupported-extension', kept: false });
 				continue;
 			}
 			const bytes = await ctx.helpers.getBinaryDataBuffer(i, property);
-			const failure = await verifyImage(bytes);
-			if (failure) {
-				problems.push({ file: name, reason: `item ${i}: ${failure}` });
+			const check = await inspectImage(bytes, options.limitInputPixels);
+			if (!check.ok) {
+				problems.push({ file: name, reason: `item ${i}: ${check.reason}`, kind: check.kind, kept: false });
 				continue;
 			}
 			const stored = await storeContent(store, bytes, extension);
@@ -50,6 +50,7 @@ export async function manifestFromBinaryItems(ctx: IExecuteFunctions): Promise<I
 		indexed.map((image) => ({ ...image, label: image.index, name: image.label })),
 		options.validationSplit,
 		options.seed,
+		(image) => image.file,
 	);
 	const manifest = await buildManifest({
 		source: store,
@@ -58,7 +59,7 @@ export async function manifestFromBinaryItems(ctx: IExecuteFunctions): Promise<I
 		validation: validation.map((s) => ({ file: s.file, label: s.name })),
 		validationSource: options.validationSplit > 0 ? 'split' : 'none',
 		split: { fraction: options.validationSplit, seed: options.seed },
-		problems: [...problems, ...itemErrors.map((e) => ({ file: String(e.file ?? 'input item'), reason: String(e.error) }))],
+		problems: [...problems, ...itemErrors.map((e): Problem => ({ file: String(e.file ?? 'input item'), reason: String(e.error), kind: 'unreadable', kept: false }))],
 	});
 	ctx.logger.info(`Load Image Dataset: ${summarize(manifest)}`);
 	return { json: manifest as unknown as IDataObject, pairedItem: items.map((_, item) => ({ item })) };

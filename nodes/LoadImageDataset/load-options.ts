@@ -3,6 +3,8 @@ import { InvalidParameterError } from '../../lib';
 export interface LoadOptions {
 	readonly extensions?: string[];
 	readonly maxPerClass?: number;
+	/** Images with more pixels are refused from their header, never decoded. */
+	readonly limitInputPixels: number;
 	readonly seed: number;
 	readonly validationFolder?: string;
 	/** Fraction 0–0.5 (the node shows percent). */
@@ -21,8 +23,12 @@ export function readLoadOptions(raw: Record<string, unknown>): LoadOptions {
 	if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1)) {
 		throw new InvalidParameterError('maxPerClass', `must be a whole number ≥ 1, got ${JSON.stringify(max)}`);
 	}
+	const megapixels = raw.maxMegapixels ?? 100;
+	if (typeof megapixels !== 'number' || !(megapixels >= 1 && megapixels <= 1000)) {
+		throw new InvalidParameterError('maxMegapixels', `must be between 1 and 1000, got ${JSON.stringify(megapixels)}`);
+	}
 	const extensions = raw.extensions === undefined ? undefined : String(raw.extensions).split(',').map((e) => e.trim().replace(/^\./, '').toLowerCase()).filter(Boolean);
 	if (extensions !== undefined && extensions.length === 0) throw new InvalidParameterError('extensions', 'lists no file extension');
 	const validationFolder = typeof raw.validationFolder === 'string' && raw.validationFolder.trim() !== '' ? raw.validationFolder.trim() : undefined;
-	return { extensions, maxPerClass: max as number | undefined, seed, validationFolder, validationSplit: percent / 100 };
+	return { extensions, maxPerClass: max as number | undefined, limitInputPixels: Math.round(megapixels * 1e6), seed, validationFolder, validationSplit: percent / 100 };
 }

@@ -51,7 +51,7 @@ export const loadProperties: INodeProperties[] = [
 				displayName: 'File Extensions',
 				name: 'extensions',
 				type: 'string',
-				default: 'jpg,jpeg,png,webp,avif,tif,tiff,gif,bmp',
+				default: 'jpg,jpeg,png,webp,avif,tif,tiff,gif,bmp,heic,heif',
 				description: 'Comma-separated, case-insensitive. Other files are listed as problems, not read.',
 			},
 			{
@@ -61,6 +61,14 @@ export const loadProperties: INodeProperties[] = [
 				typeOptions: { minValue: 1, numberPrecision: 0 },
 				default: 1000,
 				description: 'Cap on training images per class, for a quick first run on a large folder',
+			},
+			{
+				displayName: 'Max Megapixels',
+				name: 'maxMegapixels',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 1000, numberPrecision: 0 },
+				default: 100,
+				description: 'Larger images are refused from their header without being decoded, so a decompression bomb or a 30,000 × 30,000 panorama cannot exhaust memory',
 			},
 			{
 				displayName: 'Split Seed',

@@ -84,9 +84,16 @@ export const trainProperties: INodeProperties[] = [
 			{
 				displayName: 'Augmentation',
 				name: 'augment',
-				type: 'boolean',
+				type: 'options',
+				options: [
+					{ name: 'Auto', value: 'auto', description: 'By dataset size, as the model card advises: heavy under 1,000 images, standard to 10,000, light above' },
+					{ name: 'None', value: 'none', description: 'Every epoch sees the same centre crops' },
+					{ name: 'Light', value: 'light', description: 'Mirror images' },
+					{ name: 'Standard', value: 'standard', description: 'Random crops (50–100 % of the area), mirror images, rotation up to ±10°' },
+					{ name: 'Heavy', value: 'heavy', description: 'Standard plus rotation up to ±20° and brightness, contrast and saturation changes' },
+				],
 				default: TRAIN_DEFAULTS.augment,
-				description: 'Whether to train on random crops and mirror images, which keeps small datasets from being memorised',
+				description: 'Random changes to training images so that a small dataset is not memorised. Seeded: the same seed gives the same images.',
 			},
 			{
 				displayName: 'Image Size',

@@ -19,7 +19,7 @@ import { userPath } from '../shared/file-access';
 import { modelsFolder } from '../shared/n8n-folders';
 
 interface TrainNodeOptions {
-	augment?: boolean;
+	augment?: string;
 	imageSize?: number;
 	includeModelBinary?: boolean;
 	minAccuracyToPublish?: number;

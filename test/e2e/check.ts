@@ -83,6 +83,22 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		assert.equal(asJson(report.model).version, 1);
 		return `${images.length} images from binary items → ${(manifest.classes as string[]).join(', ')}; trained v1`;
 	},
+	/** The odd corpus through Load Image Dataset: every bad file named in the problems, training on the rest runs. */
+	'odd-corpus'(file, badCsv) {
+		const run = readJson<Execution>(file);
+		const manifest = items(run, 'Load Image Dataset')[0].json;
+		const problems = manifest.problems as { file: string; reason: string; kind: string; kept: boolean }[];
+		const used = new Set([...(manifest.train as { file: string }[]), ...(manifest.validation as { file: string }[])].map((i) => path.basename(i.file)));
+		for (const bad of badCsv.split(',')) {
+			const problem = problems.find((p) => path.basename(p.file) === bad && !p.kept);
+			assert.ok(problem, `${bad} is named in the problems`);
+			assert.ok(!used.has(bad), `${bad} is not trained on`);
+		}
+		const trained = items(run, 'Train ResNet-18')[0].json;
+		assert.equal(trained.trainImages, (manifest.train as unknown[]).length, 'training ran on the good files');
+		const left = problems.filter((p) => !p.kept).length;
+		return `${used.size} images used, ${left} files left out with reasons, ${problems.length - left} warnings; trained ${String(trained.trainImages)} images`;
+	},
 	/** Workflow (c): the retrain saves a new version and moves LIVE only when the gate passes. */
 	retrain(file, modelsDir) {
 		const run = readJson<Execution>(file);

@@ -3,6 +3,7 @@
 #   (a) folder → Load → Train → Evaluate        n8n execute (filesystem binary mode)
 #       the same with epochs = {{ 500 }}         must stop, naming "epochs", writing no model
 #   (c) retrain with a publish gate              n8n execute: v2 saved, LIVE moves only if accuracy ≥ 0.6
+#       the odd corpus (real broken files)       every bad file named in the problems; training on the rest runs
 #       images as binary items → dataset       stored once in the content store, labelled by expression
 #       classify a folder with a broken image    20 labelled items + 1 error item naming the file
 #   (b) webhook → Classify Image                 real HTTP on 127.0.0.1 (default binary mode); 2nd call cached
@@ -44,16 +45,18 @@ done
 node -e '
   const fs = require("fs"); const [src, dir] = process.argv.slice(1);
   const base = JSON.parse(fs.readFileSync(src, "utf8"));
-  const variant = (id, name, epochs) => {
+  const variant = (id, name, train, folder) => {
     const wf = JSON.parse(JSON.stringify(base)); wf.id = id; wf.name = name;
     wf.nodes = wf.nodes.filter((n) => n.name !== "Evaluate ResNet-18");
     delete wf.connections["Train ResNet-18"];
-    wf.nodes.find((n) => n.name === "Train ResNet-18").parameters.epochs = epochs;
+    Object.assign(wf.nodes.find((n) => n.name === "Train ResNet-18").parameters, train);
+    if (folder) wf.nodes.find((n) => n.name === "Load Image Dataset").parameters.folder = folder;
     fs.writeFileSync(`${dir}/${id}.json`, JSON.stringify(wf));
   };
-  variant("resnet18Epochs500x", "epochs from an expression", "={{ 500 }}");
-  variant("resnet18LongTrainx", "long training to stop", 50);
-' "$WF/folder-train-evaluate.json" "$WF"
+  variant("resnet18Epochs500x", "epochs from an expression", { epochs: "={{ 500 }}" });
+  variant("resnet18LongTrainx", "long training to stop", { epochs: 50 });
+  variant("resnet18OddCorpusx", "the odd corpus", { epochs: 1, modelName: "odd", options: { imageSize: 32, includeModelBinary: false } }, process.argv[3]);
+' "$WF/folder-train-evaluate.json" "$WF" "$DATA/odd"
 for f in "$WF"/*.json; do n8n_import "$f"; done
 step "deploy package, data, import workflows"
 
@@ -68,6 +71,11 @@ rc=0; n8n_execute resnet18Epochs500x > "$E2E_LAB/epochs500.json" || rc=$?
 check refused-parameter "$E2E_LAB/epochs500.json" epochs
 [ ! -e "$MODELS/shapes/v0002.safetensors" ] || { echo "FAIL: the refused run wrote a model"; exit 1; }
 step "epochs=500 refused"
+
+# The odd corpus (real broken files) through Load Image Dataset: named problems; training on the rest runs
+n8n_execute resnet18OddCorpusx > "$E2E_LAB/odd.json"
+check odd-corpus "$E2E_LAB/odd.json" bomb_64250x64250.jpg,corrupt_header.jpg,fuzzed_cve.jpg,invalid.png,truncated_cmyk.jpg,truncated_half.jpg,truncated_tiny.jpg,empty.jpg,empty_file.tga,not_an_image.jpg,photo.heic
+step "odd corpus"
 
 # (c) retrain: a second version, published only through the gate
 n8n_execute resnet18Retrain0001 > "$E2E_LAB/c.json"

@@ -23,7 +23,14 @@ async function main(dir: string): Promise<void> {
 	if (!aJpeg) throw new Error('the synthetic set has no JPEG to truncate');
 	const bytes = await fs.readFile(path.join(incoming, aJpeg));
 	await fs.writeFile(path.join(incoming, 'broken.jpg'), bytes.subarray(0, Math.floor(bytes.length / 3)));
-	console.log(JSON.stringify({ classes, shapes: path.join(dir, 'shapes'), incoming, images: copied }));
+	// The odd corpus (real broken and unusual files) dealt into two classes, padded with good images.
+	const odd = path.join(dir, 'odd');
+	const fixtures = path.resolve(__dirname, '../../../test/fixtures/odd-images');
+	const oddFiles = (await fs.readdir(fixtures)).filter((f) => f !== 'README.md').sort();
+	await writeSyntheticDataset(odd, { classes: 2, perClass: 12, size: 64, seed: 3 });
+	const oddClasses = (await fs.readdir(odd)).sort();
+	for (const [i, f] of oddFiles.entries()) await fs.copyFile(path.join(fixtures, f), path.join(odd, oddClasses[i % 2], f));
+	console.log(JSON.stringify({ classes, shapes: path.join(dir, 'shapes'), incoming, images: copied, odd, oddFiles: oddFiles.length }));
 }
 
 main(process.argv[2] ?? '.cache/e2e/data').catch((error) => {
