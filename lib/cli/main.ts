@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AUGMENTATION_CHOICES } from '../data/augment';
+import { FINE_TUNE_CHOICES } from '../train/fine-tune';
 import { BACKEND_CHOICES, useBackend, type BackendChoice } from '../compute/backend';
 import { scanImageFolder } from '../data/dataset';
 import { manifestFromFolder } from '../data/manifest';
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
 		.addOption(new Option('--augment <preset>', 'training augmentation (auto: by dataset size, as the model card advises)').choices(AUGMENTATION_CHOICES).default('auto'))
 		.option('--weights <file|none>', 'starting weights: a torchvision/timm .safetensors or .pth, or none', 'none')
 		.option('--name <name>', 'model name stored in the file')
+		.addOption(new Option('--fine-tune <depth>', 'which layers learn (auto: classifier only on wasm/js when --weights are given)').choices(FINE_TUNE_CHOICES).default('auto'))
 		.addOption(backendOption())
 		.action(async (dir: string, o: Record<string, unknown>) => {
 			await startBackend(o.backend as BackendChoice);
@@ -77,7 +79,7 @@ export function buildProgram(): Command {
 			try {
 				const result = await train(
 					data,
-					{ epochs: o.epochs, batchSize: o.batchSize, learningRate: o.lr, evalSteps: o.evalSteps, imageSize: o.imageSize, seed: o.seed, augment: o.augment },
+					{ epochs: o.epochs, batchSize: o.batchSize, learningRate: o.lr, evalSteps: o.evalSteps, imageSize: o.imageSize, seed: o.seed, augment: o.augment, fineTune: o.fineTune },
 					{
 						initialWeights,
 						signal: controller.signal,
@@ -86,6 +88,8 @@ export function buildProgram(): Command {
 							// A live batch counter only on a terminal; logs get one line per epoch.
 							if (p.kind === 'batch') {
 								if (process.stderr.isTTY) process.stderr.write(`\repoch ${p.epoch} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)}`);
+							} else if (p.kind === 'features') {
+								if (process.stderr.isTTY || p.batch === p.batches) process.stderr.write(`${process.stderr.isTTY ? '\r' : ''}features (${p.view}) ${p.batch}/${p.batches}${p.batch === p.batches ? '\n' : ''}`);
 							} else {
 								process.stderr.write(`${process.stderr.isTTY ? '\r' : ''}${formatEpoch(p.record, p.epochs)}\n`);
 							}
@@ -101,6 +105,7 @@ export function buildProgram(): Command {
 					validationImages: data.validation.length,
 					validationSource: data.validationSource,
 					backend: result.backend.kind,
+					fineTune: result.fineTune,
 					bestEpoch: result.bestEpoch,
 					seconds: result.seconds,
 					history: result.history,

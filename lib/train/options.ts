@@ -1,5 +1,6 @@
 import { AUGMENTATION_CHOICES, type AugmentationChoice } from '../data/augment';
 import { InvalidParameterError } from '../errors';
+import { FINE_TUNE_CHOICES, type FineTuneChoice } from './fine-tune';
 
 /**
  * Training options with the model card's defaults and ranges. They are re-checked here, not only in the n8n editor:
@@ -20,6 +21,8 @@ export interface TrainOptions {
 	readonly augment: AugmentationChoice;
 	/** Seeds initialisation, shuffling and augmentation. */
 	readonly seed: number;
+	/** Which layers learn; `auto` picks by backend speed and whether pretrained weights are given. */
+	readonly fineTune: FineTuneChoice;
 }
 
 export const TRAIN_DEFAULTS: TrainOptions = {
@@ -29,6 +32,7 @@ export const TRAIN_DEFAULTS: TrainOptions = {
 	evalSteps: 1,
 	imageSize: 224,
 	augment: 'auto',
+	fineTune: 'auto',
 	seed: 42,
 };
 
@@ -76,5 +80,13 @@ export function resolveTrainOptions(input: TrainOptionsInput = {}): TrainOptions
 		imageSize: pick('imageSize'),
 		seed: pick('seed'),
 		augment: augment as AugmentationChoice,
+		fineTune: pickChoice('fineTune', input.fineTune ?? TRAIN_DEFAULTS.fineTune, FINE_TUNE_CHOICES),
 	};
+}
+
+function pickChoice<T extends string>(parameter: string, value: unknown, choices: readonly T[]): T {
+	if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+		throw new InvalidParameterError(parameter, `must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+	}
+	return value as T;
 }

@@ -10,19 +10,30 @@ export interface StepResult {
  * One optimiser step on a batch: training-mode forward (batch-norm statistics update), softmax cross-entropy,
  * gradients of every trainable tensor, update. Every tensor it makes is released before it returns.
  */
-export async function trainingStep(
+export function trainingStep(
 	network: ResNet18,
 	optimizer: tf.Optimizer,
 	images: tf.Tensor4D,
 	labels: tf.Tensor1D,
 	variables: tf.Variable[] = network.trainableVariables(),
 ): Promise<StepResult> {
-	const targets = tf.oneHot(labels, network.numClasses);
+	return optimizerStep(optimizer, network.numClasses, () => network.forward(images, { training: true }), labels, variables);
+}
+
+/** Cross-entropy of `logits()` against `labels`, one update of `variables`; nothing it makes outlives it. */
+export async function optimizerStep(
+	optimizer: tf.Optimizer,
+	numClasses: number,
+	logits: () => tf.Tensor2D,
+	labels: tf.Tensor1D,
+	variables: tf.Variable[],
+): Promise<StepResult> {
+	const targets = tf.oneHot(labels, numClasses);
 	let correct: tf.Scalar | undefined;
 	const { value, grads } = tf.variableGrads(() => {
-		const logits = network.forward(images, { training: true });
-		correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32')) as tf.Scalar);
-		return tf.losses.softmaxCrossEntropy(targets, logits) as tf.Scalar;
+		const out = logits();
+		correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), labels), 'int32')) as tf.Scalar);
+		return tf.losses.softmaxCrossEntropy(targets, out) as tf.Scalar;
 	}, variables);
 	optimizer.applyGradients(grads);
 	try {

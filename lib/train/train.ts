@@ -9,6 +9,8 @@ import { MODEL_FORMAT } from '../model-file/metadata';
 import { ResNet18 } from '../model/resnet18';
 import { packageVersion } from '../version';
 import type { StateDict } from '../weights/host-tensor';
+import { planFineTune, type FineTunePlan } from './fine-tune';
+import { trainHeadOnly } from './head-only';
 import { recommendFor, type AugmentationPreset } from './recommend';
 import { createAdam, trainingStep, type StepResult } from './step';
 import { resolveTrainOptions, type TrainOptions, type TrainOptionsInput } from './options';
@@ -36,7 +38,8 @@ export interface EpochRecord {
 
 export type TrainingProgress =
 	| { readonly kind: 'batch'; readonly epoch: number; readonly batch: number; readonly batches: number; readonly loss: number }
-	| { readonly kind: 'epoch'; readonly record: EpochRecord; readonly epochs: number };
+	| { readonly kind: 'epoch'; readonly record: EpochRecord; readonly epochs: number }
+	| { readonly kind: 'features'; readonly view: string; readonly batch: number; readonly batches: number };
 
 export interface TrainRun {
 	readonly onProgress?: (progress: TrainingProgress) => void;
@@ -56,6 +59,8 @@ export interface TrainResult {
 	readonly backend: BackendReport;
 	readonly seconds: number;
 	readonly classifierReplaced: boolean;
+	/** Which layers were trained, and why. */
+	readonly fineTune: FineTunePlan;
 }
 
 /** Fine-tune (or train from scratch) a ResNet-18 with Adam on a folder's images. */
@@ -70,22 +75,11 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 	const network = run.initialWeights
 		? ResNet18.fromStateDict(run.initialWeights, { numClasses, replaceClassifier: true, seed: opts.seed, file: 'initial weights' })
 		: ResNet18.initialize(numClasses, opts.seed);
+	const fineTune = planFineTune(opts.fineTune, backend.kind, run.initialWeights !== undefined);
 	const optimizer = createAdam(opts.learningRate);
-	const history: EpochRecord[] = [];
+	let history: EpochRecord[];
 	try {
-		for (let epoch = 1; epoch <= opts.epochs; epoch++) {
-			const epochStarted = Date.now();
-			const { loss, accuracy } = await trainEpoch(network, optimizer, data, opts, epoch, run);
-			let record: EpochRecord = { epoch, trainLoss: loss, trainAccuracy: accuracy, seconds: 0 };
-			if (data.validation.length > 0 && (epoch % opts.evalSteps === 0 || epoch === opts.epochs)) {
-				throwIfAborted(run.signal);
-				const evaluation = await evaluateSamples(network, data.validation, data.classes, { imageSize: opts.imageSize, batchSize: Math.max(opts.batchSize, 16), signal: run.signal });
-				record = { ...record, validationLoss: evaluation.metrics.loss, validationAccuracy: evaluation.metrics.accuracy };
-			}
-			record = { ...record, seconds: (Date.now() - epochStarted) / 1000 };
-			history.push(record);
-			run.onProgress?.({ kind: 'epoch', record, epochs: opts.epochs });
-		}
+		history = fineTune.depth === 'head' ? await trainHeadOnly(network, optimizer, data, opts, run) : await trainFull(network, optimizer, data, opts, run);
 	} catch (error) {
 		network.dispose();
 		throw error;
@@ -108,7 +102,7 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 				normalization: IMAGENET_NORMALIZATION,
 				packageVersion: packageVersion(),
 				createdAt: new Date().toISOString(),
-				training: { ...opts, optimizer: 'adam', backend: backend.kind, trainImages: data.train.length, validationImages: data.validation.length, pretrained: run.initialWeights !== undefined, seconds },
+				training: { ...opts, fineTune: fineTune.depth, fineTuneReason: fineTune.reason, optimizer: 'adam', backend: backend.kind, trainImages: data.train.length, validationImages: data.validation.length, pretrained: run.initialWeights !== undefined, seconds },
 				metrics: { epochs: history.length, trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, validationLoss: last.validationLoss, validationAccuracy: last.validationAccuracy },
 			},
 		},
@@ -117,7 +111,26 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 		backend,
 		seconds,
 		classifierReplaced: network.classifierReplaced,
+		fineTune,
 	};
+}
+
+async function trainFull(network: ResNet18, optimizer: tf.Optimizer, data: TrainingData, opts: TrainOptions & { augment: AugmentationPreset }, run: TrainRun): Promise<EpochRecord[]> {
+	const history: EpochRecord[] = [];
+	for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+		const epochStarted = Date.now();
+		const { loss, accuracy } = await trainEpoch(network, optimizer, data, opts, epoch, run);
+		let record: EpochRecord = { epoch, trainLoss: loss, trainAccuracy: accuracy, seconds: 0 };
+		if (data.validation.length > 0 && (epoch % opts.evalSteps === 0 || epoch === opts.epochs)) {
+			throwIfAborted(run.signal);
+			const evaluation = await evaluateSamples(network, data.validation, data.classes, { imageSize: opts.imageSize, batchSize: Math.max(opts.batchSize, 16), signal: run.signal });
+			record = { ...record, validationLoss: evaluation.metrics.loss, validationAccuracy: evaluation.metrics.accuracy };
+		}
+		record = { ...record, seconds: (Date.now() - epochStarted) / 1000 };
+		history.push(record);
+		run.onProgress?.({ kind: 'epoch', record, epochs: opts.epochs });
+	}
+	return history;
 }
 
 async function trainEpoch(

@@ -73,6 +73,18 @@ export const trainProperties: INodeProperties[] = [
 		displayOptions: { show: { pretrained: ['file'] } },
 		description: 'Path of the ImageNet ResNet-18 weights on the n8n host; the 1,000-class classifier is replaced by one for your classes',
 	},
+	{
+		displayName: 'Fine-Tune Depth',
+		name: 'fineTune',
+		type: 'options',
+		options: [
+			{ name: 'Auto', value: 'auto', description: 'Classifier only on CPU without native TensorFlow when pretrained weights are given (minutes, not hours); otherwise every layer' },
+			{ name: 'Full', value: 'full', description: 'Every layer learns: best accuracy, but hours on CPU without native TensorFlow' },
+			{ name: 'Classifier Only', value: 'head', description: 'Only the last layer learns, on ImageNet features computed once per image: seconds to minutes' },
+		],
+		default: 'auto',
+		description: 'Which layers training changes. The output says what Auto chose and why.',
+	},
 	deviceProperty,
 	{
 		displayName: 'Options',

@@ -39,6 +39,7 @@ export async function trainItem(ctx: IExecuteFunctions, itemIndex: number, item:
 		imageSize: extra.imageSize,
 		augment: extra.augment,
 		seed: extra.seed,
+		fineTune: param('fineTune'),
 	});
 	const minAccuracy = extra.minAccuracyToPublish ?? 0;
 	if (!(typeof minAccuracy === 'number' && minAccuracy >= 0 && minAccuracy <= 1)) {
@@ -100,6 +101,7 @@ async function saveAndPublish(
 		backend: { kind: result.backend.kind, summary: result.backend.summary },
 		pretrained: meta.training?.pretrained === true,
 		classifierReplaced: result.classifierReplaced,
+		fineTune: { depth: result.fineTune.depth, reason: result.fineTune.reason },
 		seconds: result.seconds,
 	};
 	const out: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
@@ -111,6 +113,10 @@ async function saveAndPublish(
 }
 
 function report(ctx: IExecuteFunctions, name: string, progress: TrainingProgress): void {
+	if (progress.kind === 'features' && progress.batch === progress.batches) {
+		ctx.logger.info(`${name}: features computed (${progress.view})`);
+		return;
+	}
 	if (progress.kind !== 'epoch') return;
 	const r = progress.record;
 	const validation = r.validationAccuracy === undefined ? '' : `, validation loss ${r.validationLoss!.toFixed(4)} accuracy ${(r.validationAccuracy * 100).toFixed(1)} %`;

@@ -1,0 +1,74 @@
+import { before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as tf from '../lib/compute/tf';
+import { writeSyntheticDataset } from '../lib/data/synthetic';
+import { InvalidParameterError } from '../lib/errors';
+import { ResNet18 } from '../lib/model/resnet18';
+import { planFineTune } from '../lib/train/fine-tune';
+import { prepareTrainingData, type PreparedData } from '../lib/train/training-data';
+import { train, type TrainResult } from '../lib/train/train';
+import type { StateDict } from '../lib/weights/host-tensor';
+import { testBackend } from './support/backend';
+import { tempDir } from './support/temp';
+
+describe('classifier-only fine-tuning on cached features', () => {
+	const dir = path.join(tempDir(), 'shapes');
+	let data: PreparedData;
+	let start: StateDict;
+	let result: TrainResult;
+	let tensorsBefore: number;
+	const features: string[] = [];
+
+	before(async () => {
+		await testBackend();
+		await writeSyntheticDataset(dir, { classes: 3, perClass: 20, size: 64, seed: 2 });
+		data = await prepareTrainingData(dir, { validationSplit: 0.25, seed: 3 });
+		// "Pretrained" body: weights given as a state dict, as an ImageNet file would be (1,000-class classifier).
+		const body = ResNet18.initialize(1000, 11);
+		start = body.toStateDict();
+		body.dispose();
+		tensorsBefore = tf.memory().numTensors;
+		result = await train(data, { epochs: 6, batchSize: 8, learningRate: 1e-3, imageSize: 64, fineTune: 'head', augment: 'standard' }, {
+			initialWeights: start,
+			onProgress: (p) => {
+				if (p.kind === 'features' && p.batch === p.batches) features.push(p.view);
+			},
+		});
+	});
+
+	it('leaves every body tensor exactly as it started and trains a new classifier for the classes', () => {
+		const after = result.model.network.toStateDict();
+		for (const [name, tensor] of after) {
+			if (name.startsWith('fc.')) continue;
+			assert.deepEqual(tensor.data, start.get(name)!.data, `${name} unchanged`);
+		}
+		assert.deepEqual(after.get('fc.weight')!.shape, [3, 512]);
+		assert.equal(result.classifierReplaced, true);
+		assert.equal(result.fineTune.depth, 'head');
+	});
+
+	it('computes features once per view (centre crop, then one augmented view) and learns from them', () => {
+		assert.deepEqual(features, ['centre crop', 'augmented (standard)', 'validation']);
+		assert.equal(result.history.length, 6);
+		assert.ok(result.history[5].trainLoss < result.history[0].trainLoss, `loss falls: ${result.history.map((h) => h.trainLoss.toFixed(3)).join(' → ')}`);
+		assert.ok(result.history.every((h) => h.validationAccuracy !== undefined));
+	});
+
+	it('leaks no tensors', () => {
+		result.model.network.dispose();
+		assert.equal(tf.memory().numTensors, tensorsBefore);
+	});
+
+	it('is what Auto picks on WASM/JS with pretrained weights, and never without them', () => {
+		assert.equal(planFineTune('auto', 'wasm', true).depth, 'head');
+		assert.match(planFineTune('auto', 'wasm', true).reason, /~30× slower/);
+		assert.equal(planFineTune('auto', 'wasm', false).depth, 'full');
+		assert.equal(planFineTune('auto', 'gpu', true).depth, 'full');
+		assert.equal(planFineTune('auto', 'cpu-native', true).depth, 'full');
+	});
+
+	it('refuses an unknown depth naming the parameter', async () => {
+		await assert.rejects(train(data, { fineTune: 'half' }), (e: unknown) => e instanceof InvalidParameterError && e.parameter === 'fineTune');
+	});
+});
