@@ -61,6 +61,19 @@ describe('the resnet18 command line', () => {
 		assert.equal(prediction.image, image);
 		assert.equal(prediction.topK.length, 2);
 		assert.ok(prediction.confidence > 0 && prediction.confidence <= 1);
+		// onnxruntime-node is a devDependency here: inference goes through it, and says so.
+		assert.match(classified.stderr, /Inference engine: ONNX Runtime/);
+		const viaTfjs = spawnSync(process.execPath, [CLI, 'classify', model, image, '--top-k', '2'], { encoding: 'utf8', env: { ...process.env, RESNET18_ONNXRUNTIME: 'off' } });
+		assert.match(viaTfjs.stderr, /Inference engine: TensorFlow\.js \(turned off/);
+		const [tfjsPrediction] = JSON.parse(viaTfjs.stdout);
+		assert.equal(tfjsPrediction.label, prediction.label, 'both engines agree on the label');
+		assert.ok(Math.abs(tfjsPrediction.confidence - prediction.confidence) < 1e-4);
+
+		const onnxFile = path.join(dir, 'model.onnx');
+		const exported = run('export-onnx', model, '--out', onnxFile);
+		assert.equal(exported.code, 0, exported.stderr);
+		assert.deepEqual(JSON.parse(exported.stdout).input, ['batch', 3, 32, 32]);
+		assert.ok(fs.statSync(onnxFile).size > 40_000_000);
 	});
 
 	it('exits non-zero with a one-line error naming what is wrong', () => {

@@ -46,6 +46,8 @@ describe('classifier-only fine-tuning on cached features', () => {
 		assert.deepEqual(after.get('fc.weight')!.shape, [3, 512]);
 		assert.equal(result.classifierReplaced, true);
 		assert.equal(result.fineTune.depth, 'head');
+		// onnxruntime-node is a devDependency, so the frozen body runs there.
+		assert.equal(result.fineTune.featureEngine, 'ONNX Runtime');
 	});
 
 	it('computes features once per view (centre crop, then one augmented view) and learns from them', () => {

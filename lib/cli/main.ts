@@ -8,7 +8,10 @@ import { manifestFromFolder } from '../data/manifest';
 import { Resnet18Error } from '../errors';
 import { evaluate } from '../eval/evaluate';
 import { classify } from '../infer/classify';
-import { loadModel, saveModel } from '../model-file/model-file';
+import { loadModel, saveModel, type TrainedModel } from '../model-file/model-file';
+import { detachOnnxRuntime, prepareInference } from '../infer/onnx-runtime';
+import { exportOnnx } from '../onnx/export';
+import { writeFileAtomic } from '../atomic-write';
 import { TRAIN_DEFAULTS } from '../train/options';
 import { train } from '../train/train';
 import { prepareTrainingData } from '../train/training-data';
@@ -125,10 +128,12 @@ export function buildProgram(): Command {
 		.action(async (modelFile: string, dir: string, o: Record<string, unknown>) => {
 			await startBackend(o.backend as BackendChoice);
 			const model = await loadModel(modelFile);
+			await reportEngine(model);
 			const folder = await scanImageFolder(dir);
 			const samples = [...folder.samples, ...(folder.explicitValidation ?? [])].map((s) => ({ file: s.file, label: labelIn(model.metadata.classes, folder.classes[s.label], dir) }));
 			const result = await evaluate(model, samples, { batchSize: o.batchSize as number, topK: o.topK as number });
 			printJson({ model: modelFile, ...result.metrics, misclassified: result.misclassified, problems: folder.problems });
+			await detachOnnxRuntime(model.network);
 			model.network.dispose();
 		});
 
@@ -141,12 +146,32 @@ export function buildProgram(): Command {
 		.action(async (modelFile: string, images: string[], o: Record<string, unknown>) => {
 			await startBackend(o.backend as BackendChoice);
 			const model = await loadModel(modelFile);
+			await reportEngine(model);
 			const predictions = await classify(model, images, { topK: o.topK as number, threshold: o.threshold as number });
 			printJson(predictions.map((p, i) => ({ image: images[i], ...p })));
+			await detachOnnxRuntime(model.network);
+			model.network.dispose();
+		});
+
+	program
+		.command('export-onnx <model>')
+		.description('write the model as ONNX (opset 13, NCHW input "input", outputs "logits", "probabilities", "features") for ONNX Runtime, OpenCV, TensorRT')
+		.requiredOption('--out <file>', 'where to write the .onnx file')
+		.action(async (modelFile: string, o: { out: string }) => {
+			const model = await loadModel(modelFile);
+			const bytes = exportOnnx(model.network.toStateDict(), model.metadata);
+			await writeFileAtomic(o.out, bytes);
+			printJson({ model: modelFile, onnx: o.out, bytes: bytes.byteLength, input: ["batch", 3, model.metadata.inputSize, model.metadata.inputSize], classes: model.metadata.classes, normalization: model.metadata.normalization });
 			model.network.dispose();
 		});
 
 	return program;
+}
+
+/** ONNX Runtime when installed (faster on CPU), else TensorFlow.js; said on stderr either way. */
+async function reportEngine(model: TrainedModel): Promise<void> {
+	const engine = await prepareInference(model.network, model.metadata);
+	process.stderr.write(engine.engine === 'onnxruntime' ? 'Inference engine: ONNX Runtime\n' : `Inference engine: TensorFlow.js (${engine.reason})\n`);
 }
 
 function labelIn(classes: readonly string[], name: string, dir: string): number {

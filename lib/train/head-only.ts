@@ -5,6 +5,10 @@ import type { ResNet18 } from '../model/resnet18';
 import { createRng } from '../data/random';
 import type { AugmentationPreset } from './recommend';
 import { optimizerStep } from './step';
+import { attachOnnxRuntime, detachOnnxRuntime } from '../infer/onnx-runtime';
+import { predictFeatures } from '../infer/predict';
+import { IMAGENET_NORMALIZATION } from '../data/normalization';
+import { MODEL_FORMAT, type ModelMetadata } from '../model-file/metadata';
 import type { EpochRecord, TrainingData, TrainRun } from './train';
 import type { TrainOptions } from './options';
 
@@ -21,10 +25,19 @@ export async function trainHeadOnly(
 	data: TrainingData,
 	opts: TrainOptions & { augment: AugmentationPreset },
 	run: TrainRun,
-): Promise<EpochRecord[]> {
-	const views: Float32Array[] = [await extractFeatures(network, data.train, opts, 'eval', run, 'centre crop')];
-	if (opts.augment !== 'none') views.push(await extractFeatures(network, data.train, opts, 'train', run, `augmented (${opts.augment})`));
-	const validation = data.validation.length > 0 ? await extractFeatures(network, data.validation, opts, 'eval', run, 'validation') : undefined;
+): Promise<{ history: EpochRecord[]; featureEngine: string }> {
+	// The body is frozen, so its features can come from ONNX Runtime when installed (several times faster on CPU).
+	const engine = await attachOnnxRuntime(network, inferenceMetadata(opts.imageSize, data.classes));
+	let views: Float32Array[];
+	let validation: Float32Array | undefined;
+	try {
+		views = [await extractFeatures(network, data.train, opts, 'eval', run, 'centre crop')];
+		if (opts.augment !== 'none') views.push(await extractFeatures(network, data.train, opts, 'train', run, `augmented (${opts.augment})`));
+		validation = data.validation.length > 0 ? await extractFeatures(network, data.validation, opts, 'eval', run, 'validation') : undefined;
+	} finally {
+		await detachOnnxRuntime(network);
+	}
+
 	const variables = network.trainableVariables(['fc.']);
 	const trainLabels = Int32Array.from(data.train, (s) => s.label);
 	const validationLabels = Int32Array.from(data.validation, (s) => s.label);
@@ -58,7 +71,8 @@ export async function trainHeadOnly(
 		history.push(record);
 		run.onProgress?.({ kind: 'epoch', record, epochs: opts.epochs });
 	}
-	return history;
+	const featureEngine = engine.engine === 'onnxruntime' ? 'ONNX Runtime' : `TensorFlow.js (${engine.reason})`;
+	return { history, featureEngine };
 }
 
 async function extractFeatures(
@@ -76,11 +90,8 @@ async function extractFeatures(
 	let index = 0;
 	for await (const batch of imageBatches(samples, { batchSize, shuffle: false, seed: opts.seed, mode, cropSize: opts.imageSize, augmentation: opts.augment })) {
 		if (run.signal?.aborted) throw new TrainingAbortedError('Training was stopped before it finished; no model was written');
-		const n = batch.labels.length;
-		const features = tf.tidy(() => network.features(tf.tensor4d(batch.images, [n, opts.imageSize, opts.imageSize, 3])));
-		out.set(await features.data(), offset * FEATURES);
-		features.dispose();
-		offset += n;
+		out.set(await predictFeatures(network, batch.images, opts.imageSize), offset * FEATURES);
+		offset += batch.labels.length;
 		run.onProgress?.({ kind: 'features', view, batch: ++index, batches });
 	}
 	return out;
@@ -102,4 +113,9 @@ async function score(network: ResNet18, features: Float32Array, labels: Int32Arr
 	const [l, c] = await Promise.all([loss.data(), correct.data()]);
 	tf.dispose([loss, correct]);
 	return { loss: l[0], accuracy: c[0] / n };
+}
+
+/** What the exporter needs to know of a network that is not a finished model yet. */
+function inferenceMetadata(imageSize: number, classes: readonly string[]): ModelMetadata {
+	return { format: MODEL_FORMAT, architecture: 'resnet18', classes: [...classes], inputSize: imageSize, resizeSize: Math.round((imageSize * 256) / 224), normalization: IMAGENET_NORMALIZATION, packageVersion: 'training', createdAt: new Date().toISOString() };
 }

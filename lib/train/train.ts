@@ -59,8 +59,8 @@ export interface TrainResult {
 	readonly backend: BackendReport;
 	readonly seconds: number;
 	readonly classifierReplaced: boolean;
-	/** Which layers were trained, and why. */
-	readonly fineTune: FineTunePlan;
+	/** Which layers were trained, and why; for classifier-only training, which engine computed the features. */
+	readonly fineTune: FineTunePlan & { readonly featureEngine?: string };
 }
 
 /** Fine-tune (or train from scratch) a ResNet-18 with Adam on a folder's images. */
@@ -78,8 +78,10 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 	const fineTune = planFineTune(opts.fineTune, backend.kind, run.initialWeights !== undefined);
 	const optimizer = createAdam(opts.learningRate);
 	let history: EpochRecord[];
+	let featureEngine: string | undefined;
 	try {
-		history = fineTune.depth === 'head' ? await trainHeadOnly(network, optimizer, data, opts, run) : await trainFull(network, optimizer, data, opts, run);
+		if (fineTune.depth === 'head') ({ history, featureEngine } = await trainHeadOnly(network, optimizer, data, opts, run));
+		else history = await trainFull(network, optimizer, data, opts, run);
 	} catch (error) {
 		network.dispose();
 		throw error;
@@ -102,7 +104,7 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 				normalization: IMAGENET_NORMALIZATION,
 				packageVersion: packageVersion(),
 				createdAt: new Date().toISOString(),
-				training: { ...opts, fineTune: fineTune.depth, fineTuneReason: fineTune.reason, optimizer: 'adam', backend: backend.kind, trainImages: data.train.length, validationImages: data.validation.length, pretrained: run.initialWeights !== undefined, seconds },
+				training: { ...opts, fineTune: fineTune.depth, fineTuneReason: fineTune.reason, featureEngine, optimizer: 'adam', backend: backend.kind, trainImages: data.train.length, validationImages: data.validation.length, pretrained: run.initialWeights !== undefined, seconds },
 				metrics: { epochs: history.length, trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, validationLoss: last.validationLoss, validationAccuracy: last.validationAccuracy },
 			},
 		},
@@ -111,7 +113,7 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 		backend,
 		seconds,
 		classifierReplaced: network.classifierReplaced,
-		fineTune,
+		fineTune: { ...fineTune, featureEngine },
 	};
 }
 

@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { decodeForModel, InvalidParameterError, predictDecoded, UNKNOWN_LABEL, type TrainedModel } from '../../lib';
+import { decodeForModel, inferenceEngine, InvalidParameterError, predictDecoded, UNKNOWN_LABEL, type TrainedModel } from '../../lib';
 import { startDevice } from '../shared/device';
 import { userPath } from '../shared/file-access';
 import { withItemModel } from '../shared/model-source';
@@ -53,7 +53,7 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 					unknown: prediction.label === UNKNOWN_LABEL,
 					topK: prediction.topK.map((t) => ({ ...t })),
 					model: { source: p.modelSource, name: model.metadata.name ?? null, cached: p.cached },
-					backend: backend.kind,
+					engine: inferenceEngine(model.network) === 'onnxruntime' ? 'onnxruntime' : backend.kind,
 				};
 				const json = options.resultField ? { ...item.json, [options.resultField]: result } : { ...item.json, ...result };
 				results[p.itemIndex] = { json, binary: item.binary, pairedItem: { item: p.itemIndex } };

@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { evaluate, InvalidParameterError, labelsForModel, manifestFromFolder, type ManifestImage, parseManifest } from '../../lib';
+import { evaluate, inferenceEngine, InvalidParameterError, labelsForModel, manifestFromFolder, type ManifestImage, parseManifest } from '../../lib';
 import { startDevice } from '../shared/device';
 import { userPath } from '../shared/file-access';
 import { withItemModel } from '../shared/model-source';
@@ -31,7 +31,7 @@ export async function evaluateItem(ctx: IExecuteFunctions, itemIndex: number): P
 			misclassified: result.misclassified.slice(0, options.maxMisclassified).map((x) => ({ ...x })),
 			misclassifiedCount: result.misclassified.length,
 			model: { source: info.source, name: model.metadata.name ?? null, classes: [...model.metadata.classes], inputSize: model.metadata.inputSize },
-			backend: backend.summary,
+			engine: inferenceEngine(model.network) === 'onnxruntime' ? 'ONNX Runtime' : backend.summary,
 			seconds: (Date.now() - started) / 1000,
 		};
 		return { json, pairedItem: { item: itemIndex } };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import type { TrainedModel } from '../../lib';
+import { detachOnnxRuntime, type TrainedModel } from '../../lib';
 
 /**
  * Loaded models kept in memory across executions, so a webhook flow pays for reading and building the network once,
@@ -58,7 +58,13 @@ function evictIdle(): void {
 	for (const [key, entry] of idle) {
 		if (excess <= 0) break;
 		cache.delete(key);
-		entry.model.then((m) => m.network.dispose(), () => undefined);
+		entry.model.then(
+			async (m) => {
+				await detachOnnxRuntime(m.network);
+				m.network.dispose();
+			},
+			() => undefined,
+		);
 		excess--;
 	}
 }

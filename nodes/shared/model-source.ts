@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { checkModelName, deserializeModel, liveVersion, loadModel, type TrainedModel } from '../../lib';
+import { checkModelName, deserializeModel, liveVersion, loadModel, prepareInference, type TrainedModel } from '../../lib';
 import { userPath } from './file-access';
 import { modelsFolder } from './n8n-folders';
 import { bytesModelKey, fileModelKey, withCachedModel } from './model-cache';
@@ -62,11 +62,11 @@ export async function withItemModel<T>(ctx: IExecuteFunctions, itemIndex: number
 		ctx.helpers.assertBinaryData(itemIndex, property);
 		const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
 		const fileName = ctx.getInputData()[itemIndex].binary?.[property]?.fileName ?? property;
-		return withCachedModel(bytesModelKey(bytes), async () => deserializeModel(bytes, fileName), (model, cached) => use(model, { source: `binary property "${property}" (${fileName})`, cached }));
+		return withCachedModel(bytesModelKey(bytes), async () => readyForInference(deserializeModel(bytes, fileName)), (model, cached) => use(model, { source: `binary property "${property}" (${fileName})`, cached }));
 	}
 	const file = source === 'file' ? await userPath(ctx, ctx.getNodeParameter('modelFile', itemIndex), 'modelFile', itemIndex) : await namedModelFile(ctx, itemIndex);
 	const key = await fileModelKey(file).catch(() => `missing:${file}`);
-	return withCachedModel(key, () => loadModel(file), (model, cached) => use(model, { source: file, cached }));
+	return withCachedModel(key, async () => readyForInference(await loadModel(file)), (model, cached) => use(model, { source: file, cached }));
 }
 
 async function namedModelFile(ctx: IExecuteFunctions, itemIndex: number): Promise<string> {
@@ -79,4 +79,10 @@ async function namedModelFile(ctx: IExecuteFunctions, itemIndex: number): Promis
 		});
 	}
 	return live.file;
+}
+
+/** Models are cached for many predictions: worth building the ONNX Runtime session once, when it is installed. */
+async function readyForInference(model: TrainedModel): Promise<TrainedModel> {
+	await prepareInference(model.network, model.metadata);
+	return model;
 }

@@ -1,0 +1,111 @@
+import { exportOnnx } from '../onnx/export';
+import type { ModelMetadata } from '../model-file/metadata';
+import type { ResNet18 } from '../model/resnet18';
+
+/**
+ * ONNX Runtime as the inference engine when `onnxruntime-node` is installed beside this package (an optional extra:
+ * ~290 MB of native CPU binaries, all inside its npm tarball; `npm install onnxruntime-node
+ * --onnxruntime-node-install=skip` skips its download of CUDA extras). It runs the graph exported from the same
+ * weights, several times faster than TensorFlow.js's WebAssembly backend on CPU.
+ */
+interface OrtTensor {
+	readonly data: ArrayLike<number>;
+	readonly dims: readonly number[];
+}
+interface OrtSession {
+	run(feeds: Record<string, OrtTensor>, fetches?: string[]): Promise<Record<string, OrtTensor>>;
+	release(): Promise<void>;
+}
+interface OrtModule {
+	readonly InferenceSession: { create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSession> };
+	readonly Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+}
+
+export interface EngineReport {
+	readonly engine: 'onnxruntime' | 'tfjs';
+	/** Why ONNX Runtime is not used, when it is not. */
+	readonly reason?: string;
+}
+
+let ort: OrtModule | string | undefined;
+
+/** The installed onnxruntime-node, or the reason there is none (looked up once per process). */
+export function onnxRuntime(): OrtModule | string {
+	if (ort !== undefined) return ort;
+	if (process.env.RESNET18_ONNXRUNTIME === 'off') return (ort = 'turned off by RESNET18_ONNXRUNTIME=off');
+	let resolved: string;
+	try {
+		resolved = require.resolve('onnxruntime-node', { paths: [__dirname, process.cwd()] });
+	} catch {
+		return (ort = 'onnxruntime-node is not installed (npm install onnxruntime-node --onnxruntime-node-install=skip; see README "Backends")');
+	}
+	try {
+		// A path found at run time (the package is optional): only require() can load it.
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		ort = require(resolved) as OrtModule;
+	} catch (error) {
+		ort = `onnxruntime-node is installed but does not load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
+	}
+	return ort;
+}
+
+const sessions = new WeakMap<ResNet18, { session: OrtSession; size: number }>();
+
+/**
+ * Build an ONNX Runtime session for this network (its current weights) so that predictions and features of it run
+ * there. Later weight changes are not seen: call it for trained models, or for a frozen body.
+ */
+export async function attachOnnxRuntime(network: ResNet18, metadata: ModelMetadata): Promise<EngineReport> {
+	if (sessions.has(network)) return { engine: 'onnxruntime' };
+	const runtime = onnxRuntime();
+	if (typeof runtime === 'string') return { engine: 'tfjs', reason: runtime };
+	const session = await runtime.InferenceSession.create(exportOnnx(network.toStateDict(), metadata), {
+		graphOptimizationLevel: 'all',
+		intraOpNumThreads: Math.max(1, Number(process.env.RESNET18_THREADS ?? 0)) || undefined,
+	});
+	sessions.set(network, { session, size: metadata.inputSize });
+	return { engine: 'onnxruntime' };
+}
+
+export async function detachOnnxRuntime(network: ResNet18): Promise<void> {
+	const entry = sessions.get(network);
+	sessions.delete(network);
+	await entry?.session.release();
+}
+
+/** ONNX Runtime's `output` for NHWC pixels (as our decoder makes them), or undefined when no session is attached. */
+export async function runOnnx(network: ResNet18, imagesNhwc: Float32Array, output: 'probabilities' | 'features'): Promise<Float32Array | undefined> {
+	const entry = sessions.get(network);
+	if (!entry) return undefined;
+	const s = entry.size;
+	const n = imagesNhwc.length / (s * s * 3);
+	const nchw = new Float32Array(imagesNhwc.length);
+	for (let b = 0; b < n; b++) {
+		const base = b * s * s * 3;
+		for (let p = 0; p < s * s; p++) {
+			nchw[base + p] = imagesNhwc[base + p * 3];
+			nchw[base + s * s + p] = imagesNhwc[base + p * 3 + 1];
+			nchw[base + 2 * s * s + p] = imagesNhwc[base + p * 3 + 2];
+		}
+	}
+	const runtime = onnxRuntime() as OrtModule;
+	const result = await entry.session.run({ input: new runtime.Tensor('float32', nchw, [n, 3, s, s]) }, [output]);
+	return Float32Array.from(result[output].data);
+}
+
+/** Which engine runs this network's predictions now. */
+export function inferenceEngine(network: ResNet18): 'onnxruntime' | 'tfjs' {
+	return sessions.has(network) ? 'onnxruntime' : 'tfjs';
+}
+
+/**
+ * Make a loaded model predict with the fastest engine present: ONNX Runtime when installed, else TensorFlow.js.
+ * A failure to build the ONNX session is not fatal: the model still predicts, through TensorFlow.js.
+ */
+export async function prepareInference(network: ResNet18, metadata: ModelMetadata): Promise<EngineReport> {
+	try {
+		return await attachOnnxRuntime(network, metadata);
+	} catch (error) {
+		return { engine: 'tfjs', reason: `ONNX Runtime could not load the model (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
+	}
+}

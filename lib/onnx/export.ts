@@ -1,0 +1,101 @@
+import { onnx } from 'onnx-proto';
+import { BLOCKS, BN_EPS, STEM, type ConvSpec } from '../model/architecture';
+import type { ModelMetadata } from '../model-file/metadata';
+import { encodeMetadata } from '../model-file/metadata';
+import type { StateDict } from '../weights/host-tensor';
+
+/**
+ * The trained model as an ONNX graph, built from the same torchvision-layout weights as the safetensors file: the
+ * graph torch.onnx.export writes for torchvision's resnet18 (Conv, BatchNormalization, Relu, MaxPool, Add,
+ * GlobalAveragePool, Flatten, Gemm), with a Softmax output beside the logits. Input `input`: float32 NCHW
+ * [batch, 3, S, S], normalised as the metadata says. Opset 13; runs in ONNX Runtime, OpenCV DNN, TensorRT.
+ */
+export const ONNX_OPSET = 13;
+
+export function exportOnnx(state: StateDict, metadata: ModelMetadata): Uint8Array {
+	const nodes: onnx.INodeProto[] = [];
+	const initializers: onnx.ITensorProto[] = [];
+	let counter = 0;
+	const fresh = (hint: string) => `${hint}_${counter++}`;
+	const weight = (name: string): string => {
+		const tensor = state.get(name);
+		if (!tensor || tensor.dtype !== 'float32') throw new Error(`internal: ${name} missing or not float32`);
+		initializers.push({ name, dataType: onnx.TensorProto.DataType.FLOAT, dims: [...tensor.shape], rawData: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength) });
+		return name;
+	};
+	const convBn = (x: string, spec: ConvSpec, relu: boolean): string => {
+		const kernel = state.get(`${spec.conv}.weight`)!.shape[2];
+		const conv = fresh(spec.conv);
+		nodes.push({
+			opType: 'Conv',
+			name: conv,
+			input: [x, weight(`${spec.conv}.weight`)],
+			output: [conv],
+			attribute: [ints('kernel_shape', [kernel, kernel]), ints('strides', [spec.stride, spec.stride]), ints('pads', [spec.padding, spec.padding, spec.padding, spec.padding])],
+		});
+		const bn = fresh(spec.bn);
+		nodes.push({
+			opType: 'BatchNormalization',
+			name: bn,
+			input: [conv, weight(`${spec.bn}.weight`), weight(`${spec.bn}.bias`), weight(`${spec.bn}.running_mean`), weight(`${spec.bn}.running_var`)],
+			output: [bn],
+			attribute: [float('epsilon', BN_EPS), float('momentum', 0.9)],
+		});
+		if (!relu) return bn;
+		const out = fresh(`${spec.bn}_relu`);
+		nodes.push({ opType: 'Relu', name: out, input: [bn], output: [out] });
+		return out;
+	};
+	let h = convBn('input', STEM, true);
+	const pooled = fresh('maxpool');
+	nodes.push({ opType: 'MaxPool', name: pooled, input: [h], output: [pooled], attribute: [ints('kernel_shape', [3, 3]), ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1])] });
+	h = pooled;
+	for (const block of BLOCKS) {
+		const identity = block.downsample ? convBn(h, block.downsample, false) : h;
+		const y = convBn(h, block.conv1, true);
+		const z = convBn(y, block.conv2, false);
+		const sum = fresh(`${block.prefix}_add`);
+		nodes.push({ opType: 'Add', name: sum, input: [z, identity], output: [sum] });
+		const out = fresh(`${block.prefix}_relu`);
+		nodes.push({ opType: 'Relu', name: out, input: [sum], output: [out] });
+		h = out;
+	}
+	nodes.push({ opType: 'GlobalAveragePool', name: 'avgpool', input: [h], output: ['avgpool'] });
+	nodes.push({ opType: 'Flatten', name: 'flatten', input: ['avgpool'], output: ['features'], attribute: [int('axis', 1)] });
+	nodes.push({ opType: 'Gemm', name: 'fc', input: ['features', weight('fc.weight'), weight('fc.bias')], output: ['logits'], attribute: [int('transB', 1)] });
+	nodes.push({ opType: 'Softmax', name: 'softmax', input: ['logits'], output: ['probabilities'], attribute: [int('axis', 1)] });
+
+	const size = metadata.inputSize;
+	const classes = metadata.classes.length;
+	const model = onnx.ModelProto.create({
+		irVersion: 7,
+		producerName: 'n8n-nodes-resnet18',
+		producerVersion: metadata.packageVersion,
+		opsetImport: [{ domain: '', version: ONNX_OPSET }],
+		metadataProps: Object.entries(encodeMetadata(metadata)).map(([key, value]) => ({ key, value })),
+		graph: {
+			name: metadata.name ?? 'resnet18',
+			node: nodes,
+			initializer: initializers,
+			input: [valueInfo('input', ['batch', 3, size, size])],
+			output: [valueInfo('logits', ['batch', classes]), valueInfo('probabilities', ['batch', classes]), valueInfo('features', ['batch', 512])],
+		},
+	});
+	return onnx.ModelProto.encode(model).finish();
+}
+
+function ints(name: string, values: number[]): onnx.IAttributeProto {
+	return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: values };
+}
+function int(name: string, value: number): onnx.IAttributeProto {
+	return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
+}
+function float(name: string, value: number): onnx.IAttributeProto {
+	return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value };
+}
+function valueInfo(name: string, dims: (number | string)[]): onnx.IValueInfoProto {
+	return {
+		name,
+		type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+	};
+}
