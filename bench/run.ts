@@ -13,6 +13,10 @@ import { useBackend, type BackendChoice } from '../lib/compute/backend';
 import { ResNet18 } from '../lib/model/resnet18';
 import { createAdam, trainingStep } from '../lib/train/step';
 import { benchDataPath } from './data-path';
+import { attachOnnxRuntime, detachOnnxRuntime } from '../lib/infer/onnx-runtime';
+import { predictProbabilities } from '../lib/infer/predict';
+import { IMAGENET_NORMALIZATION } from '../lib/data/normalization';
+import { MODEL_FORMAT } from '../lib/model-file/metadata';
 
 interface EngineFigures {
 	engine: string;
@@ -67,6 +71,23 @@ async function benchOurs(): Promise<EngineFigures> {
 	};
 }
 
+/** ONNX Runtime inference on the same network, when onnxruntime-node is installed. */
+async function benchOnnx(): Promise<{ forwardBatch1Ms: number; forwardBatchMsPerImage: number } | string> {
+	const model = ResNet18.initialize(10, 0);
+	try {
+		const report = await attachOnnxRuntime(model, { format: MODEL_FORMAT, architecture: 'resnet18', classes: Array.from({ length: 10 }, (_, i) => `c${i}`), inputSize: size, resizeSize: size, normalization: IMAGENET_NORMALIZATION, packageVersion: 'bench', createdAt: 'now' });
+		if (report.engine !== 'onnxruntime') return `ONNX Runtime skipped: ${report.reason}`;
+		const x8 = Float32Array.from({ length: batch * size * size * 3 }, (_, i) => Math.sin(i));
+		const x1 = x8.subarray(0, size * size * 3);
+		const forwardBatch = await timed(async () => void (await predictProbabilities(model, x8, size)), steps * 2);
+		const forward1 = await timed(async () => void (await predictProbabilities(model, x1, size)), steps * 4);
+		return { forwardBatch1Ms: forward1, forwardBatchMsPerImage: forwardBatch / batch };
+	} finally {
+		await detachOnnxRuntime(model);
+		model.dispose();
+	}
+}
+
 function benchTorch(): EngineFigures | string {
 	if (!fs.existsSync(TORCH_PYTHON)) return 'PyTorch reference skipped: /usr/bin/python3 not found';
 	try {
@@ -87,6 +108,7 @@ async function main(): Promise<void> {
 	const loadBefore = os.loadavg();
 	const ours = await benchOurs();
 	clearInterval(sampler);
+	const onnxFigures = await benchOnnx();
 	const torch = benchTorch();
 	const reference = typeof torch === 'string' ? undefined : torch;
 	const lines = [
@@ -100,6 +122,13 @@ async function main(): Promise<void> {
 		row(`training step, batch ${batch} (ms/image)`, ours.trainStepMsPerImage, reference?.trainStepMsPerImage, 'ms'),
 		row('peak RSS', ours.peakRssMb, reference?.peakRssMb, 'MB'),
 	];
+	if (typeof onnxFigures === 'string') lines.push('', onnxFigures);
+	else {
+		lines.push(
+			row('forward, batch 1, ONNX Runtime (ms/image)', onnxFigures.forwardBatch1Ms, reference?.forwardBatch1Ms, 'ms'),
+			row(`forward, batch ${batch}, ONNX Runtime (ms/image)`, onnxFigures.forwardBatchMsPerImage, reference?.forwardBatchMsPerImage, 'ms'),
+		);
+	}
 	if (typeof torch === 'string') lines.push('', torch);
 	// The data path must keep the fastest trainer fed: decoding at ≥ 3× its rate leaves headroom for slow disks.
 	const data = await benchDataPath(size, batch);

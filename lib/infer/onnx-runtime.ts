@@ -59,9 +59,11 @@ export async function attachOnnxRuntime(network: ResNet18, metadata: ModelMetada
 	if (sessions.has(network)) return { engine: 'onnxruntime' };
 	const runtime = onnxRuntime();
 	if (typeof runtime === 'string') return { engine: 'tfjs', reason: runtime };
+	// ONNX Runtime uses every core by default; RESNET18_THREADS caps it (e.g. beside other work on a shared host).
+	const threads = Number(process.env.RESNET18_THREADS);
 	const session = await runtime.InferenceSession.create(exportOnnx(network.toStateDict(), metadata), {
 		graphOptimizationLevel: 'all',
-		intraOpNumThreads: Math.max(1, Number(process.env.RESNET18_THREADS ?? 0)) || undefined,
+		...(Number.isInteger(threads) && threads > 0 ? { intraOpNumThreads: threads } : {}),
 	});
 	sessions.set(network, { session, size: metadata.inputSize });
 	return { engine: 'onnxruntime' };

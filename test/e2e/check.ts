@@ -136,6 +136,15 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		assert.equal(String(asJson(body.model).cached), expectCached, `model.cached should be ${expectCached}`);
 		return `label ${String(body.label)} (${Number(body.confidence).toFixed(3)}), cached ${String(asJson(body.model).cached)}`;
 	},
+	/** The same webhook answer from another engine: same label, probabilities within 1e-4. */
+	'webhook-engine'(file, engine, referenceFile) {
+		const body = readJson<Json>(file);
+		const reference = readJson<Json>(referenceFile);
+		assert.equal(body.engine, engine, `answered by ${String(body.engine)}`);
+		assert.equal(body.label, reference.label);
+		assert.ok(Math.abs(Number(body.confidence) - Number(reference.confidence)) < 1e-4, `${String(body.confidence)} vs ${String(reference.confidence)}`);
+		return `engine ${String(body.engine)}, label ${String(body.label)} (${Number(body.confidence).toFixed(4)} vs ${Number(reference.confidence).toFixed(4)} on ${String(reference.engine)})`;
+	},
 	/** The editor shows Train ResNet-18's four parameters with the model card's defaults. */
 	editor(file) {
 		const shown = readJson<Json>(file);

@@ -7,6 +7,7 @@
 #       images as binary items → dataset       stored once in the content store, labelled by expression
 #       classify a folder with a broken image    20 labelled items + 1 error item naming the file
 #   (b) webhook → Classify Image                 real HTTP on 127.0.0.1 (default binary mode); 2nd call cached
+#       ONNX Runtime installed as the README says  the webhook answers through it, with the same label
 #       stop a running training from n8n         execution canceled at the next batch, LIVE and files untouched
 #       the editor                               Chromium adds Train ResNet-18 and reads its four defaults
 # Run with `npm run test:e2e` (builds first). Everything it writes is under $E2E_LAB (.cache/e2e) and
@@ -132,6 +133,19 @@ stop_s=$(node -p "($(date +%s.%N) - $stop_t0).toFixed(1)")
   || { echo "FAIL: stopping the training changed the model folder"; ls -la "$MODELS/shapes"; exit 1; }
 echo "PASS stop: execution $exec_id canceled ${stop_s} s after the stop request; LIVE still $live_before, no new version"
 step "stop a running training"
+
+# ONNX Runtime added the way the README tells n8n users to (offline: its CPU binaries are in the npm tarball, and
+# --onnxruntime-node-install=skip keeps its install script from fetching CUDA extras): the webhook now runs on it.
+n8n_stop
+ort_version=$(node -p 'require("./package.json").devDependencies["onnxruntime-node"]')
+(cd "$N8N_USER_FOLDER/.n8n/nodes/node_modules/n8n-nodes-resnet18" \
+  && _n8n_with_node24 npm install --no-save --no-audit --no-fund --package-lock=false --ignore-scripts=false \
+       "onnxruntime-node@$ort_version" --onnxruntime-node-install=skip >&2)
+N8N_DEFAULT_BINARY_DATA_MODE=default n8n_start
+n8n_owner
+curl -s -F "data=@$IMAGE" "$URL" > "$E2E_LAB/webhook-ort.json"
+check webhook-engine "$E2E_LAB/webhook-ort.json" onnxruntime "$E2E_LAB/webhook-1.json"
+step "ONNX Runtime in n8n"
 
 # The editor: add Train ResNet-18 and read its defaults
 n8n_editor_check "$ARTIFACTS/train-node-parameters.png" > "$E2E_LAB/editor.json"
