@@ -13,6 +13,8 @@ import { useBackend, type BackendChoice } from '../lib/compute/backend';
 import { ResNet18 } from '../lib/model/resnet18';
 import { createAdam, trainingStep } from '../lib/train/step';
 import { benchDataPath } from './data-path';
+import { ParallelTrainer } from '../lib/train/parallel/trainer';
+import { microBatchSize } from '../lib/train/micro-batch';
 import { attachOnnxRuntime, detachOnnxRuntime } from '../lib/infer/onnx-runtime';
 import { predictProbabilities } from '../lib/infer/predict';
 import { IMAGENET_NORMALIZATION } from '../lib/data/normalization';
@@ -24,6 +26,7 @@ interface EngineFigures {
 	forwardBatchMsPerImage: number;
 	trainStepMsPerImage: number;
 	peakRssMb: number;
+	parallel?: { threads: number; trainStepMsPerImage: number };
 }
 
 const size = Number(process.env.BENCH_SIZE ?? 224);
@@ -58,6 +61,21 @@ async function benchOurs(): Promise<EngineFigures> {
 	const trainStep = await timed(async () => {
 		await trainingStep(model, optimizer, x8, labels);
 	}, steps);
+	// Data-parallel over worker threads, one WebAssembly instance per core (the default for full fine-tuning on WASM).
+	const threads = ParallelTrainer.threadsFor(backend.kind);
+	let parallelStep: number | undefined;
+	if (threads > 1) {
+		const parallel = await ParallelTrainer.start(model, threads, backend.kind);
+		const pixels = (await x8.data()) as Float32Array;
+		const labelData = (await labels.data()) as Int32Array;
+		try {
+			parallelStep = await timed(async () => {
+				await parallel.step(optimizer, pixels, labelData, size, microBatchSize(batch, size, backend.kind));
+			}, steps);
+		} finally {
+			await parallel.close();
+		}
+	}
 	tf.dispose([x8, x1, labels]);
 	optimizer.dispose();
 	model.dispose();
@@ -68,6 +86,7 @@ async function benchOurs(): Promise<EngineFigures> {
 		forwardBatchMsPerImage: forwardBatch / batch,
 		trainStepMsPerImage: trainStep / batch,
 		peakRssMb: peakRss / 2 ** 20,
+		parallel: parallelStep === undefined ? undefined : { threads, trainStepMsPerImage: parallelStep / batch },
 	};
 }
 
@@ -120,7 +139,8 @@ async function main(): Promise<void> {
 		row('forward, batch 1 (ms/image)', ours.forwardBatch1Ms, reference?.forwardBatch1Ms, 'ms'),
 		row(`forward, batch ${batch} (ms/image)`, ours.forwardBatchMsPerImage, reference?.forwardBatchMsPerImage, 'ms'),
 		row(`training step, batch ${batch} (ms/image)`, ours.trainStepMsPerImage, reference?.trainStepMsPerImage, 'ms'),
-		row('peak RSS', ours.peakRssMb, reference?.peakRssMb, 'MB'),
+		...(ours.parallel ? [row(`training step, batch ${batch}, ${ours.parallel.threads} threads (ms/image)`, ours.parallel.trainStepMsPerImage, reference?.trainStepMsPerImage, 'ms')] : []),
+		row('peak RSS (all of the above)', ours.peakRssMb, reference?.peakRssMb, 'MB'),
 	];
 	if (typeof onnxFigures === 'string') lines.push('', onnxFigures);
 	else {

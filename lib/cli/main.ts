@@ -109,6 +109,8 @@ export function buildProgram(): Command {
 					validationSource: data.validationSource,
 					backend: result.backend.kind,
 					fineTune: result.fineTune,
+					microBatch: result.microBatch,
+					threads: result.threads,
 					bestEpoch: result.bestEpoch,
 					seconds: result.seconds,
 					history: result.history,

@@ -115,6 +115,11 @@ export class ResNet18 {
 		return parameterCount(this.numClasses);
 	}
 
+	/** Every float tensor (parameters and running statistics) in the state dict's order, for copying weights in bulk. */
+	floatVariables(): { readonly name: string; readonly variable: tf.Variable; readonly trainable: boolean }[] {
+		return this.specs.filter((s) => s.role !== 'bn.num_batches_tracked').map((s) => ({ name: s.name, variable: this.variable(s.name), trainable: s.trainable }));
+	}
+
 	/** Trainable variables; `scope` restricts to the classifier or to tensors whose name starts with a prefix. */
 	trainableVariables(prefixes?: readonly string[]): tf.Variable[] {
 		return this.specs

@@ -10,6 +10,8 @@ import { ResNet18 } from '../model/resnet18';
 import { packageVersion } from '../version';
 import type { StateDict } from '../weights/host-tensor';
 import { planFineTune, type FineTunePlan } from './fine-tune';
+import { accumulatedStep, microBatchSize } from './micro-batch';
+import { ParallelTrainer } from './parallel/trainer';
 import { trainHeadOnly } from './head-only';
 import { recommendFor, type AugmentationPreset } from './recommend';
 import { createAdam, trainingStep, type StepResult } from './step';
@@ -49,6 +51,8 @@ export interface TrainRun {
 	readonly initialWeights?: StateDict;
 	readonly backend?: BackendChoice;
 	readonly name?: string;
+	/** Threads for full fine-tuning on WASM/JS (default: one per core; RESNET18_THREADS caps it). */
+	readonly threads?: number;
 }
 
 export interface TrainResult {
@@ -59,6 +63,10 @@ export interface TrainResult {
 	readonly backend: BackendReport;
 	readonly seconds: number;
 	readonly classifierReplaced: boolean;
+	/** Threads that computed gradients (full fine-tuning on WASM/JS uses one per core). */
+	readonly threads: number;
+	/** Images per forward/backward pass when a batch is split to fit the WebAssembly heap (full fine-tuning). */
+	readonly microBatch?: number;
 	/** Which layers were trained, and why; for classifier-only training, which engine computed the features. */
 	readonly fineTune: FineTunePlan & { readonly featureEngine?: string };
 }
@@ -76,12 +84,14 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 		? ResNet18.fromStateDict(run.initialWeights, { numClasses, replaceClassifier: true, seed: opts.seed, file: 'initial weights' })
 		: ResNet18.initialize(numClasses, opts.seed);
 	const fineTune = planFineTune(opts.fineTune, backend.kind, run.initialWeights !== undefined);
+	const microBatch = microBatchSize(opts.batchSize, opts.imageSize, backend.kind);
 	const optimizer = createAdam(opts.learningRate);
 	let history: EpochRecord[];
 	let featureEngine: string | undefined;
+	let threads = 1;
 	try {
 		if (fineTune.depth === 'head') ({ history, featureEngine } = await trainHeadOnly(network, optimizer, data, opts, run));
-		else history = await trainFull(network, optimizer, data, opts, run);
+		else ({ history, threads } = await trainFull(network, optimizer, data, opts, run, microBatch, ParallelTrainer.threadsFor(backend.kind, run.threads ?? envThreads())));
 	} catch (error) {
 		network.dispose();
 		throw error;
@@ -104,7 +114,7 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 				normalization: IMAGENET_NORMALIZATION,
 				packageVersion: packageVersion(),
 				createdAt: new Date().toISOString(),
-				training: { ...opts, fineTune: fineTune.depth, fineTuneReason: fineTune.reason, featureEngine, optimizer: 'adam', backend: backend.kind, trainImages: data.train.length, validationImages: data.validation.length, pretrained: run.initialWeights !== undefined, seconds },
+				training: { ...opts, fineTune: fineTune.depth, fineTuneReason: fineTune.reason, featureEngine, microBatch: fineTune.depth === 'full' ? microBatch : undefined, threads, optimizer: 'adam', backend: backend.kind, trainImages: data.train.length, validationImages: data.validation.length, pretrained: run.initialWeights !== undefined, seconds },
 				metrics: { epochs: history.length, trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, validationLoss: last.validationLoss, validationAccuracy: last.validationAccuracy },
 			},
 		},
@@ -114,25 +124,45 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 		seconds,
 		classifierReplaced: network.classifierReplaced,
 		fineTune: { ...fineTune, featureEngine },
+		microBatch: fineTune.depth === 'full' && microBatch < opts.batchSize ? microBatch : undefined,
+		threads,
 	};
 }
 
-async function trainFull(network: ResNet18, optimizer: tf.Optimizer, data: TrainingData, opts: TrainOptions & { augment: AugmentationPreset }, run: TrainRun): Promise<EpochRecord[]> {
+async function trainFull(
+	network: ResNet18,
+	optimizer: tf.Optimizer,
+	data: TrainingData,
+	opts: TrainOptions & { augment: AugmentationPreset },
+	run: TrainRun,
+	micro: number,
+	threads: number,
+): Promise<{ history: EpochRecord[]; threads: number }> {
 	const history: EpochRecord[] = [];
-	for (let epoch = 1; epoch <= opts.epochs; epoch++) {
-		const epochStarted = Date.now();
-		const { loss, accuracy } = await trainEpoch(network, optimizer, data, opts, epoch, run);
-		let record: EpochRecord = { epoch, trainLoss: loss, trainAccuracy: accuracy, seconds: 0 };
-		if (data.validation.length > 0 && (epoch % opts.evalSteps === 0 || epoch === opts.epochs)) {
-			throwIfAborted(run.signal);
-			const evaluation = await evaluateSamples(network, data.validation, data.classes, { imageSize: opts.imageSize, batchSize: Math.max(opts.batchSize, 16), signal: run.signal });
-			record = { ...record, validationLoss: evaluation.metrics.loss, validationAccuracy: evaluation.metrics.accuracy };
+	const parallel = threads > 1 && opts.batchSize > 1 ? await ParallelTrainer.start(network, threads, activeBackend()!.kind) : undefined;
+	try {
+		for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+			const epochStarted = Date.now();
+			const { loss, accuracy } = await trainEpoch(network, optimizer, data, opts, epoch, run, micro, parallel);
+			let record: EpochRecord = { epoch, trainLoss: loss, trainAccuracy: accuracy, seconds: 0 };
+			if (data.validation.length > 0 && (epoch % opts.evalSteps === 0 || epoch === opts.epochs)) {
+				throwIfAborted(run.signal);
+				const evaluation = await evaluateSamples(network, data.validation, data.classes, { imageSize: opts.imageSize, batchSize: Math.max(opts.batchSize, 16), signal: run.signal });
+				record = { ...record, validationLoss: evaluation.metrics.loss, validationAccuracy: evaluation.metrics.accuracy };
+			}
+			record = { ...record, seconds: (Date.now() - epochStarted) / 1000 };
+			history.push(record);
+			run.onProgress?.({ kind: 'epoch', record, epochs: opts.epochs });
 		}
-		record = { ...record, seconds: (Date.now() - epochStarted) / 1000 };
-		history.push(record);
-		run.onProgress?.({ kind: 'epoch', record, epochs: opts.epochs });
+	} finally {
+		await parallel?.close();
 	}
-	return history;
+	return { history, threads: parallel?.threads ?? 1 };
+}
+
+function envThreads(): number | undefined {
+	const value = Number(process.env.RESNET18_THREADS);
+	return Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
 async function trainEpoch(
@@ -142,6 +172,8 @@ async function trainEpoch(
 	opts: TrainOptions & { augment: AugmentationPreset },
 	epoch: number,
 	run: TrainRun,
+	micro: number,
+	parallel?: ParallelTrainer,
 ): Promise<{ loss: number; accuracy: number }> {
 	const batches = Math.ceil(data.train.length / opts.batchSize);
 	let lossSum = 0;
@@ -162,13 +194,20 @@ async function trainEpoch(
 		// Batch norm cannot normalise a single value per channel (torch raises); at inputs under 64 px the last stage is
 		// 1×1, so a trailing batch of one image is left out of this epoch's step.
 		if (n === 1 && opts.imageSize < 64) continue;
-		const x = tf.tensor4d(batch.images, [n, opts.imageSize, opts.imageSize, 3]);
-		const labels = tf.tensor1d(batch.labels, 'int32');
 		let step: StepResult;
-		try {
-			step = await trainingStep(network, optimizer, x, labels);
-		} finally {
-			tf.dispose([x, labels]);
+		// A share of one image cannot be batch-normalised where the last stage is 1×1 (inputs under 64 px).
+		if (parallel && (opts.imageSize >= 64 || n >= 2 * parallel.threads)) {
+			step = await parallel.step(optimizer, batch.images, batch.labels, opts.imageSize, micro);
+		} else if (n > micro) {
+			step = await accumulatedStep(network, optimizer, batch.images, batch.labels, opts.imageSize, micro);
+		} else {
+			const x = tf.tensor4d(batch.images, [n, opts.imageSize, opts.imageSize, 3]);
+			const labels = tf.tensor1d(batch.labels, 'int32');
+			try {
+				step = await trainingStep(network, optimizer, x, labels);
+			} finally {
+				tf.dispose([x, labels]);
+			}
 		}
 		lossSum += step.loss * n;
 		correct += step.correct;

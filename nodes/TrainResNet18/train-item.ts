@@ -101,7 +101,10 @@ async function saveAndPublish(
 		backend: { kind: result.backend.kind, summary: result.backend.summary },
 		pretrained: meta.training?.pretrained === true,
 		classifierReplaced: result.classifierReplaced,
-		fineTune: { depth: result.fineTune.depth, reason: result.fineTune.reason },
+		fineTune: { depth: result.fineTune.depth, reason: result.fineTune.reason, featureEngine: result.fineTune.featureEngine ?? null },
+		// Set when a batch was split to fit the WebAssembly heap (gradients accumulated into one step per batch).
+		microBatch: result.microBatch ?? null,
+		threads: result.threads,
 		seconds: result.seconds,
 	};
 	const out: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
