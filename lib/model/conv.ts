@@ -7,20 +7,24 @@ import * as tf from '../compute/tf';
  * The WebAssembly backend has no `Conv2DBackpropFilter` kernel, so training there would fail. Where the kernel is
  * missing we attach our own gradient: the filter gradient is itself a convolution — the input with batch and
  * channel axes swapped, convolved with the output gradient as the filter, dilated by the stride — which runs on the
- * backend's fast convolution kernel.
+ * backend's fast convolution kernel. Its `Conv2DBackpropInput` exists but is a plain loop, two thirds of a training
+ * step at 224×224: the input gradient is a convolution too (the output gradient, dilated by the stride and padded,
+ * with the filter flipped and its channel axes swapped), so it runs on the same fast kernel.
+ *
+ * `inputGradient: false` (the stem, whose input is the image) skips the input gradient nobody uses.
  */
-export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, pad: number, options: { inputGradient?: boolean } = {}): tf.Tensor4D {
 	if (tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined) {
 		return tf.conv2d(x, filter, stride, pad);
 	}
-	return convWithFilterGradient(stride, pad)(x, filter);
+	return convWithGradients(stride, pad, options.inputGradient !== false)(x, filter);
 }
 
 type ConvFn = (x: tf.Tensor4D, filter: tf.Tensor4D) => tf.Tensor4D;
 const cache = new Map<string, ConvFn>();
 
-function convWithFilterGradient(stride: number, pad: number): ConvFn {
-	const key = `${stride}/${pad}`;
+function convWithGradients(stride: number, pad: number, withInputGradient: boolean): ConvFn {
+	const key = `${stride}/${pad}/${withInputGradient}`;
 	let fn = cache.get(key);
 	if (!fn) {
 		const forward = (x: tf.Tensor, filter: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -32,7 +36,8 @@ function convWithFilterGradient(stride: number, pad: number): ConvFn {
 				gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
 					const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
 					const dy4 = dy as tf.Tensor4D;
-					return [tf.conv2dTranspose(dy4, sw, sx.shape, stride, pad), filterGradient(sx, dy4, sw.shape, stride, pad)];
+					const dx = withInputGradient ? inputGradient(dy4, sw, sx.shape, stride, pad) : tf.zerosLike(sx);
+					return [dx, filterGradient(sx, dy4, sw.shape, stride, pad)];
 				},
 			};
 		};
@@ -62,5 +67,33 @@ export function filterGradient(
 		const full = tf.conv2d(xT, dyT, 1, pad, 'NHWC', stride);
 		const cropped = full.shape[1] === kh && full.shape[2] === kw ? full : tf.slice(full, [0, 0, 0, 0], [ci, kh, kw, co]);
 		return tf.transpose(cropped, [1, 2, 0, 3]);
+	});
+}
+
+/**
+ * dx = the transposed convolution of dy, as a plain convolution: dy with (stride − 1) zeros between its rows and
+ * columns, padded by (k − 1 − pad) before and whatever completes the input size after, convolved at stride 1 with the
+ * filter rotated 180° and its in/out channel axes swapped.
+ */
+export function inputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: readonly [number, number, number, number], stride: number, pad: number): tf.Tensor4D {
+	return tf.tidy((): tf.Tensor4D => {
+		const [n, oh, ow, co] = dy.shape;
+		const [kh, kw] = filter.shape;
+		const [, h, w] = xShape;
+		let spread: tf.Tensor4D = dy;
+		if (stride > 1) {
+			const gaps = tf.pad(tf.reshape(dy, [n, oh, 1, ow, 1, co]), [[0, 0], [0, 0], [0, stride - 1], [0, 0], [0, stride - 1], [0, 0]]);
+			spread = tf.slice(tf.reshape(gaps, [n, oh * stride, ow * stride, co]) as tf.Tensor4D, [0, 0, 0, 0], [n, (oh - 1) * stride + 1, (ow - 1) * stride + 1, co]);
+		}
+		const top = kh - 1 - pad;
+		const left = kw - 1 - pad;
+		const bottom = h - spread.shape[1] - top + kh - 1;
+		const right = w - spread.shape[2] - left + kw - 1;
+		const padded = tf.pad(spread, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+		// Rotating by 180° is reversing the kh·kw taps: a gather, much faster than WASM's Reverse kernel.
+		const [, , ci] = filter.shape;
+		const taps = tf.gather(tf.reshape(filter, [kh * kw, ci, co]), tf.range(kh * kw - 1, -1, -1, 'int32'));
+		const flipped = tf.transpose(tf.reshape(taps, [kh, kw, ci, co]), [0, 1, 3, 2]) as tf.Tensor4D;
+		return tf.conv2d(padded, flipped, 1, 'valid');
 	});
 }

@@ -166,7 +166,8 @@ export class ResNet18 {
 	}
 
 	private convBn(x: tf.Tensor4D, spec: ConvSpec, training: boolean, relu: boolean, updates: Array<() => void>): tf.Tensor4D {
-		const convolved = conv2d(x, this.variable(`${spec.conv}.weight`) as tf.Tensor4D, spec.stride, spec.padding);
+		// The stem's input is the image: no gradient is needed for it.
+		const convolved = conv2d(x, this.variable(`${spec.conv}.weight`) as tf.Tensor4D, spec.stride, spec.padding, { inputGradient: spec !== STEM });
 		const params = this.bnParams(spec.bn);
 		let y: tf.Tensor4D;
 		if (training) {
