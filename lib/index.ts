@@ -42,3 +42,8 @@ export { exportOnnx } from './onnx/export';
 export { FINE_TUNE_CHOICES, planFineTune } from './train/fine-tune';
 export type { FineTuneChoice, FineTunePlan } from './train/fine-tune';
 export type { ClassifyOptions, ImageSource, Prediction } from './infer/classify';
+export { trainingCurvesPng, trainingCurvesSvg } from './report/training-curves';
+export { MAX_CLASSES_SHOWN, calibrationSvg, confusionMatrixSvg, evaluationPictures, mistakesPng, perClassSvg } from './report/evaluation-pictures';
+export type { EvaluationPictures } from './report/evaluation-pictures';
+export { calibration } from './eval/metrics';
+export type { Calibration } from './eval/metrics';

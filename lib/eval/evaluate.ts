@@ -3,7 +3,7 @@ import { TrainingAbortedError } from '../errors';
 import { predictProbabilities } from '../infer/predict';
 import type { TrainedModel } from '../model-file/model-file';
 import type { ResNet18 } from '../model/resnet18';
-import { argmaxRow, classificationMetrics, type ClassificationMetrics } from './metrics';
+import { argmaxRow, calibration, classificationMetrics, type Calibration, type ClassificationMetrics } from './metrics';
 
 export interface EvaluatedImage {
 	readonly file: string;
@@ -16,6 +16,7 @@ export interface Evaluation {
 	readonly metrics: ClassificationMetrics;
 	/** Wrong predictions, most confident first (the ones most worth a look). */
 	readonly misclassified: readonly EvaluatedImage[];
+	readonly calibration: Calibration;
 }
 
 export interface EvaluateOptions {
@@ -62,7 +63,7 @@ export async function evaluateSamples(
 		}
 	}
 	misclassified.sort((a, b) => b.confidence - a.confidence);
-	return { metrics, misclassified };
+	return { metrics, misclassified, calibration: calibration(probabilities, labels, k) };
 }
 
 /** Evaluate a trained model on images labelled with its own class names. */

@@ -94,3 +94,32 @@ export function classificationMetrics(
 		loss: n > 0 ? loss / n : 0,
 	};
 }
+
+export interface Calibration {
+	/** Expected calibration error: the confidence-weighted gap between confidence and accuracy (0 = calibrated). */
+	readonly ece: number;
+	/** Equal-width confidence bins; empty bins have count 0. */
+	readonly bins: readonly { readonly from: number; readonly to: number; readonly count: number; readonly confidence: number; readonly accuracy: number }[];
+}
+
+/** How far top-1 confidence is from top-1 accuracy (Guo et al. 2017, 10 equal-width bins). */
+export function calibration(probabilities: ArrayLike<number>, trueLabels: ArrayLike<number>, k: number, binCount = 10): Calibration {
+	const n = trueLabels.length;
+	const sums = Array.from({ length: binCount }, () => ({ count: 0, confidence: 0, correct: 0 }));
+	for (let i = 0; i < n; i++) {
+		const predicted = argmaxRow(probabilities, i, k);
+		const confidence = probabilities[i * k + predicted];
+		const bin = sums[Math.min(binCount - 1, Math.floor(confidence * binCount))];
+		bin.count++;
+		bin.confidence += confidence;
+		if (predicted === trueLabels[i]) bin.correct++;
+	}
+	let ece = 0;
+	const bins = sums.map((b, i) => {
+		const confidence = b.count > 0 ? b.confidence / b.count : 0;
+		const accuracy = b.count > 0 ? b.correct / b.count : 0;
+		ece += n > 0 ? (b.count / n) * Math.abs(confidence - accuracy) : 0;
+		return { from: i / binCount, to: (i + 1) / binCount, count: b.count, confidence, accuracy };
+	});
+	return { ece, bins };
+}

@@ -1,5 +1,5 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { evaluate, inferenceEngine, InvalidParameterError, labelsForModel, manifestFromFolder, type ManifestImage, parseManifest } from '../../lib';
+import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { evaluate, evaluationPictures, inferenceEngine, InvalidParameterError, labelsForModel, manifestFromFolder, type ManifestImage, parseManifest } from '../../lib';
 import { startDevice } from '../shared/device';
 import { userPath } from '../shared/file-access';
 import { withItemModel } from '../shared/model-source';
@@ -30,11 +30,21 @@ export async function evaluateItem(ctx: IExecuteFunctions, itemIndex: number): P
 			confusionMatrix: { labels: [...model.metadata.classes], rowsAreTrueLabels: true, matrix: m.confusionMatrix.map((row) => [...row]) },
 			misclassified: result.misclassified.slice(0, options.maxMisclassified).map((x) => ({ ...x })),
 			misclassifiedCount: result.misclassified.length,
+			calibration: { ece: result.calibration.ece, bins: result.calibration.bins.map((b) => ({ ...b })) },
 			model: { source: info.source, name: model.metadata.name ?? null, classes: [...model.metadata.classes], inputSize: model.metadata.inputSize },
 			engine: inferenceEngine(model.network) === 'onnxruntime' ? 'ONNX Runtime' : backend.summary,
 			seconds: (Date.now() - started) / 1000,
 		};
-		return { json, pairedItem: { item: itemIndex } };
+		// Pictures for n8n's binary viewer: confusion matrix, per-class bars, reliability diagram, worst mistakes.
+		const pictures = await evaluationPictures(result);
+		const png = (bytes: Buffer, name: string) => ctx.helpers.prepareBinaryData(bytes, `${name}.png`, 'image/png');
+		const binary: IBinaryKeyData = {
+			confusionMatrix: await png(pictures.confusionMatrix, 'confusion-matrix'),
+			perClass: await png(pictures.perClass, 'per-class'),
+			calibration: await png(pictures.calibration, 'calibration'),
+		};
+		if (pictures.mistakes) binary.mistakes = await png(pictures.mistakes, 'mistakes');
+		return { json, binary, pairedItem: { item: itemIndex } };
 	});
 }
 

@@ -10,6 +10,7 @@ import {
 	resolveTrainOptions,
 	saveVersion,
 	train,
+	trainingCurvesPng,
 	type TrainingProgress,
 	type TrainResult,
 	parseManifest,
@@ -108,9 +109,12 @@ async function saveAndPublish(
 		seconds: result.seconds,
 	};
 	const out: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
+	// Loss and accuracy curves as a picture n8n's binary viewer shows; best epoch marked.
+	const curves = await trainingCurvesPng(result.history, result.bestEpoch, `${name} v${saved.version} — ${result.history.length} epoch${result.history.length === 1 ? '' : 's'}, best ${result.bestEpoch}`);
+	out.binary = { ...(item.binary ?? {}), curves: await ctx.helpers.prepareBinaryData(curves, `${name}-v${saved.version}-curves.png`, 'image/png') };
 	if (includeBinary) {
 		const bytes = await import('node:fs/promises').then((fs) => fs.readFile(saved.file));
-		out.binary = { ...(item.binary ?? {}), model: await ctx.helpers.prepareBinaryData(bytes, `${name}-${path.basename(saved.file)}`, 'application/octet-stream') };
+		out.binary = { ...out.binary, model: await ctx.helpers.prepareBinaryData(bytes, `${name}-${path.basename(saved.file)}`, 'application/octet-stream') };
 	}
 	return out;
 }

@@ -45,6 +45,7 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		assert.ok(fs.statSync(String(model.file)).size > 40e6, 'model file on disk (~45 MB)');
 		assert.equal((trained.json.history as unknown[]).length, 3, 'one history record per epoch');
 		assert.ok(trained.binary?.model, 'model attached as binary property "model"');
+		assert.equal(trained.binary?.curves?.mimeType, 'image/png', 'training curves as a PNG');
 		assert.match(String(asJson(trained.json.backend).summary), /Compute backend: /);
 		const evaluation = items(run, 'Evaluate ResNet-18')[0].json;
 		assert.equal(evaluation.count, (manifest.validation as unknown[]).length, 'evaluated every validation image');
@@ -53,6 +54,9 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		const matrix = asJson(evaluation.confusionMatrix).matrix as number[][];
 		assert.equal(matrix.flat().reduce((a, b) => a + b, 0), evaluation.count, 'confusion matrix counts every image');
 		assert.equal((evaluation.perClass as unknown[]).length, Number(classCount));
+		const pictures = items(run, 'Evaluate ResNet-18')[0].binary ?? {};
+		for (const picture of ['confusionMatrix', 'perClass', 'calibration']) assert.equal(pictures[picture]?.mimeType, 'image/png', `${picture} as a PNG`);
+		assert.ok(Number(asJson(evaluation.calibration).ece) >= 0);
 		return `dataset ${(manifest.train as unknown[]).length}+${(manifest.validation as unknown[]).length} images; model v${model.version} ${model.bytes} bytes; val accuracy ${accuracy.toFixed(3)}; train ${Number(trained.json.seconds).toFixed(1)} s`;
 	},
 	/** An expression that bypasses the editor's range must stop the run, naming the parameter. */
