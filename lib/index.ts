@@ -47,3 +47,6 @@ export { MAX_CLASSES_SHOWN, calibrationSvg, confusionMatrixSvg, evaluationPictur
 export type { EvaluationPictures } from './report/evaluation-pictures';
 export { calibration } from './eval/metrics';
 export type { Calibration } from './eval/metrics';
+export { downloadFile } from './weights/download';
+export { PRETRAINED_SOURCES, ensurePretrained } from './weights/pretrained';
+export type { PretrainedOptions, PretrainedSource } from './weights/pretrained';

@@ -6,7 +6,7 @@ import type { INodeProperties, INodeType } from 'n8n-workflow';
 
 // The compiled package as n8n loads it: the files package.json's n8n block lists, under dist/.
 const root = path.resolve(__dirname, '../..');
-const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; n8n: { nodes: string[] } };
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; n8n: { nodes: string[]; credentials: string[] } };
 
 function loadNode(file: string): INodeType {
 	// By file path, as n8n's loader does; the paths come from package.json at run time.
@@ -34,6 +34,19 @@ describe('the package as n8n loads it', () => {
 			const codex = JSON.parse(fs.readFileSync(path.join(root, file.replace(/\.js$/, '.json')), 'utf8')) as { node: string };
 			assert.equal(codex.node, `${pkg.name}.${node.description.name}`);
 		}
+	});
+
+	it('lists the weights-source credential, loadable with its icons, used by Train ResNet-18 only when asked for', () => {
+		assert.equal(pkg.n8n.credentials.length, 1);
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const exports = require(path.join(root, pkg.n8n.credentials[0])) as Record<string, new () => { name: string; icon: { light: string; dark: string }; properties: { name: string }[] }>;
+		const credential = new (Object.values(exports)[0])();
+		assert.equal(credential.name, 'resNetWeightsSourceApi');
+		assert.deepEqual(credential.properties.map((p) => p.name), ['baseUrl', 'token']);
+		for (const icon of [credential.icon.light, credential.icon.dark]) assert.ok(fs.existsSync(path.join(root, path.dirname(pkg.n8n.credentials[0]), icon.replace(/^file:/, ''))));
+		const train = byName('trainResNet18');
+		assert.deepEqual(train.credentials?.map((c) => [c.name, c.displayOptions?.show]), [['resNetWeightsSourceApi', { useWeightsSource: [true] }]]);
+		assert.equal(property(train.properties, 'pretrained').default, 'imagenet-torchvision');
 	});
 
 	it('shows Train ResNet-18 with the model card defaults and ranges, enforced by the editor', () => {

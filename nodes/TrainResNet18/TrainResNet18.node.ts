@@ -17,6 +17,7 @@ export class TrainResNet18 implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
+		credentials: [{ name: 'resNetWeightsSourceApi', required: true, displayOptions: { show: { useWeightsSource: [true] } } }],
 		properties: trainProperties,
 	};
 

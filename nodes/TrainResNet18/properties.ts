@@ -57,11 +57,13 @@ export const trainProperties: INodeProperties[] = [
 		name: 'pretrained',
 		type: 'options',
 		options: [
-			{ name: 'ImageNet Weights File', value: 'file', description: 'Start from torchvision/timm ResNet-18 weights (.pth or .safetensors) on the n8n host: far better accuracy from few images' },
+			{ name: 'ImageNet (Torchvision)', value: 'imagenet-torchvision', description: 'resnet18-f37072fd.pth from download.pytorch.org, downloaded once (45 MB, SHA-256 checked) into the weights cache' },
+			{ name: 'ImageNet (Timm)', value: 'imagenet-timm', description: 'timm resnet18.a1_in1k from Hugging Face, downloaded once into the weights cache' },
+			{ name: 'File', value: 'file', description: 'A torchvision/timm ResNet-18 weights file (.pth or .safetensors) on the n8n host' },
 			{ name: 'None (From Scratch)', value: 'none', description: 'Random start; needs many more images and epochs' },
 		],
-		default: 'none',
-		description: 'ImageNet-pretrained weights make small datasets work. Download resnet18-f37072fd.pth (torchvision) or timm\'s model.safetensors once and point at it.',
+		default: 'imagenet-torchvision',
+		description: 'ImageNet-pretrained weights make small datasets work. Without network, place the file in the weights cache (the error says where) or choose File.',
 	},
 	{
 		displayName: 'Weights File',
@@ -72,6 +74,14 @@ export const trainProperties: INodeProperties[] = [
 		placeholder: '/data/weights/resnet18-f37072fd.pth',
 		displayOptions: { show: { pretrained: ['file'] } },
 		description: 'Path of the ImageNet ResNet-18 weights on the n8n host; the 1,000-class classifier is replaced by one for your classes',
+	},
+	{
+		displayName: 'Use Weights Source Credential',
+		name: 'useWeightsSource',
+		type: 'boolean',
+		default: false,
+		displayOptions: { show: { pretrained: ['imagenet-torchvision', 'imagenet-timm'] } },
+		description: 'Whether to download through a mirror or artifact server (ResNet Weights Source credential) instead of the public URL',
 	},
 	{
 		displayName: 'Fine-Tune Depth',

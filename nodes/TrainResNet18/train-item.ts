@@ -6,7 +6,6 @@ import {
 	liveVersion,
 	manifestToTrainingData,
 	publishVersion,
-	readWeightsFile,
 	resolveTrainOptions,
 	saveVersion,
 	train,
@@ -16,7 +15,7 @@ import {
 	parseManifest,
 } from '../../lib';
 import { startDevice } from '../shared/device';
-import { userPath } from '../shared/file-access';
+import { pretrainedWeights } from './pretrained-weights';
 import { modelsFolder } from '../shared/n8n-folders';
 
 interface TrainNodeOptions {
@@ -48,7 +47,7 @@ export async function trainItem(ctx: IExecuteFunctions, itemIndex: number, item:
 	}
 	const name = checkModelName(param('modelName'), 'modelName');
 	const manifest = parseManifest(param('dataset'), 'dataset');
-	const initialWeights = param('pretrained') === 'file' ? await readWeightsFile(await userPath(ctx, param('weightsFile'), 'weightsFile', itemIndex)) : undefined;
+	const initialWeights = await pretrainedWeights(ctx, itemIndex);
 	const backend = await startDevice(param('device'));
 	ctx.logger.info(`Train ResNet-18: ${backend.summary}`);
 

@@ -1,0 +1,61 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { InvalidParameterError } from '../errors';
+import { downloadFile, hashFile, type DownloadOptions } from './download';
+
+/**
+ * The published ImageNet ResNet-18 weights. torchvision names its files with the first 8 hex digits of their SHA-256
+ * (torch.hub checks the same prefix); timm's file is checked when a SHA-256 is configured, and by its tensors either way.
+ */
+export const PRETRAINED_SOURCES = {
+	'imagenet-torchvision': {
+		file: 'resnet18-f37072fd.pth',
+		url: 'https://download.pytorch.org/models/resnet18-f37072fd.pth',
+		sha256Prefix: 'f37072fd',
+		description: 'torchvision ResNet18_Weights.IMAGENET1K_V1 (69.8 % top-1)',
+	},
+	'imagenet-timm': {
+		file: 'resnet18.a1_in1k.safetensors',
+		url: 'https://huggingface.co/timm/resnet18.a1_in1k/resolve/main/model.safetensors',
+		sha256Prefix: undefined,
+		description: 'timm resnet18.a1_in1k (71.5 % top-1)',
+	},
+} as const;
+
+export type PretrainedSource = keyof typeof PRETRAINED_SOURCES;
+
+export interface PretrainedOptions {
+	/** Folder the weight files are kept in; downloaded once, then used offline. */
+	readonly cacheFolder: string;
+	/** Replaces the file's URL up to its name, for a mirror or an artifact server: `<baseUrl>/<file name>`. */
+	readonly baseUrl?: string;
+	/** Sent as `Authorization: Bearer …` (a Hugging Face token, an artifact server's token). */
+	readonly token?: string;
+	readonly sha256?: string;
+	readonly onProgress?: DownloadOptions['onProgress'];
+	readonly signal?: AbortSignal;
+}
+
+/** The path of the source's weight file: from the cache when it is there (verified), else downloaded into it. */
+export async function ensurePretrained(source: PretrainedSource, options: PretrainedOptions): Promise<{ file: string; downloaded: boolean }> {
+	const spec = PRETRAINED_SOURCES[source];
+	if (!spec) throw new InvalidParameterError('pretrained', `unknown weights source ${JSON.stringify(source)}`);
+	const target = path.join(options.cacheFolder, spec.file);
+	const cached = await fs.stat(target).then((s) => s.isFile(), () => false);
+	const prefix = spec.sha256Prefix;
+	if (cached) {
+		if (!options.sha256 && !prefix) return { file: target, downloaded: false };
+		const sha256 = await hashFile(target);
+		if ((!options.sha256 || sha256 === options.sha256.toLowerCase()) && (!prefix || sha256.startsWith(prefix))) return { file: target, downloaded: false };
+		await fs.rm(target, { force: true });
+	}
+	const url = options.baseUrl ? `${options.baseUrl.replace(/\/+$/, '')}/${spec.file}` : spec.url;
+	await downloadFile(url, target, {
+		sha256: options.sha256,
+		sha256Prefix: prefix,
+		headers: options.token ? { Authorization: `Bearer ${options.token}` } : undefined,
+		onProgress: options.onProgress,
+		signal: options.signal,
+	});
+	return { file: target, downloaded: true };
+}
