@@ -116,7 +116,7 @@ function cudaDeviceVisible(): boolean {
 async function startNative(pkg: string): Promise<string | undefined> {
 	let resolved: string;
 	try {
-		resolved = require.resolve(pkg, { paths: [__dirname, process.cwd()] });
+		resolved = require.resolve(pkg, { paths: [__dirname] });
 	} catch {
 		return `${pkg} is not installed (npm install ${pkg}@${tf.version_core}; see README "Backends")`;
 	}

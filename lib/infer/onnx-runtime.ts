@@ -34,8 +34,9 @@ export function onnxRuntime(): OrtModule | string {
 	if (ort !== undefined) return ort;
 	if (process.env.RESNET18_ONNXRUNTIME === 'off') return (ort = 'turned off by RESNET18_ONNXRUNTIME=off');
 	let resolved: string;
+	// From this package's folder up, as Node resolves it (not from the host process's working directory).
 	try {
-		resolved = require.resolve('onnxruntime-node', { paths: [__dirname, process.cwd()] });
+		resolved = require.resolve('onnxruntime-node', { paths: [__dirname] });
 	} catch {
 		return (ort = 'onnxruntime-node is not installed (npm install onnxruntime-node --onnxruntime-node-install=skip; see README "Backends")');
 	}

@@ -46,7 +46,8 @@ export async function trainHeadOnly(
 	for (let epoch = 1; epoch <= opts.epochs; epoch++) {
 		const started = Date.now();
 		const features = views[(epoch - 1) % views.length];
-		const order = createRng(opts.seed * 1000 + epoch).shuffle(data.train.map((_, i) => i));
+		const order = data.train.map((_, i) => i);
+		if (opts.shuffle) createRng(opts.seed * 1000 + epoch).shuffle(order);
 		let lossSum = 0;
 		let correct = 0;
 		for (let b = 0; b < batches; b++) {

@@ -23,6 +23,10 @@ export interface TrainOptions {
 	readonly seed: number;
 	/** Which layers learn; `auto` picks by backend speed and whether pretrained weights are given. */
 	readonly fineTune: FineTuneChoice;
+	/** `adam` (torch's defaults, the fine-tuning standard) or `sgd` (momentum 0.9, torch semantics). */
+	readonly optimizer: 'adam' | 'sgd';
+	/** Seeded reshuffle every epoch (off only to compare with another framework image for image). */
+	readonly shuffle: boolean;
 }
 
 export const TRAIN_DEFAULTS: TrainOptions = {
@@ -33,6 +37,8 @@ export const TRAIN_DEFAULTS: TrainOptions = {
 	imageSize: 224,
 	augment: 'auto',
 	fineTune: 'auto',
+	shuffle: true,
+	optimizer: 'adam',
 	seed: 42,
 };
 
@@ -81,6 +87,8 @@ export function resolveTrainOptions(input: TrainOptionsInput = {}): TrainOptions
 		seed: pick('seed'),
 		augment: augment as AugmentationChoice,
 		fineTune: pickChoice('fineTune', input.fineTune ?? TRAIN_DEFAULTS.fineTune, FINE_TUNE_CHOICES),
+		shuffle: pickBoolean('shuffle', input.shuffle ?? TRAIN_DEFAULTS.shuffle),
+		optimizer: pickChoice('optimizer', input.optimizer ?? TRAIN_DEFAULTS.optimizer, ['adam', 'sgd'] as const),
 	};
 }
 
@@ -89,4 +97,9 @@ function pickChoice<T extends string>(parameter: string, value: unknown, choices
 		throw new InvalidParameterError(parameter, `must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
 	}
 	return value as T;
+}
+
+function pickBoolean(parameter: string, value: unknown): boolean {
+	if (typeof value !== 'boolean') throw new InvalidParameterError(parameter, `must be true or false, got ${JSON.stringify(value)}`);
+	return value;
 }

@@ -14,7 +14,7 @@ import { accumulatedStep, microBatchSize } from './micro-batch';
 import { ParallelTrainer } from './parallel/trainer';
 import { trainHeadOnly } from './head-only';
 import { recommendFor, type AugmentationPreset } from './recommend';
-import { createAdam, trainingStep, type StepResult } from './step';
+import { createAdam, createSgd, trainingStep, type StepResult } from './step';
 import { resolveTrainOptions, type TrainOptions, type TrainOptionsInput } from './options';
 
 export interface LabelledImage {
@@ -85,7 +85,7 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 		: ResNet18.initialize(numClasses, opts.seed);
 	const fineTune = planFineTune(opts.fineTune, backend.kind, run.initialWeights !== undefined);
 	const microBatch = microBatchSize(opts.batchSize, opts.imageSize, backend.kind);
-	const optimizer = createAdam(opts.learningRate);
+	const optimizer = opts.optimizer === 'sgd' ? createSgd(opts.learningRate) : createAdam(opts.learningRate);
 	let history: EpochRecord[];
 	let featureEngine: string | undefined;
 	let threads = 1;
@@ -114,7 +114,7 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 				normalization: IMAGENET_NORMALIZATION,
 				packageVersion: packageVersion(),
 				createdAt: new Date().toISOString(),
-				training: { ...opts, fineTune: fineTune.depth, fineTuneReason: fineTune.reason, featureEngine, microBatch: fineTune.depth === 'full' ? microBatch : undefined, threads, optimizer: 'adam', backend: backend.kind, trainImages: data.train.length, validationImages: data.validation.length, pretrained: run.initialWeights !== undefined, seconds },
+				training: { ...opts, fineTune: fineTune.depth, fineTuneReason: fineTune.reason, featureEngine, microBatch: fineTune.depth === 'full' ? microBatch : undefined, threads, backend: backend.kind, trainImages: data.train.length, validationImages: data.validation.length, pretrained: run.initialWeights !== undefined, seconds },
 				metrics: { epochs: history.length, trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, validationLoss: last.validationLoss, validationAccuracy: last.validationAccuracy },
 			},
 		},
@@ -182,7 +182,7 @@ async function trainEpoch(
 	let batchIndex = 0;
 	for await (const batch of imageBatches(data.train, {
 		batchSize: opts.batchSize,
-		shuffle: true,
+		shuffle: opts.shuffle,
 		seed: opts.seed * 1000 + epoch,
 		mode: 'train',
 		augmentation: opts.augment,

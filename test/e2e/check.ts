@@ -145,6 +145,7 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		const body = readJson<Json>(file);
 		const reference = readJson<Json>(referenceFile);
 		assert.equal(body.engine, engine, `answered by ${String(body.engine)}`);
+		assert.notEqual(reference.engine, engine, `before the install the webhook ran on ${String(reference.engine)}`);
 		assert.equal(body.label, reference.label);
 		assert.ok(Math.abs(Number(body.confidence) - Number(reference.confidence)) < 1e-4, `${String(body.confidence)} vs ${String(reference.confidence)}`);
 		return `engine ${String(body.engine)}, label ${String(body.label)} (${Number(body.confidence).toFixed(4)} vs ${Number(reference.confidence).toFixed(4)} on ${String(reference.engine)})`;
