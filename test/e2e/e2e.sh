@@ -17,7 +17,9 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$REPO"
 # shellcheck source=test/e2e/n8n.sh
 source test/e2e/n8n.sh
-export N8N_USER_FOLDER=$E2E_LAB/home
+# n8n's user folder lives outside the repository: Node resolves packages up the folder tree, and from inside the repo
+# our deployed package would find the repo's own devDependencies (onnxruntime-node), which a user's n8n does not have.
+export N8N_USER_FOLDER=$(mktemp -d /tmp/resnet18-e2e-home.XXXXXX)
 DATA=$E2E_LAB/data
 WF=$E2E_LAB/workflows
 MODELS=$N8N_USER_FOLDER/.n8n/resnet18/models
@@ -28,13 +30,13 @@ T0=$SECONDS
 declare -a TIMES=()
 step() { TIMES+=("$1: $(( SECONDS - STEP_T0 )) s"); STEP_T0=$SECONDS; }
 check() { node dist/test/e2e/check.js "$@"; }
-trap n8n_stop EXIT
+trap 'n8n_stop; rm -rf "$N8N_USER_FOLDER"' EXIT
 
 STEP_T0=$SECONDS
 n8n_install
 step "n8n install (or reuse)"
 
-rm -rf "$N8N_USER_FOLDER" "$DATA" "$WF" "$ARTIFACTS"
+rm -rf "$DATA" "$WF" "$ARTIFACTS"
 mkdir -p "$WF" "$ARTIFACTS"
 n8n_deploy "$REPO"
 node dist/test/e2e/make-data.js "$DATA" > "$E2E_LAB/data.json"
