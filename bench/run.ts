@@ -62,7 +62,8 @@ async function benchOurs(): Promise<EngineFigures> {
 		await trainingStep(model, optimizer, x8, labels);
 	}, steps);
 	// Data-parallel over worker threads, one WebAssembly instance per core (the default for full fine-tuning on WASM).
-	const threads = ParallelTrainer.threadsFor(backend.kind);
+	// Forced to every core, even at batch 8 (by default a batch is split only when each thread gets 8 images).
+	const threads = ParallelTrainer.threadsFor(backend.kind, os.availableParallelism());
 	let parallelStep: number | undefined;
 	if (threads > 1) {
 		const parallel = await ParallelTrainer.start(model, threads, backend.kind);

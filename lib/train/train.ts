@@ -51,7 +51,7 @@ export interface TrainRun {
 	readonly initialWeights?: StateDict;
 	readonly backend?: BackendChoice;
 	readonly name?: string;
-	/** Threads for full fine-tuning on WASM/JS (default: one per core; RESNET18_THREADS caps it). */
+	/** Threads for full fine-tuning on WASM/JS (default: one per core while every thread gets ≥ 8 images of a batch; RESNET18_THREADS sets it). */
 	readonly threads?: number;
 }
 
@@ -91,7 +91,7 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 	let threads = 1;
 	try {
 		if (fineTune.depth === 'head') ({ history, featureEngine } = await trainHeadOnly(network, optimizer, data, opts, run));
-		else ({ history, threads } = await trainFull(network, optimizer, data, opts, run, microBatch, ParallelTrainer.threadsFor(backend.kind, run.threads ?? envThreads())));
+		else ({ history, threads } = await trainFull(network, optimizer, data, opts, run, microBatch, ParallelTrainer.threadsFor(backend.kind, run.threads ?? envThreads(), opts.batchSize)));
 	} catch (error) {
 		network.dispose();
 		throw error;

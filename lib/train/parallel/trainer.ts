@@ -16,6 +16,9 @@ import type { StepRequest, WorkerReply, WorkerSetup } from './messages';
  * the batch mean), and this thread's optimiser applies them. Batch-norm running statistics are averaged over shares.
  * Weights travel through one SharedArrayBuffer that workers read before each step.
  */
+/** Images per thread below which a batch is not split (see `threadsFor`). */
+export const MIN_SHARE = 8;
+
 export class ParallelTrainer {
 	private constructor(
 		private readonly network: ResNet18,
@@ -25,11 +28,18 @@ export class ParallelTrainer {
 		private readonly outputs: Float32Array[],
 	) {}
 
-	/** Threads worth using: one per core, on the single-threaded backends only. */
-	static threadsFor(backend: BackendKind, requested?: number): number {
+	/**
+	 * Threads worth using: one per core on the single-threaded backends, but only as many as give every share at least
+	 * MIN_SHARE images. Batch norm normalises each share with its own statistics (as PyTorch's DDP without
+	 * SyncBatchNorm does), and below ~8 images those statistics get noisy enough to hurt training. An explicit count
+	 * (the `threads` option, RESNET18_THREADS) is obeyed as given.
+	 */
+	static threadsFor(backend: BackendKind, requested?: number, batchSize?: number): number {
 		if (backend !== 'wasm' && backend !== 'js') return 1;
 		const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-		return Math.max(1, Math.min(requested ?? cores, cores));
+		if (requested !== undefined) return Math.max(1, Math.min(requested, cores));
+		const byBatch = batchSize === undefined ? cores : Math.floor(batchSize / MIN_SHARE);
+		return Math.max(1, Math.min(cores, byBatch));
 	}
 
 	static async start(network: ResNet18, threads: number, backend: BackendKind): Promise<ParallelTrainer> {
