@@ -69,6 +69,12 @@ export function buildProgram(): Command {
 		.addOption(new Option('--augment <preset>', 'training augmentation (auto: by dataset size, as the model card advises)').choices(AUGMENTATION_CHOICES).default('auto'))
 		.option('--weights <file|none>', 'starting weights: a torchvision/timm .safetensors or .pth, or none', 'none')
 		.option('--name <name>', 'model name stored in the file')
+		.addOption(new Option('--optimizer <name>', 'optimiser').choices(['adam', 'adamw', 'sgd']).default('adam'))
+		.option('--weight-decay <λ>', 'AdamW weight decay', number('--weight-decay'), TRAIN_DEFAULTS.weightDecay)
+		.addOption(new Option('--schedule <name>', 'learning-rate schedule').choices(['constant', 'cosine']).default('constant'))
+		.option('--warmup <epochs>', 'warm-up epochs of the cosine schedule', number('--warmup'), 0)
+		.option('--patience <n>', 'stop after N validations without a lower validation loss (0: never)', number('--patience'), 0)
+		.option('--no-keep-best', 'save the last epoch instead of the best validated one')
 		.addOption(new Option('--fine-tune <depth>', 'which layers learn (auto: classifier only on wasm/js when --weights are given)').choices(FINE_TUNE_CHOICES).default('auto'))
 		.addOption(backendOption())
 		.action(async (dir: string, o: Record<string, unknown>) => {
@@ -82,7 +88,7 @@ export function buildProgram(): Command {
 			try {
 				const result = await train(
 					data,
-					{ epochs: o.epochs, batchSize: o.batchSize, learningRate: o.lr, evalSteps: o.evalSteps, imageSize: o.imageSize, seed: o.seed, augment: o.augment, fineTune: o.fineTune },
+					{ epochs: o.epochs, batchSize: o.batchSize, learningRate: o.lr, evalSteps: o.evalSteps, imageSize: o.imageSize, seed: o.seed, augment: o.augment, fineTune: o.fineTune, earlyStoppingPatience: o.patience, keepBest: o.keepBest, optimizer: o.optimizer, weightDecay: o.weightDecay, schedule: o.schedule, warmupEpochs: o.warmup },
 					{
 						initialWeights,
 						signal: controller.signal,
@@ -111,6 +117,8 @@ export function buildProgram(): Command {
 					fineTune: result.fineTune,
 					microBatch: result.microBatch,
 					threads: result.threads,
+					restoredEpoch: result.restoredEpoch,
+					stoppedEarly: result.stoppedEarly,
 					bestEpoch: result.bestEpoch,
 					seconds: result.seconds,
 					history: result.history,

@@ -98,6 +98,16 @@ export class ResNet18 {
 		return model;
 	}
 
+	/** Put back weights this network wrote with `toStateDict` (a checkpoint of itself, so no shape checks repeat). */
+	restoreStateDict(state: StateDict): void {
+		for (const spec of this.specs) {
+			const tensor = state.get(spec.name);
+			if (!tensor) throw new WeightsError(`checkpoint lacks "${spec.name}"`, 'checkpoint', spec.name);
+			if (spec.role === 'bn.num_batches_tracked') this.batchesTracked.set(spec.name, tensor.dtype === 'int64' ? tensor.data[0] : 0n);
+			else this.setFromTorch(spec, tensor.data as Float32Array);
+		}
+	}
+
 	/** The state dict torchvision's `resnet18(num_classes=K).load_state_dict` accepts. */
 	toStateDict(): StateDict {
 		const state: StateDict = new Map();

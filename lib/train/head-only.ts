@@ -5,6 +5,7 @@ import type { ResNet18 } from '../model/resnet18';
 import { createRng } from '../data/random';
 import type { AugmentationPreset } from './recommend';
 import { optimizerStep } from './step';
+import { applyWeightDecay, learningRateAt, setLearningRate } from './schedule';
 import { attachOnnxRuntime, detachOnnxRuntime } from '../infer/onnx-runtime';
 import { predictFeatures } from '../infer/predict';
 import { IMAGENET_NORMALIZATION } from '../data/normalization';
@@ -25,6 +26,7 @@ export async function trainHeadOnly(
 	data: TrainingData,
 	opts: TrainOptions & { augment: AugmentationPreset },
 	run: TrainRun,
+	afterEpoch: (record: EpochRecord) => boolean = () => false,
 ): Promise<{ history: EpochRecord[]; featureEngine: string }> {
 	// The body is frozen, so its features can come from ONNX Runtime when installed (several times faster on CPU).
 	const engine = await attachOnnxRuntime(network, inferenceMetadata(opts.imageSize, data.classes));
@@ -55,7 +57,10 @@ export async function trainHeadOnly(
 			const rows = order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
 			const x = tf.tensor2d(gather(features, rows), [rows.length, FEATURES]);
 			const y = tf.tensor1d(Int32Array.from(rows, (r) => trainLabels[r]), 'int32');
+			const rate = learningRateAt(opts.learningRate, opts.schedule, opts.warmupEpochs, epoch, b + 1, batches, opts.epochs);
+			setLearningRate(optimizer, rate);
 			const step = await optimizerStep(optimizer, network.numClasses, () => network.logits(x), y, variables);
+			if (opts.optimizer === 'adamw') applyWeightDecay(network, rate, opts.weightDecay, ['fc.']);
 			tf.dispose([x, y]);
 			lossSum += step.loss * rows.length;
 			correct += step.correct;
@@ -71,6 +76,7 @@ export async function trainHeadOnly(
 		record = { ...record, seconds: (Date.now() - started) / 1000 };
 		history.push(record);
 		run.onProgress?.({ kind: 'epoch', record, epochs: opts.epochs });
+		if (afterEpoch(record)) break;
 	}
 	const featureEngine = engine.engine === 'onnxruntime' ? 'ONNX Runtime' : `TensorFlow.js (${engine.reason})`;
 	return { history, featureEngine };

@@ -23,8 +23,18 @@ export interface TrainOptions {
 	readonly seed: number;
 	/** Which layers learn; `auto` picks by backend speed and whether pretrained weights are given. */
 	readonly fineTune: FineTuneChoice;
-	/** `adam` (torch's defaults, the fine-tuning standard) or `sgd` (momentum 0.9, torch semantics). */
-	readonly optimizer: 'adam' | 'sgd';
+	/** `adam` (torch's defaults), `adamw` (Adam with decoupled weight decay) or `sgd` (momentum 0.9, torch semantics). */
+	readonly optimizer: 'adam' | 'adamw' | 'sgd';
+	/** AdamW's weight decay λ (convolution and classifier weights only). */
+	readonly weightDecay: number;
+	/** `constant`, or warm-up then cosine decay to 0, stepped per batch. */
+	readonly schedule: 'constant' | 'cosine';
+	/** Epochs of linear learning-rate warm-up before the cosine decay. */
+	readonly warmupEpochs: number;
+	/** Save the best validated epoch's weights rather than the last epoch's. */
+	readonly keepBest: boolean;
+	/** Stop after this many validations without a lower validation loss (0: never stop early). */
+	readonly earlyStoppingPatience: number;
 	/** Seeded reshuffle every epoch (off only to compare with another framework image for image). */
 	readonly shuffle: boolean;
 }
@@ -39,6 +49,11 @@ export const TRAIN_DEFAULTS: TrainOptions = {
 	fineTune: 'auto',
 	shuffle: true,
 	optimizer: 'adam',
+	weightDecay: 0.01,
+	schedule: 'constant',
+	warmupEpochs: 0,
+	keepBest: true,
+	earlyStoppingPatience: 0,
 	seed: 42,
 };
 
@@ -49,6 +64,9 @@ export const TRAIN_RANGES = {
 	evalSteps: { min: 1, max: 50, integer: true },
 	imageSize: { min: 32, max: 512, integer: true },
 	seed: { min: 0, max: 2 ** 31 - 1, integer: true },
+	earlyStoppingPatience: { min: 0, max: 50, integer: true },
+	weightDecay: { min: 0, max: 1, integer: false },
+	warmupEpochs: { min: 0, max: 10, integer: true },
 } as const;
 
 type RangedOption = keyof typeof TRAIN_RANGES;
@@ -88,7 +106,12 @@ export function resolveTrainOptions(input: TrainOptionsInput = {}): TrainOptions
 		augment: augment as AugmentationChoice,
 		fineTune: pickChoice('fineTune', input.fineTune ?? TRAIN_DEFAULTS.fineTune, FINE_TUNE_CHOICES),
 		shuffle: pickBoolean('shuffle', input.shuffle ?? TRAIN_DEFAULTS.shuffle),
-		optimizer: pickChoice('optimizer', input.optimizer ?? TRAIN_DEFAULTS.optimizer, ['adam', 'sgd'] as const),
+		optimizer: pickChoice('optimizer', input.optimizer ?? TRAIN_DEFAULTS.optimizer, ['adam', 'adamw', 'sgd'] as const),
+		weightDecay: pick('weightDecay'),
+		schedule: pickChoice('schedule', input.schedule ?? TRAIN_DEFAULTS.schedule, ['constant', 'cosine'] as const),
+		warmupEpochs: pick('warmupEpochs'),
+		keepBest: pickBoolean('keepBest', input.keepBest ?? TRAIN_DEFAULTS.keepBest),
+		earlyStoppingPatience: pick('earlyStoppingPatience'),
 	};
 }
 

@@ -9,11 +9,13 @@ import { MODEL_FORMAT } from '../model-file/metadata';
 import { ResNet18 } from '../model/resnet18';
 import { packageVersion } from '../version';
 import type { StateDict } from '../weights/host-tensor';
+import { BestCheckpoint } from './best-checkpoint';
 import { planFineTune, type FineTunePlan } from './fine-tune';
 import { accumulatedStep, microBatchSize } from './micro-batch';
 import { ParallelTrainer } from './parallel/trainer';
 import { trainHeadOnly } from './head-only';
 import { recommendFor, type AugmentationPreset } from './recommend';
+import { applyWeightDecay, learningRateAt, setLearningRate } from './schedule';
 import { createAdam, createSgd, trainingStep, type StepResult } from './step';
 import { resolveTrainOptions, type TrainOptions, type TrainOptionsInput } from './options';
 
@@ -67,6 +69,10 @@ export interface TrainResult {
 	readonly threads: number;
 	/** Images per forward/backward pass when a batch is split to fit the WebAssembly heap (full fine-tuning). */
 	readonly microBatch?: number;
+	/** The earlier epoch whose weights the model holds, when a later one validated worse (keepBest). */
+	readonly restoredEpoch?: number;
+	/** Set when early stopping ended training before the last epoch. */
+	readonly stoppedEarly?: { readonly afterEpoch: number; readonly patience: number };
 	/** Which layers were trained, and why; for classifier-only training, which engine computed the features. */
 	readonly fineTune: FineTunePlan & { readonly featureEngine?: string };
 }
@@ -89,9 +95,13 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 	let history: EpochRecord[];
 	let featureEngine: string | undefined;
 	let threads = 1;
+	let restoredEpoch: number | undefined;
+	const checkpoint = new BestCheckpoint(network, opts.keepBest, opts.earlyStoppingPatience);
+	const afterEpoch = (record: EpochRecord) => checkpoint.afterEpoch(record);
 	try {
-		if (fineTune.depth === 'head') ({ history, featureEngine } = await trainHeadOnly(network, optimizer, data, opts, run));
-		else ({ history, threads } = await trainFull(network, optimizer, data, opts, run, microBatch, ParallelTrainer.threadsFor(backend.kind, run.threads ?? envThreads(), opts.batchSize)));
+		if (fineTune.depth === 'head') ({ history, featureEngine } = await trainHeadOnly(network, optimizer, data, opts, run, afterEpoch));
+		else ({ history, threads } = await trainFull(network, optimizer, data, opts, run, microBatch, ParallelTrainer.threadsFor(backend.kind, run.threads ?? envThreads(), opts.batchSize), afterEpoch));
+		restoredEpoch = checkpoint.restore(history[history.length - 1].epoch);
 	} catch (error) {
 		network.dispose();
 		throw error;
@@ -99,7 +109,9 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 		optimizer.dispose();
 	}
 	const bestEpoch = pickBestEpoch(history);
-	const last = history[history.length - 1];
+	const lastRecord = history[history.length - 1];
+	// The saved weights are the restored best epoch's, when one was restored; the file's metrics must say the same.
+	const last = history.find((h) => h.epoch === restoredEpoch) ?? lastRecord;
 	const seconds = (Date.now() - started) / 1000;
 	return {
 		model: {
@@ -126,6 +138,8 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 		fineTune: { ...fineTune, featureEngine },
 		microBatch: fineTune.depth === 'full' && microBatch < opts.batchSize ? microBatch : undefined,
 		threads,
+		restoredEpoch,
+		stoppedEarly: lastRecord.epoch < opts.epochs ? { afterEpoch: lastRecord.epoch, patience: opts.earlyStoppingPatience } : undefined,
 	};
 }
 
@@ -137,6 +151,7 @@ async function trainFull(
 	run: TrainRun,
 	micro: number,
 	threads: number,
+	afterEpoch: (record: EpochRecord) => boolean,
 ): Promise<{ history: EpochRecord[]; threads: number }> {
 	const history: EpochRecord[] = [];
 	const parallel = threads > 1 && opts.batchSize > 1 ? await ParallelTrainer.start(network, threads, activeBackend()!.kind) : undefined;
@@ -153,6 +168,7 @@ async function trainFull(
 			record = { ...record, seconds: (Date.now() - epochStarted) / 1000 };
 			history.push(record);
 			run.onProgress?.({ kind: 'epoch', record, epochs: opts.epochs });
+			if (afterEpoch(record)) break;
 		}
 	} finally {
 		await parallel?.close();
@@ -195,11 +211,17 @@ async function trainEpoch(
 		// 1×1, so a trailing batch of one image is left out of this epoch's step.
 		if (n === 1 && opts.imageSize < 64) continue;
 		let step: StepResult;
+		const rate = learningRateAt(opts.learningRate, opts.schedule, opts.warmupEpochs, epoch, batchIndex, batches, opts.epochs);
+		setLearningRate(optimizer, rate);
+		const decay = () => {
+			if (opts.optimizer === 'adamw') applyWeightDecay(network, rate, opts.weightDecay);
+		};
 		// A share of one image cannot be batch-normalised where the last stage is 1×1 (inputs under 64 px).
 		if (parallel && (opts.imageSize >= 64 || n >= 2 * parallel.threads)) {
-			step = await parallel.step(optimizer, batch.images, batch.labels, opts.imageSize, micro);
+			step = await parallel.step(optimizer, batch.images, batch.labels, opts.imageSize, micro, decay);
 		} else if (n > micro) {
 			step = await accumulatedStep(network, optimizer, batch.images, batch.labels, opts.imageSize, micro);
+			decay();
 		} else {
 			const x = tf.tensor4d(batch.images, [n, opts.imageSize, opts.imageSize, 3]);
 			const labels = tf.tensor1d(batch.labels, 'int32');
@@ -208,6 +230,7 @@ async function trainEpoch(
 			} finally {
 				tf.dispose([x, labels]);
 			}
+			decay();
 		}
 		lossSum += step.loss * n;
 		correct += step.correct;

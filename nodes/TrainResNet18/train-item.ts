@@ -24,6 +24,12 @@ interface TrainNodeOptions {
 	includeModelBinary?: boolean;
 	minAccuracyToPublish?: number;
 	seed?: number;
+	keepBest?: boolean;
+	earlyStoppingPatience?: number;
+	optimizer?: string;
+	weightDecay?: number;
+	schedule?: string;
+	warmupEpochs?: number;
 }
 
 /** Train on one input item's manifest, save a new model version, and decide whether it goes live. */
@@ -40,6 +46,12 @@ export async function trainItem(ctx: IExecuteFunctions, itemIndex: number, item:
 		augment: extra.augment,
 		seed: extra.seed,
 		fineTune: param('fineTune'),
+		keepBest: extra.keepBest,
+		earlyStoppingPatience: extra.earlyStoppingPatience,
+		optimizer: extra.optimizer,
+		weightDecay: extra.weightDecay,
+		schedule: extra.schedule,
+		warmupEpochs: extra.warmupEpochs,
 	});
 	const minAccuracy = extra.minAccuracyToPublish ?? 0;
 	if (!(typeof minAccuracy === 'number' && minAccuracy >= 0 && minAccuracy <= 1)) {
@@ -105,6 +117,9 @@ async function saveAndPublish(
 		// Set when a batch was split to fit the WebAssembly heap (gradients accumulated into one step per batch).
 		microBatch: result.microBatch ?? null,
 		threads: result.threads,
+		// The saved model holds this epoch's weights when a later epoch validated worse.
+		restoredEpoch: result.restoredEpoch ?? null,
+		stoppedEarly: result.stoppedEarly ? { ...result.stoppedEarly } : null,
 		seconds: result.seconds,
 	};
 	const out: INodeExecutionData = { json, pairedItem: { item: itemIndex } };

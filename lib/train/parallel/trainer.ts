@@ -71,7 +71,7 @@ export class ParallelTrainer {
 	}
 
 	/** One optimiser step over the batch, computed on every thread. */
-	async step(optimizer: tf.Optimizer, images: Float32Array, labels: Int32Array, size: number, micro: number): Promise<StepResult> {
+	async step(optimizer: tf.Optimizer, images: Float32Array, labels: Int32Array, size: number, micro: number, afterUpdate?: () => void): Promise<StepResult> {
 		const n = labels.length;
 		const pixels = size * size * 3;
 		const shares = splitShares(n, this.threads);
@@ -114,6 +114,8 @@ export class ParallelTrainer {
 		} finally {
 			for (const t of sums.values()) t.dispose();
 		}
+		// Weight decay and the like change the weights too: before the workers are handed them.
+		afterUpdate?.();
 		await writeWeights(this.network, this.layout, this.weights);
 		return { loss, correct };
 	}

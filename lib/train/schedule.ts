@@ -1,0 +1,39 @@
+import * as tf from '../compute/tf';
+import type { ResNet18 } from '../model/resnet18';
+
+/**
+ * Learning-rate schedule: `constant`, or linear warm-up over the first `warmupEpochs` then cosine decay to 0 at the
+ * last step (torch's LinearLR + CosineAnnealingLR, stepped per batch).
+ */
+export function learningRateAt(base: number, schedule: 'constant' | 'cosine', warmupEpochs: number, epoch: number, batch: number, batchesPerEpoch: number, epochs: number): number {
+	if (schedule === 'constant') return base;
+	const step = (epoch - 1) * batchesPerEpoch + (batch - 1);
+	const total = Math.max(1, epochs * batchesPerEpoch);
+	const warmup = Math.min(total - 1, Math.round(warmupEpochs * batchesPerEpoch));
+	if (step < warmup) return (base * (step + 1)) / (warmup + 1);
+	const progress = (step - warmup) / Math.max(1, total - warmup);
+	return 0.5 * base * (1 + Math.cos(Math.PI * progress));
+}
+
+/** Point the optimiser at a new learning rate (tfjs's SGD/momentum keep it in a scalar, Adam in a field). */
+export function setLearningRate(optimizer: tf.Optimizer, rate: number): void {
+	const o = optimizer as unknown as { setLearningRate?: (r: number) => void; learningRate: number };
+	if (typeof o.setLearningRate === 'function') o.setLearningRate(rate);
+	else o.learningRate = rate;
+}
+
+/**
+ * AdamW's decoupled weight decay (Loshchilov & Hutter): after the Adam step, w −= lr·λ·w on convolution and
+ * classifier weights; batch-norm parameters and biases are not decayed, as is usual for ResNets.
+ */
+export function applyWeightDecay(network: ResNet18, rate: number, decay: number, prefixes?: readonly string[]): void {
+	if (decay <= 0) return;
+	const factor = 1 - rate * decay;
+	tf.tidy(() => {
+		for (const v of network.floatVariables()) {
+			if (!v.trainable || !(v.name.endsWith('conv1.weight') || v.name.endsWith('conv2.weight') || v.name.endsWith('downsample.0.weight') || v.name === 'fc.weight')) continue;
+			if (prefixes && !prefixes.some((p) => v.name.startsWith(p))) continue;
+			v.variable.assign(tf.mul(v.variable, factor));
+		}
+	});
+}
