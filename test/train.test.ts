@@ -90,8 +90,10 @@ describe('training a ResNet-18 on a real image folder', () => {
 		assert.equal(m.confusionMatrix.flat().reduce((a, b) => a + b, 0), 18);
 		assert.equal(m.perClass.length, 3);
 		assert.ok(m.topKAccuracy >= m.accuracy);
-		const last = result.history[result.history.length - 1];
-		assert.ok(Math.abs(m.accuracy - last.validationAccuracy!) < 1e-9, 'same images, same score as training reported');
+		// The model holds the best validated epoch's weights (keepBest): evaluating it must give that epoch's score.
+		const kept = result.history.find((h) => h.epoch === (result.restoredEpoch ?? result.history[result.history.length - 1].epoch))!;
+		assert.equal(kept.epoch, result.bestEpoch);
+		assert.ok(Math.abs(m.accuracy - kept.validationAccuracy!) < 1e-9, 'same images, same score as training reported for the kept epoch');
 		assert.equal(evaluation.misclassified.length, Math.round(18 * (1 - m.accuracy)));
 	});
 

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mapLimited } from '../map-limited';
 import type { Problem } from './dataset';
+import { hashFile } from '../hash-file';
 
 /** SHA-256 of each image's bytes: from `known` when the scan already hashed it, else read now. */
 export async function contentHashes(images: readonly { file: string }[], known?: ReadonlyMap<string, string>): Promise<(string | undefined)[]> {
@@ -40,14 +39,4 @@ export function groupByHash<T>(images: readonly T[], hashes: readonly (string | 
 		else groups.set(key, [image]);
 	});
 	return groups;
-}
-
-function hashFile(file: string): Promise<string> {
-	return new Promise((resolve, reject) => {
-		const hash = createHash('sha256');
-		createReadStream(file)
-			.on('data', (chunk) => hash.update(chunk))
-			.on('error', reject)
-			.on('end', () => resolve(hash.digest('hex')));
-	});
 }

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { FileError } from '../errors';
+import { hashFile } from '../hash-file';
 
 export interface DownloadOptions {
 	/** Full SHA-256 (hex) the file must have. */
@@ -65,14 +64,4 @@ export async function downloadFile(url: string, target: string, options: Downloa
 	}
 	await fs.rename(part, target);
 	return { file: target, bytes: (await fs.stat(target)).size, sha256, resumedFrom };
-}
-
-export function hashFile(file: string): Promise<string> {
-	return new Promise((resolve, reject) => {
-		const hash = createHash('sha256');
-		createReadStream(file)
-			.on('data', (chunk) => hash.update(chunk))
-			.on('error', reject)
-			.on('end', () => resolve(hash.digest('hex')));
-	});
 }

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { InvalidParameterError } from '../errors';
-import { downloadFile, hashFile, type DownloadOptions } from './download';
+import { hashFile } from '../hash-file';
+import { downloadFile, type DownloadOptions } from './download';
 
 /**
  * The published ImageNet ResNet-18 weights. torchvision names its files with the first 8 hex digits of their SHA-256

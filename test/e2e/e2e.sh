@@ -10,7 +10,7 @@
 #       ONNX Runtime installed as the README says  the webhook answers through it, with the same label
 #       stop a running training from n8n         execution canceled at the next batch, LIVE and files untouched
 #       the editor                               Chromium adds Train ResNet-18 and reads its four defaults
-# Run with `npm run test:e2e` (builds first). Everything it writes is under $E2E_LAB (.cache/e2e) and
+# Run with `npm run test:e2e` (builds first). Everything it writes is under $E2E_LAB (~/.cache/n8n-nodes-resnet18/e2e) and
 # test-artifacts/e2e (screenshot). Reuses an n8n install given by E2E_N8N_DIR/E2E_NODE24.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

@@ -30,7 +30,9 @@ _N8N_E2E_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 _N8N_E2E_REPO=$(cd "$_N8N_E2E_HERE/../.." && pwd)
 
 # ---- settings (all overridable before sourcing or before calling) -------------------------
-: "${E2E_LAB:=$_N8N_E2E_REPO/.cache/e2e}"          # everything the harness writes (git-ignored)
+# Outside the repository: n8n puts the node_modules folders above its own install on the module path, and inside the
+# repo that would hand our deployed package the repo's devDependencies (onnxruntime-node), which users do not have.
+: "${E2E_LAB:=${XDG_CACHE_HOME:-$HOME/.cache}/n8n-nodes-resnet18/e2e}"
 : "${N8N_VERSION:=2.40.7}"
 : "${NODE24_VERSION:=24.21.0}"                     # n8n >= 2.36 needs Node >= 24
 if [ -n "${E2E_N8N_DIR:-}" ]; then _N8N_E2E_OWN_DIR=0; else _N8N_E2E_OWN_DIR=1; fi
