@@ -5,7 +5,8 @@
 import { useBackend } from '../lib/compute/backend';
 import * as tf from '../lib/compute/tf';
 import { ResNet18 } from '../lib/model/resnet18';
-import { createAdam, trainingStep } from '../lib/train/step';
+import { createAdam } from '../lib/train/optimizers';
+import { trainingStep } from '../lib/train/step';
 
 async function main(): Promise<void> {
 	const size = Number(process.env.BENCH_SIZE ?? 224);
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
 	const backend = await useBackend('auto');
 	const model = ResNet18.initialize(10, 0);
 	const x = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D;
-	const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32');
+	const labels = Int32Array.from({ length: batch }, (_, i) => i % 10);
 	const optimizer = createAdam(5e-5);
 	await trainingStep(model, optimizer, x, labels); // warm-up
 	const started = performance.now();
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
 	for (const [name, e] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
 		console.log(`| ${name} | ${e.calls} | ${e.ms.toFixed(0)} | ${((100 * e.ms) / total).toFixed(1)} % |`);
 	}
-	tf.dispose([x, labels]);
+	x.dispose();
 	optimizer.dispose();
 	model.dispose();
 }

@@ -6,6 +6,9 @@ import { ResNet18 } from '../lib/model/resnet18';
 import { accumulatedStep, microBatchSize } from '../lib/train/micro-batch';
 import { trainingStep } from '../lib/train/step';
 import { testBackend } from './support/backend';
+import type { Objective } from '../lib/train/objective';
+
+const OBJECTIVE: Objective = { labelSmoothing: 0.1, classWeights: [1, 2, 0.5] };
 
 describe('batches larger than the WebAssembly heap holds: gradient accumulation over micro-batches', () => {
 	before(testBackend);
@@ -33,10 +36,10 @@ describe('batches larger than the WebAssembly heap holds: gradient accumulation 
 		const sgdA = tf.train.sgd(0.1);
 		const sgdB = tf.train.sgd(0.1);
 		const x = tf.tensor4d(images, [8, size, size, 3]);
-		const y = tf.tensor1d(labels, 'int32');
-		const whole = await trainingStep(a, sgdA, x, y);
-		tf.dispose([x, y]);
-		const split = await accumulatedStep(b, sgdB, images, labels, size, 3);
+		// A weighted, smoothed objective: its normaliser belongs to the whole batch, not to each part.
+		const whole = await trainingStep(a, sgdA, x, labels, OBJECTIVE);
+		x.dispose();
+		const split = await accumulatedStep(b, sgdB, images, labels, size, 3, OBJECTIVE);
 		assert.ok(Math.abs(whole.loss - split.loss) < 1e-4, `loss ${whole.loss} vs ${split.loss}`);
 		assert.equal(whole.correct, split.correct);
 		const sa = a.toStateDict();

@@ -11,6 +11,9 @@ import { train } from '../lib/train/train';
 import { prepareTrainingData } from '../lib/train/training-data';
 import { testBackend } from './support/backend';
 import { tempDir } from './support/temp';
+import type { Objective } from '../lib/train/objective';
+
+const OBJECTIVE: Objective = { labelSmoothing: 0.1, classWeights: [1, 2, 0.5] };
 
 describe('data-parallel training over worker threads (one WebAssembly instance per core)', () => {
 	before(testBackend);
@@ -35,10 +38,10 @@ describe('data-parallel training over worker threads (one WebAssembly instance p
 		const sgdA = tf.train.sgd(0.1);
 		const sgdB = tf.train.sgd(0.1);
 		const x = tf.tensor4d(images, [6, size, size, 3]);
-		const y = tf.tensor1d(labels, 'int32');
-		const whole = await trainingStep(a, sgdA, x, y);
-		tf.dispose([x, y]);
-		const parallel = await ParallelTrainer.start(b, 2, 'wasm');
+		// A weighted, smoothed objective: its normaliser belongs to the whole batch, not to each part.
+		const whole = await trainingStep(a, sgdA, x, labels, OBJECTIVE);
+		x.dispose();
+		const parallel = await ParallelTrainer.start(b, 2, 'wasm', OBJECTIVE);
 		let split;
 		try {
 			split = await parallel.step(sgdB, images, labels, size, 8);

@@ -15,29 +15,34 @@ interface TorchRun {
 // and the same input tensors; CI does not need PyTorch to run this.
 const reference = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../test/fixtures/side-by-side/torch.json'), 'utf8')) as TorchRun;
 
-describe(`training tracks PyTorch ${reference.torch} on 10-class Fashion-MNIST (200 + 100 images at 32 px)`, () => {
+describe(`training tracks PyTorch ${reference.torch} on 10-class Fashion-MNIST (200 training + 1,000 validation images at 32 px, Adam 1e-4)`, () => {
 	let ours: TrainResult;
+	let images: number;
 	before(async () => {
 		await testBackend();
 		const { data, initial } = await setup();
+		images = data.validation.length;
 		ours = await train(data, OPTIONS, { initialWeights: initial, threads: 1 });
 		ours.model.network.dispose();
 	});
 
-	it('has the same training loss curve: epoch 1 within 5 %, later epochs within 5 % of the curve\'s scale', () => {
-		// Step 1 gives the same loss to 7 digits; afterwards max-pool ties on Fashion-MNIST's flat backgrounds (routed
-		// to different positions by the two frameworks) and float summation order let the trajectories drift apart.
-		const scale = reference.history[0].trainLoss;
+	it('has the same training loss curve: every epoch within 5 %', () => {
+		// Step 1 gives the same loss to 7 digits; afterwards float summation order (and max-pool ties on Fashion-MNIST's
+		// flat backgrounds, routed to different positions by the two frameworks) let the trajectories drift a little.
 		for (const [i, theirs] of reference.history.entries()) {
 			const mine = ours.history[i].trainLoss;
-			const gap = Math.abs(mine - theirs.trainLoss) / (i === 0 ? theirs.trainLoss : scale);
+			const gap = Math.abs(mine - theirs.trainLoss) / theirs.trainLoss;
 			assert.ok(gap < 0.05, `epoch ${theirs.epoch}: loss ${mine.toFixed(4)} vs PyTorch ${theirs.trainLoss.toFixed(4)} (gap ${(gap * 100).toFixed(1)} %)`);
 		}
 	});
 
 	it('ends at the same validation accuracy, within 2 points', () => {
-		const mine = ours.history.at(-1)!.validationAccuracy!;
-		const theirs = reference.history.at(-1)!.validationAccuracy;
-		assert.ok(Math.abs(mine - theirs) <= 0.02 + 1e-9, `validation accuracy ${mine} vs PyTorch ${theirs}`);
+		// Compared as image counts: PyTorch's accuracy was stored as float32 (0.61 reads back as 0.6100000143).
+		const mine = Math.round(ours.history.at(-1)!.validationAccuracy! * images);
+		const theirs = Math.round(reference.history.at(-1)!.validationAccuracy * images);
+		assert.equal(images, 1000);
+		assert.ok(Math.abs(mine - theirs) <= 0.02 * images, `validation: ${mine} of ${images} right vs PyTorch ${theirs}`);
+		// The figures for the record (the closing note of the issue quotes them).
+		console.log(`side by side: ${ours.history.map((h, i) => `epoch ${h.epoch} loss ${h.trainLoss.toFixed(4)} (PyTorch ${reference.history[i].trainLoss.toFixed(4)})`).join('; ')}; validation ${mine}/${images} vs ${theirs}/${images}`);
 	});
 });

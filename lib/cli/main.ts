@@ -1,21 +1,27 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { AUGMENTATION_CHOICES } from '../data/augment';
 import { FINE_TUNE_CHOICES } from '../train/fine-tune';
 import { BACKEND_CHOICES, useBackend, type BackendChoice } from '../compute/backend';
 import { scanImageFolder } from '../data/dataset';
 import { manifestFromFolder } from '../data/manifest';
-import { Resnet18Error } from '../errors';
+import { InvalidParameterError, Resnet18Error } from '../errors';
 import { evaluate } from '../eval/evaluate';
 import { classify } from '../infer/classify';
+import { imagenetClassifier } from '../infer/imagenet';
 import { loadModel, saveModel, type TrainedModel } from '../model-file/model-file';
-import { detachOnnxRuntime, prepareInference } from '../infer/onnx-runtime';
+import { detachInference, prepareInference } from '../infer/engine';
 import { exportOnnx } from '../onnx/export';
 import { writeFileAtomic } from '../atomic-write';
 import { TRAIN_DEFAULTS } from '../train/options';
+import { PRESET_CHOICES } from '../train/auto-preset';
+import { CLASS_WEIGHT_CHOICES } from '../train/objective';
 import { train } from '../train/train';
 import { prepareTrainingData } from '../train/training-data';
 import { packageVersion } from '../version';
+import type { PretrainedSource } from '../weights/pretrained';
 import { readWeightsFile } from '../weights/read-weights';
 
 /** `resnet18 <command>`: the library without n8n. JSON results on stdout, progress and errors on stderr. */
@@ -75,9 +81,14 @@ export function buildProgram(): Command {
 		.option('--warmup <epochs>', 'warm-up epochs of the cosine schedule', number('--warmup'), 0)
 		.option('--patience <n>', 'stop after N validations without a lower validation loss (0: never)', number('--patience'), 0)
 		.option('--no-keep-best', 'save the last epoch instead of the best validated one')
-		.addOption(new Option('--fine-tune <depth>', 'which layers learn (auto: classifier only on wasm/js when --weights are given)').choices(FINE_TUNE_CHOICES).default('auto'))
+		.addOption(new Option('--preset <preset>', 'auto: epochs, batch size, learning rate, augmentation and recipe from the dataset size, as the model card advises (flags you give still win)').choices(PRESET_CHOICES).default('manual'))
+		.option('--label-smoothing <ε>', 'share of the target spread over all classes (0–0.5)', number('--label-smoothing'), TRAIN_DEFAULTS.labelSmoothing)
+		.addOption(new Option('--class-weights <mode>', 'loss weights against class imbalance (auto: balanced when the largest class has ≥ 1.5× the smallest)').choices(CLASS_WEIGHT_CHOICES).default(TRAIN_DEFAULTS.classWeights))
+		.option('--clip-grad-norm <max>', 'largest global L2 norm of the gradients (0: off)', number('--clip-grad-norm'), TRAIN_DEFAULTS.gradientClipNorm)
+		.option('--body-lr-factor <f>', 'pretrained layers learn at this fraction of the learning rate (0.01–1)', number('--body-lr-factor'), TRAIN_DEFAULTS.bodyLearningRateFactor)
+		.addOption(new Option('--fine-tune <depth>', 'which layers learn: full, last-stage (layer4 + classifier), head (classifier); auto: on wasm/js with --weights, last-stage when it fits ~10 min, else head').choices(FINE_TUNE_CHOICES).default('auto'))
 		.addOption(backendOption())
-		.action(async (dir: string, o: Record<string, unknown>) => {
+		.action(async (dir: string, o: Record<string, unknown>, command: Command) => {
 			await startBackend(o.backend as BackendChoice);
 			const data = await prepareTrainingData(dir, { validationSplit: o.valSplit as number, seed: o.seed as number });
 			for (const problem of data.folder.problems) process.stderr.write(`skipped ${problem.file}: ${problem.reason}\n`);
@@ -86,9 +97,31 @@ export function buildProgram(): Command {
 			const stop = () => controller.abort();
 			process.once('SIGINT', stop);
 			try {
+				// Under --preset auto only the flags given on the command line are the user's; defaults are Auto's to fill.
+				const given = (key: string) => (o.preset === 'auto' && command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
 				const result = await train(
 					data,
-					{ epochs: o.epochs, batchSize: o.batchSize, learningRate: o.lr, evalSteps: o.evalSteps, imageSize: o.imageSize, seed: o.seed, augment: o.augment, fineTune: o.fineTune, earlyStoppingPatience: o.patience, keepBest: o.keepBest, optimizer: o.optimizer, weightDecay: o.weightDecay, schedule: o.schedule, warmupEpochs: o.warmup },
+					{
+						preset: o.preset,
+						epochs: given('epochs'),
+						batchSize: given('batchSize'),
+						learningRate: given('lr'),
+						evalSteps: o.evalSteps,
+						imageSize: o.imageSize,
+						seed: o.seed,
+						augment: given('augment'),
+						fineTune: o.fineTune,
+						earlyStoppingPatience: given('patience'),
+						keepBest: given('keepBest'),
+						optimizer: given('optimizer'),
+						weightDecay: o.weightDecay,
+						schedule: given('schedule'),
+						warmupEpochs: given('warmup'),
+						labelSmoothing: given('labelSmoothing'),
+						classWeights: o.classWeights,
+						gradientClipNorm: o.clipGradNorm,
+						bodyLearningRateFactor: o.bodyLrFactor,
+					},
 					{
 						initialWeights,
 						signal: controller.signal,
@@ -105,6 +138,7 @@ export function buildProgram(): Command {
 						},
 					},
 				);
+				if (result.preset) process.stderr.write(`${result.preset.reason}\n`);
 				const bytes = await saveModel(o.out as string, result.model);
 				printJson({
 					model: o.out,
@@ -115,6 +149,8 @@ export function buildProgram(): Command {
 					validationSource: data.validationSource,
 					backend: result.backend.kind,
 					fineTune: result.fineTune,
+					preset: result.preset,
+					objective: result.objective,
 					microBatch: result.microBatch,
 					threads: result.threads,
 					restoredEpoch: result.restoredEpoch,
@@ -138,28 +174,37 @@ export function buildProgram(): Command {
 		.action(async (modelFile: string, dir: string, o: Record<string, unknown>) => {
 			await startBackend(o.backend as BackendChoice);
 			const model = await loadModel(modelFile);
-			await reportEngine(model);
 			const folder = await scanImageFolder(dir);
 			const samples = [...folder.samples, ...(folder.explicitValidation ?? [])].map((s) => ({ file: s.file, label: labelIn(model.metadata.classes, folder.classes[s.label], dir) }));
+			await reportEngine(model, samples.length);
 			const result = await evaluate(model, samples, { batchSize: o.batchSize as number, topK: o.topK as number });
 			printJson({ model: modelFile, ...result.metrics, misclassified: result.misclassified, problems: folder.problems });
-			await detachOnnxRuntime(model.network);
+			await detachInference(model.network);
 			model.network.dispose();
 		});
 
 	program
-		.command('classify <model> <images...>')
-		.description('predict the class of each image')
+		.command('classify <model> [images...]')
+		.usage('[options] <model> <images...>  |  classify --imagenet [options] <images...>')
+		.description('predict the class of each image; with --imagenet, no model file: ImageNet\'s 1,000 classes from the published weights (downloaded once, ~45 MB)')
 		.option('--top-k <n>', 'most probable classes to list', number('--top-k'), 3)
 		.option('--threshold <p>', 'below this confidence the label is "unknown"', number('--threshold'), 0)
+		.option('--imagenet', 'classify with ImageNet\'s own classifier and class names (no training); every argument is an image')
+		.addOption(new Option('--weights-source <source>', 'with --imagenet: whose ImageNet weights').choices(['torchvision', 'timm']).default('torchvision'))
+		.option('--weights-cache <dir>', 'with --imagenet: folder the weight file is kept in', defaultWeightsCache())
+		.option('--weights-base-url <url>', 'with --imagenet: a mirror or artifact server to download from (<url>/<file name>); token in RESNET18_WEIGHTS_TOKEN')
 		.addOption(backendOption())
-		.action(async (modelFile: string, images: string[], o: Record<string, unknown>) => {
+		.action(async (first: string, rest: string[], o: Record<string, unknown>) => {
+			// With --imagenet there is no model file, so the first argument is an image too.
+			const modelFile = o.imagenet ? undefined : first;
+			const images = o.imagenet ? [first, ...rest] : rest;
+			if (images.length === 0) throw new InvalidParameterError('images', 'give at least one image after the model file (or use --imagenet without a model file)');
 			await startBackend(o.backend as BackendChoice);
-			const model = await loadModel(modelFile);
-			await reportEngine(model);
+			const model = modelFile ? await loadModel(modelFile) : await imagenetFromCli(o);
+			await reportEngine(model, images.length);
 			const predictions = await classify(model, images, { topK: o.topK as number, threshold: o.threshold as number });
 			printJson(predictions.map((p, i) => ({ image: images[i], ...p })));
-			await detachOnnxRuntime(model.network);
+			await detachInference(model.network);
 			model.network.dispose();
 		});
 
@@ -178,10 +223,37 @@ export function buildProgram(): Command {
 	return program;
 }
 
-/** ONNX Runtime when installed (faster on CPU), else TensorFlow.js; said on stderr either way. */
-async function reportEngine(model: TrainedModel): Promise<void> {
-	const engine = await prepareInference(model.network, model.metadata);
-	process.stderr.write(engine.engine === 'onnxruntime' ? 'Inference engine: ONNX Runtime\n' : `Inference engine: TensorFlow.js (${engine.reason})\n`);
+/** Where the CLI keeps downloaded ImageNet weights: RESNET18_WEIGHTS_CACHE, else the user's cache folder. */
+function defaultWeightsCache(): string {
+	return process.env.RESNET18_WEIGHTS_CACHE?.trim() || path.join(process.env.XDG_CACHE_HOME?.trim() || path.join(os.homedir(), '.cache'), 'resnet18', 'weights');
+}
+
+/** `classify --imagenet`: the published weights from the cache (downloaded on first use), their own 1,000-class classifier. */
+async function imagenetFromCli(o: Record<string, unknown>): Promise<TrainedModel> {
+	const source = `imagenet-${o.weightsSource as string}` as PretrainedSource;
+	let reported = -1;
+	const { model, file, downloaded } = await imagenetClassifier(source, {
+		cacheFolder: o.weightsCache as string,
+		baseUrl: (o.weightsBaseUrl as string | undefined)?.trim() || undefined,
+		// A token in the environment, not on the command line, where `ps` and shell history would show it.
+		token: process.env.RESNET18_WEIGHTS_TOKEN?.trim() || undefined,
+		onProgress: ({ received, total }) => {
+			if (!total) return;
+			const tenth = Math.floor((received / total) * 10);
+			if (tenth === reported) return;
+			reported = tenth;
+			process.stderr.write(`Downloading ImageNet weights: ${tenth * 10} % of ${(total / 1e6).toFixed(0)} MB\n`);
+		},
+	});
+	process.stderr.write(`ImageNet weights ${downloaded ? 'downloaded to' : 'from the cache:'} ${file}\n`);
+	return model;
+}
+
+/** ONNX Runtime when installed (faster on CPU), else TensorFlow.js on every core; said on stderr either way. */
+async function reportEngine(model: TrainedModel, images: number): Promise<void> {
+	const engine = await prepareInference(model.network, model.metadata, { images });
+	const threads = engine.threads > 1 ? `, ${engine.threads} threads` : '';
+	process.stderr.write(engine.engine === 'onnxruntime' ? 'Inference engine: ONNX Runtime\n' : `Inference engine: TensorFlow.js${threads} (${engine.reason})\n`);
 }
 
 function labelIn(classes: readonly string[], name: string, dir: string): number {

@@ -1,6 +1,7 @@
 import { exportOnnx } from '../onnx/export';
 import type { ModelMetadata } from '../model-file/metadata';
 import type { ResNet18 } from '../model/resnet18';
+import type { InferenceOutput } from './pool/messages';
 
 /**
  * ONNX Runtime as the inference engine when `onnxruntime-node` is installed beside this package (an optional extra:
@@ -21,9 +22,9 @@ interface OrtModule {
 	readonly Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
 }
 
-export interface EngineReport {
+/** ONNX Runtime's part of an engine report: whether it runs the network, and why not when it does not. */
+export interface OnnxReport {
 	readonly engine: 'onnxruntime' | 'tfjs';
-	/** Why ONNX Runtime is not used, when it is not. */
 	readonly reason?: string;
 }
 
@@ -50,23 +51,25 @@ export function onnxRuntime(): OrtModule | string {
 	return ort;
 }
 
-const sessions = new WeakMap<ResNet18, { session: OrtSession; size: number }>();
+const sessions = new WeakMap<ResNet18, { session: OrtSession; size: number; layer3: boolean }>();
 
 /**
  * Build an ONNX Runtime session for this network (its current weights) so that predictions and features of it run
  * there. Later weight changes are not seen: call it for trained models, or for a frozen body.
  */
-export async function attachOnnxRuntime(network: ResNet18, metadata: ModelMetadata): Promise<EngineReport> {
-	if (sessions.has(network)) return { engine: 'onnxruntime' };
+export async function attachOnnxRuntime(network: ResNet18, metadata: ModelMetadata, options: { layer3?: boolean } = {}): Promise<OnnxReport> {
+	const existing = sessions.get(network);
+	if (existing && (existing.layer3 || !options.layer3)) return { engine: 'onnxruntime' };
+	await detachOnnxRuntime(network);
 	const runtime = onnxRuntime();
 	if (typeof runtime === 'string') return { engine: 'tfjs', reason: runtime };
 	// ONNX Runtime uses every core by default; RESNET18_THREADS caps it (e.g. beside other work on a shared host).
 	const threads = Number(process.env.RESNET18_THREADS);
-	const session = await runtime.InferenceSession.create(exportOnnx(network.toStateDict(), metadata), {
+	const session = await runtime.InferenceSession.create(exportOnnx(network.toStateDict(), metadata, { layer3Output: options.layer3 }), {
 		graphOptimizationLevel: 'all',
 		...(Number.isInteger(threads) && threads > 0 ? { intraOpNumThreads: threads } : {}),
 	});
-	sessions.set(network, { session, size: metadata.inputSize });
+	sessions.set(network, { session, size: metadata.inputSize, layer3: options.layer3 === true });
 	return { engine: 'onnxruntime' };
 }
 
@@ -76,10 +79,13 @@ export async function detachOnnxRuntime(network: ResNet18): Promise<void> {
 	await entry?.session.release();
 }
 
-/** ONNX Runtime's `output` for NHWC pixels (as our decoder makes them), or undefined when no session is attached. */
-export async function runOnnx(network: ResNet18, imagesNhwc: Float32Array, output: 'probabilities' | 'features'): Promise<Float32Array | undefined> {
+/**
+ * ONNX Runtime's `output` for NHWC pixels (as our decoder makes them), or undefined when no session is attached (or
+ * it was built without the layer3 output). Layer3's activations come back NHWC, as TensorFlow.js holds them.
+ */
+export async function runOnnx(network: ResNet18, imagesNhwc: Float32Array, output: InferenceOutput): Promise<Float32Array | undefined> {
 	const entry = sessions.get(network);
-	if (!entry) return undefined;
+	if (!entry || (output === 'layer3' && !entry.layer3)) return undefined;
 	const s = entry.size;
 	const n = imagesNhwc.length / (s * s * 3);
 	const nchw = new Float32Array(imagesNhwc.length);
@@ -93,22 +99,25 @@ export async function runOnnx(network: ResNet18, imagesNhwc: Float32Array, outpu
 	}
 	const runtime = onnxRuntime() as OrtModule;
 	const result = await entry.session.run({ input: new runtime.Tensor('float32', nchw, [n, 3, s, s]) }, [output]);
-	return Float32Array.from(result[output].data);
+	const out = result[output];
+	return output === 'layer3' ? nchwToNhwc(out.data, out.dims) : Float32Array.from(out.data);
 }
 
-/** Which engine runs this network's predictions now. */
-export function inferenceEngine(network: ResNet18): 'onnxruntime' | 'tfjs' {
-	return sessions.has(network) ? 'onnxruntime' : 'tfjs';
-}
-
-/**
- * Make a loaded model predict with the fastest engine present: ONNX Runtime when installed, else TensorFlow.js.
- * A failure to build the ONNX session is not fatal: the model still predicts, through TensorFlow.js.
- */
-export async function prepareInference(network: ResNet18, metadata: ModelMetadata): Promise<EngineReport> {
-	try {
-		return await attachOnnxRuntime(network, metadata);
-	} catch (error) {
-		return { engine: 'tfjs', reason: `ONNX Runtime could not load the model (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
+function nchwToNhwc(data: ArrayLike<number>, dims: readonly number[]): Float32Array {
+	const [n, c, h, w] = dims;
+	const out = new Float32Array(n * c * h * w);
+	const plane = h * w;
+	for (let b = 0; b < n; b++) {
+		const base = b * c * plane;
+		for (let ch = 0; ch < c; ch++) {
+			const from = base + ch * plane;
+			for (let p = 0; p < plane; p++) out[base + p * c + ch] = data[from + p];
+		}
 	}
+	return out;
+}
+
+/** Whether an ONNX Runtime session is attached to this network. */
+export function hasOnnxRuntime(network: ResNet18): boolean {
+	return sessions.has(network);
 }

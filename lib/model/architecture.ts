@@ -38,6 +38,12 @@ export const BN_MOMENTUM = 0.1;
 
 export const STEM: ConvSpec = { conv: 'conv1', bn: 'bn1', stride: 2, padding: 3 };
 
+/** Side of layer3's output for a square input: the stem, the max-pool and layer2/layer3 each halve it (rounding up). */
+export function layer3Side(inputSize: number): number {
+	const out = (n: number, kernel: number, stride: number, pad: number) => Math.floor((n + 2 * pad - kernel) / stride) + 1;
+	return out(out(out(out(inputSize, 7, 2, 3), 3, 2, 1), 3, 2, 1), 3, 2, 1);
+}
+
 export const BLOCKS: readonly BlockSpec[] = STAGE_WIDTHS.flatMap((_, stage) =>
 	Array.from({ length: BLOCKS_PER_STAGE }, (_, index): BlockSpec => {
 		const prefix = `layer${stage + 1}.${index}`;

@@ -12,11 +12,18 @@ import {
 	type ConvSpec,
 	type TensorSpec,
 } from './architecture';
-import { batchNormEval, batchNormTrain, type BatchNormParams } from './batch-norm';
+import { batchNormTrain, type BatchNormParams } from './batch-norm';
+import { FoldedConvs } from './folded-convs';
 import { conv2d } from './conv';
 import { tfjsToTorch, torchToTfjs } from './layout';
 
 export const MAX_CLASSES = 10_000;
+
+/** Index of layer4's first block in BLOCKS: where last-stage fine-tuning starts. */
+const LAYER4 = BLOCKS.findIndex((b) => b.prefix.startsWith('layer4.'));
+
+/** Every convolution, in forward order. */
+const ALL_CONVS: readonly ConvSpec[] = [STEM, ...BLOCKS.flatMap((b) => [b.conv1, b.conv2, ...(b.downsample ? [b.downsample] : [])])];
 
 export interface LoadOptions {
 	/** Classes of the model to build; defaults to the classifier size found in the weights. */
@@ -39,6 +46,7 @@ export class ResNet18 {
 	readonly specs: readonly TensorSpec[];
 	private readonly variables = new Map<string, tf.Variable>();
 	private readonly batchesTracked = new Map<string, bigint>();
+	private readonly folded = new FoldedConvs((name) => this.variable(name));
 	/** Set when `fromStateDict` replaced the classifier, for reporting. */
 	classifierReplaced = false;
 
@@ -147,23 +155,58 @@ export class ResNet18 {
 
 	/** The 512-d global-average-pooled embedding (the classifier's input). */
 	features(images: tf.Tensor4D, options: { training?: boolean } = {}): tf.Tensor2D {
-		const training = options.training === true;
+		return this.run(images, 0, BLOCKS.length, options.training === true, true) as tf.Tensor2D;
+	}
+
+	/**
+	 * The output of layer3 ([n, S/16, S/16, 256]), in eval mode: what last-stage fine-tuning computes once per image
+	 * view while layer4 and the classifier learn.
+	 */
+	layer3Activations(images: tf.Tensor4D): tf.Tensor4D {
+		return this.run(images, 0, LAYER4, false, false) as tf.Tensor4D;
+	}
+
+	/** Logits from layer3's output: layer4, pooling and the classifier (training mode updates layer4's statistics). */
+	forwardFromLayer3(activations: tf.Tensor4D, options: { training?: boolean } = {}): tf.Tensor2D {
+		return this.logits(this.run(activations, LAYER4, BLOCKS.length, options.training === true, true) as tf.Tensor2D);
+	}
+
+	/**
+	 * Blocks [from, to) on `input` (the images when `from` is 0: then the stem and max-pool come first), optionally
+	 * average-pooled. Training uses batch statistics and updates the running ones after the pass, as torch's
+	 * `model.train()` forward does; eval runs on the folded convolutions.
+	 */
+	private run(input: tf.Tensor4D, from: number, to: number, training: boolean, pool: boolean): tf.Tensor {
 		const updates: Array<() => void> = [];
-		const out = tf.tidy(() => {
-			let h = this.convBn(images, STEM, training, true, updates);
-			h = tf.maxPool(h, 3, 2, 1);
-			for (const block of BLOCKS) {
-				const identity = block.downsample ? this.convBn(h, block.downsample, training, false, updates) : h;
-				const y = this.convBn(h, block.conv1, training, true, updates);
-				const z = this.convBn(y, block.conv2, training, false, updates);
-				h = tf.relu(tf.add(z, identity)) as tf.Tensor4D;
+		const folded = training ? undefined : this.folded.get(ALL_CONVS);
+		const layer = (x: tf.Tensor4D, spec: ConvSpec, relu: boolean, residual?: tf.Tensor4D): tf.Tensor4D => {
+			if (training) return this.convBn(x, spec, relu, updates, residual);
+			const { filter, bias } = folded!.get(spec.conv)!;
+			const y = tf.fused.conv2d({ x, filter, strides: spec.stride, pad: spec.padding, bias, activation: relu && !residual ? 'relu' : 'linear' });
+			return residual ? (tf.relu(tf.add(y, residual)) as tf.Tensor4D) : y;
+		};
+		return tf.tidy(() => {
+			let h = input;
+			if (from === 0) h = tf.maxPool(layer(h, STEM, true), 3, 2, 1);
+			for (const block of BLOCKS.slice(from, to)) {
+				const identity = block.downsample ? layer(h, block.downsample, false) : h;
+				h = layer(layer(h, block.conv1, true), block.conv2, true, identity);
 			}
-			const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
+			const out = pool ? tf.mean(h, [1, 2]) : h;
 			// Running statistics change only after the whole forward, as torch's do per layer; nothing reads them in between.
 			for (const update of updates) update();
-			return pooled;
+			return out;
 		});
-		return out;
+	}
+
+	/** Tensors this network holds: its state dict's float tensors, plus the folded convolutions inference keeps. */
+	get tensorCount(): number {
+		return this.variables.size + this.folded.tensorCount;
+	}
+
+	/** Drop the folded convolutions eval forwards keep (they are rebuilt on the next one). */
+	releaseInferenceCache(): void {
+		this.folded.release();
 	}
 
 	logits(features: tf.Tensor2D): tf.Tensor2D {
@@ -171,23 +214,21 @@ export class ResNet18 {
 	}
 
 	dispose(): void {
+		this.folded.release();
 		for (const v of this.variables.values()) v.dispose();
 		this.variables.clear();
 	}
 
-	private convBn(x: tf.Tensor4D, spec: ConvSpec, training: boolean, relu: boolean, updates: Array<() => void>): tf.Tensor4D {
+	/** Training: conv → batch norm on the batch's statistics [→ + residual] [→ ReLU]; queues the running update. */
+	private convBn(x: tf.Tensor4D, spec: ConvSpec, relu: boolean, updates: Array<() => void>, residual?: tf.Tensor4D): tf.Tensor4D {
 		// The stem's input is the image: no gradient is needed for it.
 		const convolved = conv2d(x, this.variable(`${spec.conv}.weight`) as tf.Tensor4D, spec.stride, spec.padding, { inputGradient: spec !== STEM });
-		const params = this.bnParams(spec.bn);
-		let y: tf.Tensor4D;
-		if (training) {
-			const { y: normalised, stats } = batchNormTrain(convolved, params);
-			y = normalised;
-			updates.push(() => this.updateRunningStatistics(spec.bn, stats.mean, stats.variance, stats.count));
-		} else {
-			y = batchNormEval(convolved, params);
-		}
-		return relu ? tf.relu(y) : y;
+		const { y, stats } = batchNormTrain(convolved, this.bnParams(spec.bn), { relu, residual });
+		updates.push(() => {
+			this.updateRunningStatistics(spec.bn, stats.mean, stats.variance, stats.count);
+			tf.dispose([stats.mean, stats.variance]);
+		});
+		return y;
 	}
 
 	private updateRunningStatistics(bn: string, mean: tf.Tensor1D, variance: tf.Tensor1D, count: number): void {
@@ -202,12 +243,7 @@ export class ResNet18 {
 	}
 
 	private bnParams(bn: string): BatchNormParams {
-		return {
-			gamma: this.variable(`${bn}.weight`) as tf.Tensor1D,
-			beta: this.variable(`${bn}.bias`) as tf.Tensor1D,
-			runningMean: this.variable(`${bn}.running_mean`) as tf.Tensor1D,
-			runningVar: this.variable(`${bn}.running_var`) as tf.Tensor1D,
-		};
+		return { gamma: this.variable(`${bn}.weight`) as tf.Tensor1D, beta: this.variable(`${bn}.bias`) as tf.Tensor1D };
 	}
 
 	private variable(name: string): tf.Variable {

@@ -12,7 +12,15 @@ import type { StateDict } from '../weights/host-tensor';
  */
 export const ONNX_OPSET = 13;
 
-export function exportOnnx(state: StateDict, metadata: ModelMetadata): Uint8Array {
+export interface ExportOptions {
+	/**
+	 * Also output layer3's activations as `layer3` ([batch, 256, S/16, S/16]): what last-stage fine-tuning caches.
+	 * Off in exported files, whose outputs stay those of an image classifier.
+	 */
+	readonly layer3Output?: boolean;
+}
+
+export function exportOnnx(state: StateDict, metadata: ModelMetadata, options: ExportOptions = {}): Uint8Array {
 	const nodes: onnx.INodeProto[] = [];
 	const initializers: onnx.ITensorProto[] = [];
 	let counter = 0;
@@ -50,7 +58,9 @@ export function exportOnnx(state: StateDict, metadata: ModelMetadata): Uint8Arra
 	const pooled = fresh('maxpool');
 	nodes.push({ opType: 'MaxPool', name: pooled, input: [h], output: [pooled], attribute: [ints('kernel_shape', [3, 3]), ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1])] });
 	h = pooled;
+	let layer3 = '';
 	for (const block of BLOCKS) {
+		if (block.prefix === 'layer4.0') layer3 = h;
 		const identity = block.downsample ? convBn(h, block.downsample, false) : h;
 		const y = convBn(h, block.conv1, true);
 		const z = convBn(y, block.conv2, false);
@@ -67,6 +77,11 @@ export function exportOnnx(state: StateDict, metadata: ModelMetadata): Uint8Arra
 
 	const size = metadata.inputSize;
 	const classes = metadata.classes.length;
+	const extra: onnx.IValueInfoProto[] = [];
+	if (options.layer3Output) {
+		nodes.push({ opType: 'Identity', name: 'layer3', input: [layer3], output: ['layer3'] });
+		extra.push(valueInfo('layer3', ['batch', 256, 'height', 'width']));
+	}
 	const model = onnx.ModelProto.create({
 		irVersion: 7,
 		producerName: 'n8n-nodes-resnet18',
@@ -78,7 +93,7 @@ export function exportOnnx(state: StateDict, metadata: ModelMetadata): Uint8Arra
 			node: nodes,
 			initializer: initializers,
 			input: [valueInfo('input', ['batch', 3, size, size])],
-			output: [valueInfo('logits', ['batch', classes]), valueInfo('probabilities', ['batch', classes]), valueInfo('features', ['batch', 512])],
+			output: [valueInfo('logits', ['batch', classes]), valueInfo('probabilities', ['batch', classes]), valueInfo('features', ['batch', 512]), ...extra],
 		},
 	});
 	return onnx.ModelProto.encode(model).finish();

@@ -2,10 +2,11 @@ import type { BackendKind } from '../compute/backend';
 
 /**
  * How much of the network training changes. `full`: every layer (what PyTorch fine-tuning does; needs a fast
- * backend). `head`: only the classifier, on 512-d features computed once per image view by the frozen ImageNet
- * body: seconds instead of hours on CPU, and the usual first step of fine-tuning.
+ * backend). `last-stage`: layer4 and the classifier, on layer3's activations computed once per image view. `head`:
+ * only the classifier, on 512-d features computed once per image view by the frozen ImageNet body: seconds instead
+ * of hours on CPU, and the usual first step of fine-tuning.
  */
-export const FINE_TUNE_CHOICES = ['auto', 'full', 'head'] as const;
+export const FINE_TUNE_CHOICES = ['auto', 'full', 'last-stage', 'head'] as const;
 export type FineTuneChoice = (typeof FINE_TUNE_CHOICES)[number];
 export type FineTuneDepth = Exclude<FineTuneChoice, 'auto'>;
 
@@ -15,20 +16,62 @@ export interface FineTunePlan {
 	readonly reason: string;
 }
 
-export function planFineTune(choice: FineTuneChoice, backend: BackendKind, pretrained: boolean): FineTunePlan {
+/** What Auto weighs: how many images pass through training how often, at what size. */
+export interface Workload {
+	readonly trainImages: number;
+	readonly epochs: number;
+	readonly imageSize: number;
+}
+
+/** Auto trains the last stage on the single-threaded backends when that takes no longer than this. */
+export const AUTO_LAST_STAGE_BUDGET_S = 10 * 60;
+
+/**
+ * Seconds per image and epoch at 224×224 on the 2-core machines we measure on (`npm run bench:head`): last-stage and
+ * full steps on WebAssembly, and the pure-JS backend, ~40× slower. Estimates for Auto's choice, scaled by pixel count.
+ */
+const SECONDS_PER_IMAGE: Readonly<Record<'wasm' | 'js', { lastStage: number; full: number }>> = {
+	wasm: { lastStage: 0.1, full: 0.4 },
+	js: { lastStage: 4, full: 16 },
+};
+
+export function planFineTune(choice: FineTuneChoice, backend: BackendKind, pretrained: boolean, workload?: Workload): FineTunePlan {
 	if (choice === 'full') return { depth: 'full', reason: 'full fine-tuning, as chosen' };
+	const frozenWarning = pretrained ? '' : '; without pretrained weights the frozen layers are random, so expect little accuracy';
+	if (choice === 'last-stage') return { depth: 'last-stage', reason: `last stage + classifier, as chosen: stem to layer3 frozen, their output computed once per image view${frozenWarning}` };
 	if (choice === 'head') {
 		return {
 			depth: 'head',
 			reason: pretrained
 				? 'classifier only, as chosen: the ImageNet body is frozen and its features are computed once per image view'
-				: 'classifier only, as chosen; without pretrained weights the frozen body is random, so expect little accuracy',
+				: `classifier only, as chosen${frozenWarning}`,
 		};
 	}
 	if (!pretrained) return { depth: 'full', reason: 'auto: full fine-tuning, because without pretrained weights every layer has to learn' };
 	if (backend === 'gpu' || backend === 'cpu-native') return { depth: 'full', reason: `auto: full fine-tuning, because the ${backend} backend is fast enough for it` };
+	const rates = SECONDS_PER_IMAGE[backend];
+	const install = 'install @tensorflow/tfjs-node for full fine-tuning at native speed';
+	if (!workload) {
+		return { depth: 'head', reason: `auto: classifier only on the ${backend} backend, where a full fine-tuning step is ~6–30× slower than PyTorch; choose Last Stage or Full to train more layers, or ${install}` };
+	}
+	const scale = (workload.imageSize / 224) ** 2;
+	const work = workload.trainImages * workload.epochs * scale;
+	const lastStage = work * rates.lastStage;
+	const full = work * rates.full;
+	if (lastStage <= AUTO_LAST_STAGE_BUDGET_S) {
+		return {
+			depth: 'last-stage',
+			reason: `auto: last stage + classifier on the ${backend} backend: ${workload.trainImages} images × ${workload.epochs} epochs at ${workload.imageSize} px ≈ ${duration(lastStage)} (Full would take ≈ ${duration(full)}); ${install}`,
+		};
+	}
 	return {
 		depth: 'head',
-		reason: `auto: classifier only on the ${backend} backend, where a full fine-tuning step is ~30× slower than PyTorch; choose Fine-Tune Depth "Full" to train every layer (hours on CPU), or install @tensorflow/tfjs-node`,
+		reason: `auto: classifier only on the ${backend} backend: training the last stage on ${workload.trainImages} images × ${workload.epochs} epochs at ${workload.imageSize} px would take ≈ ${duration(lastStage)} (Full ≈ ${duration(full)}); choose Last Stage or Full to train more layers anyway, or ${install}`,
 	};
+}
+
+function duration(seconds: number): string {
+	if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+	if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+	return `${(seconds / 3600).toFixed(1)} h`;
 }

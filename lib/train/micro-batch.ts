@@ -1,7 +1,9 @@
 import type { BackendKind } from '../compute/backend';
 import * as tf from '../compute/tf';
 import type { ResNet18 } from '../model/resnet18';
-import type { StepResult } from './step';
+import { lossNormaliser, objectiveLoss, type Objective } from './objective';
+import { CROSS_ENTROPY, type StepResult } from './step';
+import { updaterOf, type Updater } from './updater';
 
 /**
  * The WebAssembly heap is capped at 4 GiB and a ResNet-18 training step at 224×224 needs ~0.25 GB per image on top of
@@ -16,14 +18,18 @@ export function microBatchSize(batchSize: number, imageSize: number, backend: Ba
 	return Math.min(batchSize, fit);
 }
 
-/** Gradients of a share of a batch's mean loss (`count / total` of it), summed over micro-batches; caller disposes. */
+/**
+ * Gradients of these images' part of a batch's loss (their summed objective over the whole batch's `normaliser`,
+ * see objective.ts), summed over micro-batches; the caller disposes them.
+ */
 export async function accumulateGradients(
 	network: ResNet18,
 	images: Float32Array,
 	labels: Int32Array,
 	size: number,
 	micro: number,
-	total: number,
+	normaliser: number,
+	objective: Objective = CROSS_ENTROPY,
 	variables: tf.Variable[] = network.trainableVariables(),
 ): Promise<{ sums: Map<string, tf.Tensor>; loss: number; correct: number }> {
 	const n = labels.length;
@@ -36,12 +42,11 @@ export async function accumulateGradients(
 			const count = Math.min(micro, n - start);
 			const x = tf.tensor4d(images.subarray(start * pixels, (start + count) * pixels), [count, size, size, 3]);
 			const y = tf.tensor1d(labels.subarray(start, start + count), 'int32');
-			const targets = tf.oneHot(y, network.numClasses);
 			let hits: tf.Scalar | undefined;
 			const { value, grads } = tf.variableGrads(() => {
 				const logits = network.forward(x, { training: true });
 				hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')) as tf.Scalar);
-				return tf.mul(tf.losses.softmaxCrossEntropy(targets, logits), count / total) as tf.Scalar;
+				return objectiveLoss(logits, y, objective, normaliser);
 			}, variables);
 			for (const [name, grad] of Object.entries(grads)) {
 				const previous = sums.get(name);
@@ -54,7 +59,7 @@ export async function accumulateGradients(
 			const [l, c] = await Promise.all([value.data(), hits!.data()]);
 			loss += l[0];
 			correct += c[0];
-			tf.dispose([x, y, targets, value, hits!]);
+			tf.dispose([x, y, value, hits!]);
 		}
 		return { sums, loss, correct };
 	} catch (error) {
@@ -70,16 +75,17 @@ export async function accumulateGradients(
  */
 export async function accumulatedStep(
 	network: ResNet18,
-	optimizer: tf.Optimizer,
+	updater: tf.Optimizer | Updater,
 	images: Float32Array,
 	labels: Int32Array,
 	size: number,
 	micro: number,
+	objective: Objective = CROSS_ENTROPY,
 	variables: tf.Variable[] = network.trainableVariables(),
 ): Promise<StepResult> {
-	const { sums, loss, correct } = await accumulateGradients(network, images, labels, size, micro, labels.length, variables);
+	const { sums, loss, correct } = await accumulateGradients(network, images, labels, size, micro, lossNormaliser(labels, objective), objective, variables);
 	try {
-		optimizer.applyGradients(Object.fromEntries(sums) as tf.NamedTensorMap);
+		await updaterOf(updater).apply(Object.fromEntries(sums) as tf.NamedTensorMap);
 		return { loss, correct };
 	} finally {
 		tf.dispose([...sums.values()]);

@@ -1,12 +1,16 @@
 import { AUGMENTATION_CHOICES, type AugmentationChoice } from '../data/augment';
 import { InvalidParameterError } from '../errors';
 import { FINE_TUNE_CHOICES, type FineTuneChoice } from './fine-tune';
+import { PRESET_CHOICES, type PresetChoice } from './auto-preset';
+import { CLASS_WEIGHT_CHOICES, type ClassWeightChoice } from './objective';
 
 /**
  * Training options with the model card's defaults and ranges. They are re-checked here, not only in the n8n editor:
  * expressions and the CLI bypass the editor's min/max.
  */
 export interface TrainOptions {
+	/** `manual`: the values given; `auto`: the model card's settings for the dataset size (explicit values still win). */
+	readonly preset: PresetChoice;
 	/** Images per optimiser step. Model card: 4–8 on CPU, 8–16 for a 4 GB GPU, 32–64 for 8 GB, 64–128 for 16 GB+. */
 	readonly batchSize: number;
 	/** Passes over the training images. Model card: 15–30 for 100–1,000 images, 5–15 for 1k–10k, 1–5 above 10k. */
@@ -37,9 +41,18 @@ export interface TrainOptions {
 	readonly earlyStoppingPatience: number;
 	/** Seeded reshuffle every epoch (off only to compare with another framework image for image). */
 	readonly shuffle: boolean;
+	/** ε of label smoothing: targets are (1 − ε) on the true class and ε spread over all classes. */
+	readonly labelSmoothing: number;
+	/** Per-class loss weights: `balanced` from the training counts, `auto` only when the classes are imbalanced. */
+	readonly classWeights: ClassWeightChoice;
+	/** Largest global L2 norm of a step's gradients; 0 turns clipping off. */
+	readonly gradientClipNorm: number;
+	/** The pretrained body's learning rate as a fraction of the classifier's (discriminative fine-tuning); 1: same. */
+	readonly bodyLearningRateFactor: number;
 }
 
 export const TRAIN_DEFAULTS: TrainOptions = {
+	preset: 'manual',
 	batchSize: 8,
 	epochs: 1,
 	learningRate: 5e-5,
@@ -55,6 +68,10 @@ export const TRAIN_DEFAULTS: TrainOptions = {
 	keepBest: true,
 	earlyStoppingPatience: 0,
 	seed: 42,
+	labelSmoothing: 0,
+	classWeights: 'auto',
+	gradientClipNorm: 0,
+	bodyLearningRateFactor: 1,
 };
 
 export const TRAIN_RANGES = {
@@ -67,6 +84,9 @@ export const TRAIN_RANGES = {
 	earlyStoppingPatience: { min: 0, max: 50, integer: true },
 	weightDecay: { min: 0, max: 1, integer: false },
 	warmupEpochs: { min: 0, max: 10, integer: true },
+	labelSmoothing: { min: 0, max: 0.5, integer: false },
+	gradientClipNorm: { min: 0, max: 100, integer: false },
+	bodyLearningRateFactor: { min: 0.01, max: 1, integer: false },
 } as const;
 
 type RangedOption = keyof typeof TRAIN_RANGES;
@@ -97,6 +117,7 @@ export function resolveTrainOptions(input: TrainOptionsInput = {}): TrainOptions
 		throw new InvalidParameterError('augment', `must be one of ${AUGMENTATION_CHOICES.join(', ')}, got ${JSON.stringify(raw)}`);
 	}
 	return {
+		preset: pickChoice('preset', input.preset ?? TRAIN_DEFAULTS.preset, PRESET_CHOICES),
 		batchSize: pick('batchSize'),
 		epochs: pick('epochs'),
 		learningRate: pick('learningRate'),
@@ -112,6 +133,10 @@ export function resolveTrainOptions(input: TrainOptionsInput = {}): TrainOptions
 		warmupEpochs: pick('warmupEpochs'),
 		keepBest: pickBoolean('keepBest', input.keepBest ?? TRAIN_DEFAULTS.keepBest),
 		earlyStoppingPatience: pick('earlyStoppingPatience'),
+		labelSmoothing: pick('labelSmoothing'),
+		classWeights: pickChoice('classWeights', input.classWeights ?? TRAIN_DEFAULTS.classWeights, CLASS_WEIGHT_CHOICES),
+		gradientClipNorm: pick('gradientClipNorm'),
+		bodyLearningRateFactor: pick('bodyLearningRateFactor'),
 	};
 }
 

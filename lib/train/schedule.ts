@@ -1,5 +1,4 @@
 import * as tf from '../compute/tf';
-import type { ResNet18 } from '../model/resnet18';
 
 /**
  * Learning-rate schedule: `constant`, or linear warm-up over the first `warmupEpochs` then cosine decay to 0 at the
@@ -20,20 +19,4 @@ export function setLearningRate(optimizer: tf.Optimizer, rate: number): void {
 	const o = optimizer as unknown as { setLearningRate?: (r: number) => void; learningRate: number };
 	if (typeof o.setLearningRate === 'function') o.setLearningRate(rate);
 	else o.learningRate = rate;
-}
-
-/**
- * AdamW's decoupled weight decay (Loshchilov & Hutter): after the Adam step, w −= lr·λ·w on convolution and
- * classifier weights; batch-norm parameters and biases are not decayed, as is usual for ResNets.
- */
-export function applyWeightDecay(network: ResNet18, rate: number, decay: number, prefixes?: readonly string[]): void {
-	if (decay <= 0) return;
-	const factor = 1 - rate * decay;
-	tf.tidy(() => {
-		for (const v of network.floatVariables()) {
-			if (!v.trainable || !(v.name.endsWith('conv1.weight') || v.name.endsWith('conv2.weight') || v.name.endsWith('downsample.0.weight') || v.name === 'fc.weight')) continue;
-			if (prefixes && !prefixes.some((p) => v.name.startsWith(p))) continue;
-			v.variable.assign(tf.mul(v.variable, factor));
-		}
-	});
 }

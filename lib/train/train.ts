@@ -1,9 +1,6 @@
-import * as tf from '../compute/tf';
 import { activeBackend, useBackend, type BackendChoice, type BackendReport } from '../compute/backend';
-import { imageBatches } from '../data/batches';
 import { IMAGENET_NORMALIZATION } from '../data/normalization';
-import { InvalidParameterError, TrainingAbortedError } from '../errors';
-import { evaluateSamples } from '../eval/evaluate';
+import { InvalidParameterError } from '../errors';
 import type { TrainedModel } from '../model-file/model-file';
 import { MODEL_FORMAT } from '../model-file/metadata';
 import { ResNet18 } from '../model/resnet18';
@@ -11,13 +8,16 @@ import { packageVersion } from '../version';
 import type { StateDict } from '../weights/host-tensor';
 import { BestCheckpoint } from './best-checkpoint';
 import { planFineTune, type FineTunePlan } from './fine-tune';
-import { accumulatedStep, microBatchSize } from './micro-batch';
+import { microBatchSize } from './micro-batch';
+import { trainFull } from './full-fine-tune';
 import { ParallelTrainer } from './parallel/trainer';
 import { trainHeadOnly } from './head-only';
+import { trainLastStage } from './last-stage';
 import { recommendFor, type AugmentationPreset } from './recommend';
-import { applyWeightDecay, learningRateAt, setLearningRate } from './schedule';
-import { createAdam, createSgd, trainingStep, type StepResult } from './step';
 import { resolveTrainOptions, type TrainOptions, type TrainOptionsInput } from './options';
+import { autoPreset, withPreset, type AutoPreset } from './auto-preset';
+import { classWeightsFor, type Objective } from './objective';
+import { ParameterUpdater } from './updater';
 
 export interface LabelledImage {
 	readonly file: string;
@@ -38,6 +38,8 @@ export interface EpochRecord {
 	readonly validationLoss?: number;
 	readonly validationAccuracy?: number;
 	readonly seconds: number;
+	/** Steps whose gradients were scaled down to the clipping norm (only when clipping is on). */
+	readonly clippedSteps?: number;
 }
 
 export type TrainingProgress =
@@ -75,23 +77,33 @@ export interface TrainResult {
 	readonly stoppedEarly?: { readonly afterEpoch: number; readonly patience: number };
 	/** Which layers were trained, and why; for classifier-only training, which engine computed the features. */
 	readonly fineTune: FineTunePlan & { readonly featureEngine?: string };
+	/** The options training ran with, after Auto and the model card's defaults. */
+	readonly options: TrainOptions;
+	/** What *Auto* chose, when it was asked for. */
+	readonly preset?: AutoPreset;
+	/** The loss minimised: label smoothing, class weights (by class name) and why. */
+	readonly objective: { readonly labelSmoothing: number; readonly classWeights?: Readonly<Record<string, number>>; readonly classWeightsReason: string };
 }
 
 /** Fine-tune (or train from scratch) a ResNet-18 with Adam on a folder's images. */
 export async function train(data: TrainingData, options: TrainOptionsInput = {}, run: TrainRun = {}): Promise<TrainResult> {
-	const requested = resolveTrainOptions(options);
+	const given = resolveTrainOptions(options);
 	checkData(data);
+	const backend = run.backend ? await useBackend(run.backend) : (activeBackend() ?? (await useBackend('auto')));
+	const preset = given.preset === 'auto' ? autoPreset(data.train.length, backend.kind, options) : undefined;
+	const requested = preset ? resolveTrainOptions(withPreset(options, preset)) : given;
 	const augmentation: AugmentationPreset = requested.augment === 'auto' ? recommendFor(data.train.length).augmentation : requested.augment;
 	const opts = { ...requested, augment: augmentation };
-	const backend = run.backend ? await useBackend(run.backend) : (activeBackend() ?? (await useBackend('auto')));
+	const weighting = classWeightsFor(opts.classWeights, data.train.map((s) => s.label), data.classes);
+	const objective: Objective = { labelSmoothing: opts.labelSmoothing, classWeights: weighting.weights };
 	const started = Date.now();
 	const numClasses = data.classes.length;
 	const network = run.initialWeights
 		? ResNet18.fromStateDict(run.initialWeights, { numClasses, replaceClassifier: true, seed: opts.seed, file: 'initial weights' })
 		: ResNet18.initialize(numClasses, opts.seed);
-	const fineTune = planFineTune(opts.fineTune, backend.kind, run.initialWeights !== undefined);
+	const fineTune = planFineTune(opts.fineTune, backend.kind, run.initialWeights !== undefined, { trainImages: data.train.length, epochs: opts.epochs, imageSize: opts.imageSize });
 	const microBatch = microBatchSize(opts.batchSize, opts.imageSize, backend.kind);
-	const optimizer = opts.optimizer === 'sgd' ? createSgd(opts.learningRate) : createAdam(opts.learningRate);
+	const updater = new ParameterUpdater(network, opts);
 	let history: EpochRecord[];
 	let featureEngine: string | undefined;
 	let threads = 1;
@@ -99,14 +111,17 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 	const checkpoint = new BestCheckpoint(network, opts.keepBest, opts.earlyStoppingPatience);
 	const afterEpoch = (record: EpochRecord) => checkpoint.afterEpoch(record);
 	try {
-		if (fineTune.depth === 'head') ({ history, featureEngine } = await trainHeadOnly(network, optimizer, data, opts, run, afterEpoch));
-		else ({ history, threads } = await trainFull(network, optimizer, data, opts, run, microBatch, ParallelTrainer.threadsFor(backend.kind, run.threads ?? envThreads(), opts.batchSize), afterEpoch));
+		if (fineTune.depth === 'head') ({ history, featureEngine } = await trainHeadOnly(network, updater, objective, data, opts, run, afterEpoch));
+		else if (fineTune.depth === 'last-stage') ({ history, featureEngine } = await trainLastStage(network, updater, objective, data, opts, run, afterEpoch));
+		else ({ history, threads } = await trainFull(network, updater, objective, data, opts, run, microBatch, ParallelTrainer.threadsFor(backend.kind, run.threads ?? envThreads(), opts.batchSize), afterEpoch));
 		restoredEpoch = checkpoint.restore(history[history.length - 1].epoch);
+		// Validation folded the weights of its epoch; the model handed back holds its own tensors only.
+		network.releaseInferenceCache();
 	} catch (error) {
 		network.dispose();
 		throw error;
 	} finally {
-		optimizer.dispose();
+		updater.dispose();
 	}
 	const bestEpoch = pickBestEpoch(history);
 	const lastRecord = history[history.length - 1];
@@ -140,108 +155,19 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 		threads,
 		restoredEpoch,
 		stoppedEarly: lastRecord.epoch < opts.epochs ? { afterEpoch: lastRecord.epoch, patience: opts.earlyStoppingPatience } : undefined,
+		options: requested,
+		preset,
+		objective: {
+			labelSmoothing: opts.labelSmoothing,
+			classWeights: weighting.weights ? Object.fromEntries(data.classes.map((c, i) => [c, weighting.weights![i]])) : undefined,
+			classWeightsReason: weighting.reason,
+		},
 	};
-}
-
-async function trainFull(
-	network: ResNet18,
-	optimizer: tf.Optimizer,
-	data: TrainingData,
-	opts: TrainOptions & { augment: AugmentationPreset },
-	run: TrainRun,
-	micro: number,
-	threads: number,
-	afterEpoch: (record: EpochRecord) => boolean,
-): Promise<{ history: EpochRecord[]; threads: number }> {
-	const history: EpochRecord[] = [];
-	const parallel = threads > 1 && opts.batchSize > 1 ? await ParallelTrainer.start(network, threads, activeBackend()!.kind) : undefined;
-	try {
-		for (let epoch = 1; epoch <= opts.epochs; epoch++) {
-			const epochStarted = Date.now();
-			const { loss, accuracy } = await trainEpoch(network, optimizer, data, opts, epoch, run, micro, parallel);
-			let record: EpochRecord = { epoch, trainLoss: loss, trainAccuracy: accuracy, seconds: 0 };
-			if (data.validation.length > 0 && (epoch % opts.evalSteps === 0 || epoch === opts.epochs)) {
-				throwIfAborted(run.signal);
-				const evaluation = await evaluateSamples(network, data.validation, data.classes, { imageSize: opts.imageSize, batchSize: Math.max(opts.batchSize, 16), signal: run.signal });
-				record = { ...record, validationLoss: evaluation.metrics.loss, validationAccuracy: evaluation.metrics.accuracy };
-			}
-			record = { ...record, seconds: (Date.now() - epochStarted) / 1000 };
-			history.push(record);
-			run.onProgress?.({ kind: 'epoch', record, epochs: opts.epochs });
-			if (afterEpoch(record)) break;
-		}
-	} finally {
-		await parallel?.close();
-	}
-	return { history, threads: parallel?.threads ?? 1 };
 }
 
 function envThreads(): number | undefined {
 	const value = Number(process.env.RESNET18_THREADS);
 	return Number.isInteger(value) && value > 0 ? value : undefined;
-}
-
-async function trainEpoch(
-	network: ResNet18,
-	optimizer: tf.Optimizer,
-	data: TrainingData,
-	opts: TrainOptions & { augment: AugmentationPreset },
-	epoch: number,
-	run: TrainRun,
-	micro: number,
-	parallel?: ParallelTrainer,
-): Promise<{ loss: number; accuracy: number }> {
-	const batches = Math.ceil(data.train.length / opts.batchSize);
-	let lossSum = 0;
-	let correct = 0;
-	let seen = 0;
-	let batchIndex = 0;
-	for await (const batch of imageBatches(data.train, {
-		batchSize: opts.batchSize,
-		shuffle: opts.shuffle,
-		seed: opts.seed * 1000 + epoch,
-		mode: 'train',
-		augmentation: opts.augment,
-		cropSize: opts.imageSize,
-	})) {
-		throwIfAborted(run.signal);
-		batchIndex++;
-		const n = batch.labels.length;
-		// Batch norm cannot normalise a single value per channel (torch raises); at inputs under 64 px the last stage is
-		// 1×1, so a trailing batch of one image is left out of this epoch's step.
-		if (n === 1 && opts.imageSize < 64) continue;
-		let step: StepResult;
-		const rate = learningRateAt(opts.learningRate, opts.schedule, opts.warmupEpochs, epoch, batchIndex, batches, opts.epochs);
-		setLearningRate(optimizer, rate);
-		const decay = () => {
-			if (opts.optimizer === 'adamw') applyWeightDecay(network, rate, opts.weightDecay);
-		};
-		// A share of one image cannot be batch-normalised where the last stage is 1×1 (inputs under 64 px).
-		if (parallel && (opts.imageSize >= 64 || n >= 2 * parallel.threads)) {
-			step = await parallel.step(optimizer, batch.images, batch.labels, opts.imageSize, micro, decay);
-		} else if (n > micro) {
-			step = await accumulatedStep(network, optimizer, batch.images, batch.labels, opts.imageSize, micro);
-			decay();
-		} else {
-			const x = tf.tensor4d(batch.images, [n, opts.imageSize, opts.imageSize, 3]);
-			const labels = tf.tensor1d(batch.labels, 'int32');
-			try {
-				step = await trainingStep(network, optimizer, x, labels);
-			} finally {
-				tf.dispose([x, labels]);
-			}
-			decay();
-		}
-		lossSum += step.loss * n;
-		correct += step.correct;
-		seen += n;
-		run.onProgress?.({ kind: 'batch', epoch, batch: batchIndex, batches, loss: step.loss });
-	}
-	return { loss: seen > 0 ? lossSum / seen : Number.NaN, accuracy: seen > 0 ? correct / seen : 0 };
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-	if (signal?.aborted) throw new TrainingAbortedError('Training was stopped before it finished; no model was written');
 }
 
 function checkData(data: TrainingData): void {

@@ -11,11 +11,13 @@ export class ClassifyImage implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["modelSource"] === "named" ? $parameter["modelName"] : $parameter["modelSource"]}}',
-		description: 'Label images with a trained ResNet-18 classifier: label, confidence and the top K classes',
+		description: 'Label images with a trained ResNet-18 classifier, or ImageNet\'s 1,000 classes without training: label, confidence and the top K classes',
 		defaults: { name: 'Classify Image' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
+		// Only for downloading ImageNet weights through a mirror (Model Source "ImageNet", Use Weights Source Credential).
+		credentials: [{ name: 'resNetWeightsSourceApi', required: true, displayOptions: { show: { modelSource: ['imagenet'], useWeightsSource: [true] } } }],
 		properties: classifyProperties,
 	};
 

@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { decodeForModel, inferenceEngine, InvalidParameterError, predictDecoded, UNKNOWN_LABEL, type TrainedModel } from '../../lib';
+import { decodeForModel, inferenceEngine, inferenceThreads, InvalidParameterError, prepareInference, predictDecoded, UNKNOWN_LABEL, type TrainedModel } from '../../lib';
 import { startDevice } from '../shared/device';
 import { userPath } from '../shared/file-access';
 import { withItemModel } from '../shared/model-source';
@@ -43,6 +43,8 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 		for (const [model, group] of groups) {
 			const topK = readTopK(ctx, group[0].itemIndex);
 			const threshold = readThreshold(ctx, group[0].itemIndex);
+			// Worker threads for a batch on WASM (once per cached model); nothing to do when ONNX Runtime runs it.
+			await prepareInference(model.network, model.metadata, { images: group.length });
 			const predictions = await predictDecoded(model, group.map((p) => p.pixels), { topK, threshold, batchSize });
 			group.forEach((p, j) => {
 				const item = items[p.itemIndex];
@@ -54,6 +56,7 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 					topK: prediction.topK.map((t) => ({ ...t })),
 					model: { source: p.modelSource, name: model.metadata.name ?? null, cached: p.cached },
 					engine: inferenceEngine(model.network) === 'onnxruntime' ? 'onnxruntime' : backend.kind,
+					threads: inferenceThreads(model.network),
 				};
 				const json = options.resultField ? { ...item.json, [options.resultField]: result } : { ...item.json, ...result };
 				results[p.itemIndex] = { json, binary: item.binary, pairedItem: { item: p.itemIndex } };

@@ -1,9 +1,17 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { deviceProperty } from '../shared/device';
-import { modelSourceProperties } from '../shared/model-source';
+import { imagenetModelSourceOption, imagenetSourceProperties, modelSourceProperties } from '../shared/model-source';
+
+/** The shared model sources plus ImageNet's own classifier (no training), kept in the editor's alphabetical order. */
+const classifyModelSource: INodeProperties[] = modelSourceProperties.map((p) =>
+	p.name === 'modelSource' && p.options
+		? { ...p, options: [...p.options, imagenetModelSourceOption].sort((a, b) => a.name.localeCompare(b.name)) }
+		: p,
+);
 
 export const classifyProperties: INodeProperties[] = [
-	...modelSourceProperties,
+	...classifyModelSource,
+	...imagenetSourceProperties,
 	{
 		displayName: 'Image Source',
 		name: 'imageSource',

@@ -1,5 +1,5 @@
 import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { evaluate, evaluationPictures, inferenceEngine, InvalidParameterError, labelsForModel, manifestFromFolder, type ManifestImage, parseManifest } from '../../lib';
+import { evaluate, evaluationPictures, inferenceEngine, inferenceThreads, InvalidParameterError, prepareInference, labelsForModel, manifestFromFolder, type ManifestImage, parseManifest } from '../../lib';
 import { startDevice } from '../shared/device';
 import { userPath } from '../shared/file-access';
 import { withItemModel } from '../shared/model-source';
@@ -16,6 +16,7 @@ export async function evaluateItem(ctx: IExecuteFunctions, itemIndex: number): P
 	const backend = await startDevice(ctx.getNodeParameter('device', itemIndex));
 	return withItemModel(ctx, itemIndex, async (model, info) => {
 		const started = Date.now();
+		await prepareInference(model.network, model.metadata, { images: images.length });
 		const result = await evaluate(model, labelsForModel(images, model.metadata.classes), { batchSize: options.batchSize, topK: options.topK });
 		const m = result.metrics;
 		const json: IDataObject = {
@@ -32,7 +33,7 @@ export async function evaluateItem(ctx: IExecuteFunctions, itemIndex: number): P
 			misclassifiedCount: result.misclassified.length,
 			calibration: { ece: result.calibration.ece, bins: result.calibration.bins.map((b) => ({ ...b })) },
 			model: { source: info.source, name: model.metadata.name ?? null, classes: [...model.metadata.classes], inputSize: model.metadata.inputSize },
-			engine: inferenceEngine(model.network) === 'onnxruntime' ? 'ONNX Runtime' : backend.summary,
+			engine: inferenceEngine(model.network) === 'onnxruntime' ? 'ONNX Runtime' : `${backend.summary}${inferenceThreads(model.network) > 1 ? `, inference on ${inferenceThreads(model.network)} threads` : ''}`,
 			seconds: (Date.now() - started) / 1000,
 		};
 		// Pictures for n8n's binary viewer: confusion matrix, per-class bars, reliability diagram, worst mistakes.

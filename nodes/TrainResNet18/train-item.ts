@@ -30,6 +30,10 @@ interface TrainNodeOptions {
 	weightDecay?: number;
 	schedule?: string;
 	warmupEpochs?: number;
+	labelSmoothing?: number;
+	classWeights?: string;
+	gradientClipNorm?: number;
+	bodyLearningRateFactor?: number;
 }
 
 /** Train on one input item's manifest, save a new model version, and decide whether it goes live. */
@@ -37,10 +41,14 @@ export async function trainItem(ctx: IExecuteFunctions, itemIndex: number, item:
 	const param = (name: string) => ctx.getNodeParameter(name, itemIndex);
 	const extra = param('options') as TrainNodeOptions;
 	// Re-checked here: an expression bypasses the editor's min/max (a run with 500 epochs must not start).
-	const options = resolveTrainOptions({
-		batchSize: param('batchSize'),
-		epochs: param('epochs'),
-		learningRate: param('learningRate'),
+	const preset = param('preset');
+	// Under Auto the editor hides these three; Auto fills them in from the dataset size.
+	const manual = (name: string) => (preset === 'auto' ? undefined : param(name));
+	const input = {
+		preset,
+		batchSize: manual('batchSize'),
+		epochs: manual('epochs'),
+		learningRate: manual('learningRate'),
 		evalSteps: param('evalSteps'),
 		imageSize: extra.imageSize,
 		augment: extra.augment,
@@ -52,7 +60,13 @@ export async function trainItem(ctx: IExecuteFunctions, itemIndex: number, item:
 		weightDecay: extra.weightDecay,
 		schedule: extra.schedule,
 		warmupEpochs: extra.warmupEpochs,
-	});
+		labelSmoothing: extra.labelSmoothing,
+		classWeights: extra.classWeights,
+		gradientClipNorm: extra.gradientClipNorm,
+		bodyLearningRateFactor: extra.bodyLearningRateFactor,
+	};
+	// Checked before any download or training starts; train() applies Auto once it knows the dataset.
+	resolveTrainOptions(input);
 	const minAccuracy = extra.minAccuracyToPublish ?? 0;
 	if (!(typeof minAccuracy === 'number' && minAccuracy >= 0 && minAccuracy <= 1)) {
 		throw new InvalidParameterError('minAccuracyToPublish', `must be between 0 and 1, got ${JSON.stringify(minAccuracy)}`);
@@ -63,12 +77,14 @@ export async function trainItem(ctx: IExecuteFunctions, itemIndex: number, item:
 	const backend = await startDevice(param('device'));
 	ctx.logger.info(`Train ResNet-18: ${backend.summary}`);
 
-	const result = await train(manifestToTrainingData(manifest), options, {
+	const result = await train(manifestToTrainingData(manifest), input, {
 		name,
 		initialWeights,
 		signal: ctx.getExecutionCancelSignal(),
 		onProgress: (progress) => report(ctx, name, progress),
 	});
+	if (result.preset) ctx.logger.info(`Train ResNet-18: ${result.preset.reason}`);
+	ctx.logger.info(`Train ResNet-18: ${result.fineTune.reason}; ${result.objective.classWeightsReason}`);
 	try {
 		const out = await saveAndPublish(ctx, itemIndex, item, name, result, minAccuracy, extra.includeModelBinary ?? true);
 		// Passed on so that Evaluate after Train finds the dataset (and its validation split) without wiring.
@@ -120,6 +136,9 @@ async function saveAndPublish(
 		// The saved model holds this epoch's weights when a later epoch validated worse.
 		restoredEpoch: result.restoredEpoch ?? null,
 		stoppedEarly: result.stoppedEarly ? { ...result.stoppedEarly } : null,
+		// What Auto chose and why, when Hyper-Parameters is Auto.
+		preset: result.preset ? { datasetSize: result.preset.datasetSize, chosen: { ...result.preset.chosen }, kept: [...result.preset.kept], reason: result.preset.reason } : null,
+		objective: { labelSmoothing: result.objective.labelSmoothing, classWeights: result.objective.classWeights ? { ...result.objective.classWeights } : null, reason: result.objective.classWeightsReason },
 		seconds: result.seconds,
 	};
 	const out: INodeExecutionData = { json, pairedItem: { item: itemIndex } };

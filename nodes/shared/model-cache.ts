@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { detachOnnxRuntime, type TrainedModel } from '../../lib';
+import { detachInference, type TrainedModel } from '../../lib';
 
 /**
  * Loaded models kept in memory across executions, so a webhook flow pays for reading and building the network once,
@@ -60,7 +60,7 @@ function evictIdle(): void {
 		cache.delete(key);
 		entry.model.then(
 			async (m) => {
-				await detachOnnxRuntime(m.network);
+				await detachInference(m.network);
 				m.network.dispose();
 			},
 			() => undefined,

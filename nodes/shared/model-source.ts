@@ -1,9 +1,11 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { checkModelName, deserializeModel, liveVersion, loadModel, prepareInference, type TrainedModel } from '../../lib';
+import { checkModelName, deserializeModel, InvalidParameterError, liveVersion, loadModel, prepareInference, PRETRAINED_SOURCES, type PretrainedSource, type TrainedModel } from '../../lib';
+import { loadImagenetClassifier } from '../../lib/infer/imagenet';
 import { userPath } from './file-access';
 import { modelsFolder } from './n8n-folders';
 import { bytesModelKey, fileModelKey, withCachedModel } from './model-cache';
+import { downloadPretrained, weightsCacheFolder } from './pretrained-download';
 
 /** Where a node takes its model from: the `model` binary of a Train node, a file, or a named model's live version. */
 export const modelSourceProperties: INodeProperties[] = [
@@ -49,6 +51,41 @@ export const modelSourceProperties: INodeProperties[] = [
 	},
 ];
 
+/**
+ * The zero-training choice of Model Source: ImageNet's own classifier. Classify Image offers it; Evaluate does not,
+ * since its test folders are named after the user's classes.
+ */
+export const imagenetModelSourceOption = {
+	name: 'ImageNet (1,000 Classes, No Training)',
+	value: 'imagenet',
+	description: 'The published ImageNet ResNet-18 as it is: labels such as "golden retriever" or "espresso", to try the workflow before collecting your own images',
+};
+
+/** What the ImageNet choice needs: which published weights, and optionally a mirror (the ResNet Weights Source credential). */
+export const imagenetSourceProperties: INodeProperties[] = [
+	{
+		displayName: 'ImageNet Weights',
+		name: 'imagenetWeights',
+		type: 'options',
+		options: [
+			{ name: 'Torchvision', value: 'imagenet-torchvision', description: 'resnet18-f37072fd.pth from download.pytorch.org (69.8 % top-1), SHA-256 checked' },
+			{ name: 'Timm', value: 'imagenet-timm', description: 'timm resnet18.a1_in1k from Hugging Face (71.5 % top-1)' },
+		],
+		default: 'imagenet-torchvision',
+		displayOptions: { show: { modelSource: ['imagenet'] } },
+		description:
+			'Labels are ImageNet\'s 1,000 English class names (animals, objects, foods; no custom classes), handy for trying the node before collecting data. The weight file (~45 MB) is downloaded once into the weights cache (~/.n8n/resnet18/weights, RESNET18_WEIGHTS_CACHE) and used offline after that; without network, place it there.',
+	},
+	{
+		displayName: 'Use Weights Source Credential',
+		name: 'useWeightsSource',
+		type: 'boolean',
+		default: false,
+		displayOptions: { show: { modelSource: ['imagenet'] } },
+		description: 'Whether to download through a mirror or artifact server (ResNet Weights Source credential) instead of the public URL',
+	},
+];
+
 export interface ModelInfo {
 	readonly source: string;
 	readonly cached: boolean;
@@ -64,9 +101,28 @@ export async function withItemModel<T>(ctx: IExecuteFunctions, itemIndex: number
 		const fileName = ctx.getInputData()[itemIndex].binary?.[property]?.fileName ?? property;
 		return withCachedModel(bytesModelKey(bytes), async () => readyForInference(deserializeModel(bytes, fileName)), (model, cached) => use(model, { source: `binary property "${property}" (${fileName})`, cached }));
 	}
+	if (source === 'imagenet') return withImagenetModel(ctx, itemIndex, use);
 	const file = source === 'file' ? await userPath(ctx, ctx.getNodeParameter('modelFile', itemIndex), 'modelFile', itemIndex) : await namedModelFile(ctx, itemIndex);
 	const key = await fileModelKey(file).catch(() => `missing:${file}`);
 	return withCachedModel(key, async () => readyForInference(await loadModel(file)), (model, cached) => use(model, { source: file, cached }));
+}
+
+/**
+ * The ImageNet classifier, cached like a model file. Its key is the weights source and the cache folder, not the
+ * file's bytes: the cached file is checked when downloaded, and a cache hit then costs no disk access at all.
+ */
+async function withImagenetModel<T>(ctx: IExecuteFunctions, itemIndex: number, use: (model: TrainedModel, info: ModelInfo) => Promise<T>): Promise<T> {
+	const weights = ctx.getNodeParameter('imagenetWeights', itemIndex) as string;
+	if (!Object.hasOwn(PRETRAINED_SOURCES, weights)) {
+		throw new InvalidParameterError('imagenetWeights', `must be one of ${Object.keys(PRETRAINED_SOURCES).join(', ')}, got ${JSON.stringify(weights)}`);
+	}
+	const source = weights as PretrainedSource;
+	const key = `imagenet:${source}:${weightsCacheFolder()}`;
+	return withCachedModel(
+		key,
+		async () => readyForInference(await loadImagenetClassifier(await downloadPretrained(ctx, itemIndex, source), source)),
+		(model, cached) => use(model, { source: `ImageNet weights: ${PRETRAINED_SOURCES[source].description}`, cached }),
+	);
 }
 
 async function namedModelFile(ctx: IExecuteFunctions, itemIndex: number): Promise<string> {
@@ -81,8 +137,11 @@ async function namedModelFile(ctx: IExecuteFunctions, itemIndex: number): Promis
 	return live.file;
 }
 
-/** Models are cached for many predictions: worth building the ONNX Runtime session once, when it is installed. */
+/**
+ * Models are cached for many predictions: worth building the ONNX Runtime session once, when it is installed.
+ * Worker threads (WASM without ONNX Runtime) start later, when a batch comes.
+ */
 async function readyForInference(model: TrainedModel): Promise<TrainedModel> {
-	await prepareInference(model.network, model.metadata);
+	await prepareInference(model.network, model.metadata, { images: 1 });
 	return model;
 }

@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { IMAGENET_CLASSES } from '../../lib/weights/imagenet-classes';
 
 interface Item {
 	json: Record<string, unknown>;
@@ -132,6 +133,35 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 			assert.ok(i.binary?.data, 'the item keeps its image');
 		}
 		return `${good.length} classified, error item: ${String(errors[0].json.error)}`;
+	},
+	/** ImageNet labels without training: weights fetched once through the credential's mirror, with its token. */
+	imagenet(file, requestsLog, imageCount) {
+		const run = readJson<Execution>(file);
+		const out = items(run, 'Classify Image');
+		assert.equal(out.length, Number(imageCount), 'every image is labelled');
+		for (const i of out) {
+			assert.ok(IMAGENET_CLASSES.includes(String(i.json.label)), `${String(i.json.label)} is an ImageNet class name`);
+			assert.equal((i.json.topK as unknown[]).length, 5);
+			assert.equal(asJson(i.json.model).name, 'imagenet-timm');
+		}
+		const requests = fs.readFileSync(requestsLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { path: string; auth: string | null });
+		assert.equal(requests.length, 1, 'the weight file is downloaded once for all items');
+		assert.equal(requests[0].auth, 'Bearer e2e-token', 'the credential\'s token is sent');
+		const labels = [...new Set(out.map((i) => String(i.json.label)))];
+		return `${out.length} images labelled with ImageNet names (${labels.slice(0, 3).join(', ')}…); ${requests.length} download of ${requests[0].path}`;
+	},
+	/** Train's Hyper-Parameters "Auto": the model card's choices for the dataset size, explicit options kept. */
+	'auto-preset'(file) {
+		const run = readJson<Execution>(file);
+		const report = items(run, 'Train ResNet-18')[0].json;
+		const preset = asJson(report.preset);
+		assert.ok(preset && typeof preset.reason === 'string', 'the output says what Auto chose');
+		assert.equal(preset.datasetSize, 'tiny');
+		assert.deepEqual(preset.kept, ['augment', 'earlyStoppingPatience'], 'what is set in Options is kept');
+		assert.match(String(preset.reason), /light augmentation \(yours\)/);
+		assert.equal(asJson(report.options).augment, 'light');
+		assert.equal(asJson(report.options).learningRate, 0.00001, 'the model card\'s rate for a tiny dataset');
+		return String(preset.reason);
 	},
 	/** A webhook answer: a label of the model's classes; the second call is served from the model cache. */
 	webhook(file, classesCsv, expectCached) {

@@ -3,7 +3,9 @@
 #   (a) folder → Load → Train → Evaluate        n8n execute (filesystem binary mode)
 #       the same with epochs = {{ 500 }}         must stop, naming "epochs", writing no model
 #   (c) retrain with a publish gate              n8n execute: v2 saved, LIVE moves only if accuracy ≥ 0.6
-#       the odd corpus (real broken files)       every bad file named in the problems; training on the rest runs
+#       the odd corpus (real broken files)       every bad file named in the problems; training on the rest runs,
+#                                                with Hyper-Parameters "Auto" (the model card's choices, said in the output)
+#       ImageNet labels, no training             weights fetched once via the ResNet Weights Source credential (mirror)
 #       images as binary items → dataset       stored once in the content store, labelled by expression
 #       classify a folder with a broken image    20 labelled items + 1 error item naming the file
 #   (b) webhook → Classify Image                 real HTTP on 127.0.0.1 (default binary mode); 2nd call cached
@@ -30,7 +32,8 @@ T0=$SECONDS
 declare -a TIMES=()
 step() { TIMES+=("$1: $(( SECONDS - STEP_T0 )) s"); STEP_T0=$SECONDS; }
 check() { node dist/test/e2e/check.js "$@"; }
-trap 'n8n_stop; rm -rf "$N8N_USER_FOLDER"' EXIT
+MIRROR_PID=
+trap 'n8n_stop; [ -z "$MIRROR_PID" ] || kill "$MIRROR_PID" 2>/dev/null; rm -rf "$N8N_USER_FOLDER"' EXIT
 
 STEP_T0=$SECONDS
 n8n_install
@@ -58,9 +61,25 @@ node -e '
   };
   variant("resnet18Epochs500x", "epochs from an expression", { epochs: "={{ 500 }}" });
   variant("resnet18LongTrainx", "long training to stop", { epochs: 50 });
-  variant("resnet18OddCorpusx", "the odd corpus", { epochs: 1, modelName: "odd", options: { imageSize: 32, includeModelBinary: false } }, process.argv[3]);
+  // The odd corpus also trains with Hyper-Parameters "Auto" (a tiny dataset: 40 epochs at 1e-5, per the model card).
+  variant("resnet18OddCorpusx", "the odd corpus", { preset: "auto", modelName: "odd", options: { imageSize: 32, includeModelBinary: false, augment: "light", earlyStoppingPatience: 2 } }, process.argv[3]);
+  // ImageNet labels through the weights credential, pointed at the mirror on 127.0.0.1.
+  const imagenet = JSON.parse(fs.readFileSync(`${dir}/imagenet-classify.json`, "utf8"));
+  const classify = imagenet.nodes.find((n) => n.name === "Classify Image");
+  Object.assign(classify.parameters, { imagenetWeights: "imagenet-timm", useWeightsSource: true });
+  classify.credentials = { resNetWeightsSourceApi: { id: "resnet18Mirror01", name: "Weights mirror (e2e)" } };
+  fs.writeFileSync(`${dir}/imagenet-classify.json`, JSON.stringify(imagenet));
 ' "$WF/folder-train-evaluate.json" "$WF" "$DATA/odd"
 for f in "$WF"/*.json; do n8n_import "$f"; done
+# The mirror the ResNet Weights Source credential points at: a seeded 1,000-class ResNet-18 served on 127.0.0.1.
+MIRROR=$E2E_LAB/mirror
+rm -rf "$MIRROR" "$E2E_LAB/mirror.out"
+node dist/test/e2e/weights-mirror.js "$MIRROR" > "$E2E_LAB/mirror.out" &
+MIRROR_PID=$!
+for _ in $(seq 1 120); do [ -s "$E2E_LAB/mirror.out" ] && break; sleep 0.5; done
+mirror_url=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).url' "$E2E_LAB/mirror.out")
+printf '[{"id":"resnet18Mirror01","name":"Weights mirror (e2e)","type":"resNetWeightsSourceApi","data":{"baseUrl":"%s","token":"e2e-token"}}]\n' "$mirror_url" > "$E2E_LAB/credentials.json"
+n8n_cli import:credentials --input="$E2E_LAB/credentials.json" >&2
 step "deploy package, data, import workflows"
 
 # (a) Load → Train → Evaluate
@@ -78,7 +97,14 @@ step "epochs=500 refused"
 # The odd corpus (real broken files) through Load Image Dataset: named problems; training on the rest runs
 n8n_execute resnet18OddCorpusx > "$E2E_LAB/odd.json"
 check odd-corpus "$E2E_LAB/odd.json" bomb_64250x64250.jpg,corrupt_header.jpg,fuzzed_cve.jpg,invalid.png,truncated_cmyk.jpg,truncated_half.jpg,truncated_tiny.jpg,empty.jpg,empty_file.tga,not_an_image.jpg,photo.heic
+check auto-preset "$E2E_LAB/odd.json"
 step "odd corpus"
+
+# ImageNet's 1,000 classes without training, the weights downloaded once through the credential's mirror
+n8n_execute resnet18ImagenetCls > "$E2E_LAB/imagenet.json"
+check imagenet "$E2E_LAB/imagenet.json" "$MIRROR/requests.jsonl" "$(ls "$DATA"/incoming/*.png | wc -l)"
+kill "$MIRROR_PID" 2>/dev/null || true; MIRROR_PID=
+step "ImageNet labels through the weights credential"
 
 # (c) retrain: a second version, published only through the gate
 n8n_execute resnet18Retrain0001 > "$E2E_LAB/c.json"

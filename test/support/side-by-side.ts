@@ -16,12 +16,17 @@ import type { StateDict } from '../../lib/weights/host-tensor';
 import { writeSafetensors } from '../../lib/weights/safetensors';
 
 export const FIXTURE = path.resolve(__dirname, '../../../test/fixtures/fashion-mnist-300');
-/** Same optimiser, no augmentation, no shuffling, one thread: every step sees the same numbers on both sides. */
-export const OPTIONS: TrainOptionsInput = { epochs: 4, batchSize: 10, learningRate: 1e-3, optimizer: 'sgd', imageSize: 32, augment: 'none', shuffle: false, fineTune: 'full', seed: 3 };
+export const VALIDATION = path.resolve(__dirname, '../../../test/fixtures/fashion-mnist-val-1000');
+/**
+ * Same optimiser, no augmentation, no shuffling, one thread: every step sees the same numbers on both sides. Adam at
+ * 1e-4 (a fine-tuning rate): PyTorch run twice, on 1 and on 2 threads, agrees with itself to ~2 % in loss there; at
+ * SGD 1e-3 float summation order alone moved its own final loss by 17 %, leaving nothing to compare against.
+ */
+export const OPTIONS: TrainOptionsInput = { epochs: 4, batchSize: 10, learningRate: 1e-4, optimizer: 'adam', imageSize: 32, augment: 'none', shuffle: false, fineTune: 'full', seed: 3 };
 const INIT_SEED = 17;
 
 export async function setup(): Promise<{ data: TrainingData; initial: StateDict }> {
-	const manifest = await manifestFromFolder(path.join(FIXTURE, 'train'), { validationFolder: path.join(FIXTURE, 'val') });
+	const manifest = await manifestFromFolder(path.join(FIXTURE, 'train'), { validationFolder: VALIDATION });
 	const network = ResNet18.initialize(manifest.classes.length, INIT_SEED);
 	const initial = network.toStateDict();
 	network.dispose();

@@ -1,13 +1,18 @@
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BackendKind } from '../../compute/backend';
 import * as tf from '../../compute/tf';
 import type { ResNet18 } from '../../model/resnet18';
 import { accumulateGradients } from '../micro-batch';
-import type { StepResult } from '../step';
+import { lossNormaliser, type Objective } from '../objective';
+import { CROSS_ENTROPY, type StepResult } from '../step';
+import { updaterOf, type Updater } from '../updater';
 import { flatLayout, writeWeights, type FlatLayout } from './layout';
 import type { StepRequest, WorkerReply, WorkerSetup } from './messages';
+import { availableCores, splitShares } from '../../compute/threads';
+import { nextReply } from '../../compute/worker-reply';
+
+export { splitShares };
 
 /**
  * Data-parallel training over worker threads. TensorFlow.js's WebAssembly backend computes on one core in Node; each
@@ -26,6 +31,7 @@ export class ParallelTrainer {
 		private readonly layout: FlatLayout,
 		private readonly weights: Float32Array,
 		private readonly outputs: Float32Array[],
+		private readonly objective: Objective,
 	) {}
 
 	/**
@@ -36,13 +42,13 @@ export class ParallelTrainer {
 	 */
 	static threadsFor(backend: BackendKind, requested?: number, batchSize?: number): number {
 		if (backend !== 'wasm' && backend !== 'js') return 1;
-		const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+		const cores = availableCores();
 		if (requested !== undefined) return Math.max(1, Math.min(requested, cores));
 		const byBatch = batchSize === undefined ? cores : Math.floor(batchSize / MIN_SHARE);
 		return Math.max(1, Math.min(cores, byBatch));
 	}
 
-	static async start(network: ResNet18, threads: number, backend: BackendKind): Promise<ParallelTrainer> {
+	static async start(network: ResNet18, threads: number, backend: BackendKind, objective: Objective = CROSS_ENTROPY): Promise<ParallelTrainer> {
 		const layout = flatLayout(network);
 		const weightsBuffer = new SharedArrayBuffer(layout.total * 4);
 		const weights = new Float32Array(weightsBuffer);
@@ -53,7 +59,7 @@ export class ParallelTrainer {
 		try {
 			for (let i = 1; i < threads; i++) {
 				const output = new SharedArrayBuffer(layout.total * 4);
-				const setup: WorkerSetup = { backend, state, weights: weightsBuffer, output };
+				const setup: WorkerSetup = { backend, state, weights: weightsBuffer, output, objective };
 				const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: setup });
 				workers.push(worker);
 				outputs.push(new Float32Array(output));
@@ -63,7 +69,7 @@ export class ParallelTrainer {
 			await Promise.all(workers.map((w) => w.terminate()));
 			throw error;
 		}
-		return new ParallelTrainer(network, workers, layout, weights, outputs);
+		return new ParallelTrainer(network, workers, layout, weights, outputs, objective);
 	}
 
 	get threads(): number {
@@ -71,8 +77,9 @@ export class ParallelTrainer {
 	}
 
 	/** One optimiser step over the batch, computed on every thread. */
-	async step(optimizer: tf.Optimizer, images: Float32Array, labels: Int32Array, size: number, micro: number, afterUpdate?: () => void): Promise<StepResult> {
+	async step(updater: tf.Optimizer | Updater, images: Float32Array, labels: Int32Array, size: number, micro: number): Promise<StepResult> {
 		const n = labels.length;
+		const normaliser = lossNormaliser(labels, this.objective);
 		const pixels = size * size * 3;
 		const shares = splitShares(n, this.threads);
 		// Workers get the later shares; a share of one image cannot be batch-normalised at small sizes, so tiny
@@ -80,12 +87,12 @@ export class ParallelTrainer {
 		const pending = this.workers.map((worker, i) => {
 			const [start, count] = shares[i + 1];
 			if (count === 0) return Promise.resolve(undefined);
-			const request: StepRequest = { images: images.slice(start * pixels, (start + count) * pixels), labels: labels.slice(start, start + count), size, micro, total: n };
+			const request: StepRequest = { images: images.slice(start * pixels, (start + count) * pixels), labels: labels.slice(start, start + count), size, micro, normaliser };
 			worker.postMessage(request, [request.images.buffer as ArrayBuffer, request.labels.buffer as ArrayBuffer]);
 			return reply(worker);
 		});
 		const [, ownCount] = shares[0];
-		const own = await accumulateGradients(this.network, images.subarray(0, ownCount * pixels), labels.subarray(0, ownCount), size, micro, n);
+		const own = await accumulateGradients(this.network, images.subarray(0, ownCount * pixels), labels.subarray(0, ownCount), size, micro, normaliser, this.objective);
 		const replies = await Promise.all(pending);
 		let { loss, correct } = own;
 		const sums = own.sums;
@@ -110,12 +117,11 @@ export class ParallelTrainer {
 					value.dispose();
 				}
 			}
-			optimizer.applyGradients(Object.fromEntries(sums) as tf.NamedTensorMap);
+			// Clipping, weight decay and the like happen here too, before the workers are handed the new weights.
+			await updaterOf(updater).apply(Object.fromEntries(sums) as tf.NamedTensorMap);
 		} finally {
 			for (const t of sums.values()) t.dispose();
 		}
-		// Weight decay and the like change the weights too: before the workers are handed them.
-		afterUpdate?.();
 		await writeWeights(this.network, this.layout, this.weights);
 		return { loss, correct };
 	}
@@ -134,40 +140,6 @@ function addInto(acc: Float32Array, source: Float32Array, offset: number): Float
 	return acc;
 }
 
-/** [start, count] of each thread's share, as even as possible, thread 0 first. */
-export function splitShares(n: number, threads: number): [number, number][] {
-	const shares: [number, number][] = [];
-	let start = 0;
-	for (let t = 0; t < threads; t++) {
-		const count = Math.floor(n / threads) + (t < n % threads ? 1 : 0);
-		shares.push([start, count]);
-		start += count;
-	}
-	return shares;
-}
-
 function reply(worker: Worker): Promise<WorkerReply & { ok: true }> {
-	return new Promise((resolve, reject) => {
-		const onMessage = (message: WorkerReply) => {
-			cleanup();
-			if (message.ok) resolve(message);
-			else reject(new Error(`gradient worker failed: ${message.error}`));
-		};
-		const onError = (error: Error) => {
-			cleanup();
-			reject(error);
-		};
-		const onExit = (code: number) => {
-			cleanup();
-			reject(new Error(`gradient worker exited (code ${code})`));
-		};
-		const cleanup = () => {
-			worker.off('message', onMessage);
-			worker.off('error', onError);
-			worker.off('exit', onExit);
-		};
-		worker.on('message', onMessage);
-		worker.on('error', onError);
-		worker.on('exit', onExit);
-	});
+	return nextReply<{ loss: number; correct: number }>(worker, 'gradient worker');
 }

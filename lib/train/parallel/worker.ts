@@ -28,7 +28,7 @@ async function main(): Promise<void> {
 
 	async function step(request: StepRequest): Promise<WorkerReply> {
 		readWeights(network, layout, weights);
-		const { sums, loss, correct } = await accumulateGradients(network, request.images, request.labels, request.size, request.micro, request.total);
+		const { sums, loss, correct } = await accumulateGradients(network, request.images, request.labels, request.size, request.micro, request.normaliser, setup.objective);
 		try {
 			for (const e of layout.entries) {
 				const source = e.trainable ? sums.get(byName.get(e.name)!.name) : byName.get(e.name);

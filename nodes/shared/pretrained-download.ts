@@ -1,0 +1,42 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+import * as path from 'node:path';
+import { ensurePretrained, type PretrainedSource } from '../../lib';
+import { packageFolder } from './n8n-folders';
+
+/** Downloaded ImageNet weights live here (`RESNET18_WEIGHTS_CACHE` moves it), shared by every workflow and node. */
+export function weightsCacheFolder(): string {
+	return process.env.RESNET18_WEIGHTS_CACHE?.trim() || path.join(packageFolder(), 'weights');
+}
+
+/**
+ * The path of `source`'s weight file in the cache, downloaded on first use: through the ResNet Weights Source
+ * credential when the node's "Use Weights Source Credential" is on, with progress in the log (and in the editor
+ * when run by hand). Train ResNet-18 and Classify Image share it, so both read the same cached file.
+ */
+export async function downloadPretrained(ctx: IExecuteFunctions, itemIndex: number, source: PretrainedSource): Promise<string> {
+	let baseUrl: string | undefined;
+	let token: string | undefined;
+	if (ctx.getNodeParameter('useWeightsSource', itemIndex, false) === true) {
+		const credentials = await ctx.getCredentials<{ baseUrl?: string; token?: string }>('resNetWeightsSourceApi', itemIndex);
+		baseUrl = credentials.baseUrl?.trim() || undefined;
+		token = credentials.token?.trim() || undefined;
+	}
+	let reported = -1;
+	const { file, downloaded } = await ensurePretrained(source, {
+		cacheFolder: weightsCacheFolder(),
+		baseUrl,
+		token,
+		signal: ctx.getExecutionCancelSignal(),
+		onProgress: ({ received, total }) => {
+			if (!total) return;
+			const tenth = Math.floor((received / total) * 10);
+			if (tenth === reported) return;
+			reported = tenth;
+			const line = `Downloading ImageNet weights: ${tenth * 10} % of ${(total / 1e6).toFixed(0)} MB`;
+			ctx.logger.info(line);
+			if (ctx.getMode() === 'manual') ctx.sendMessageToUI(line);
+		},
+	});
+	ctx.logger.info(`${ctx.getNode().name}: ImageNet weights ${downloaded ? 'downloaded to' : 'from the cache'} ${file}`);
+	return file;
+}
