@@ -36,7 +36,6 @@ interface EngineFigures {
 interface TrainingRun {
 	threads: number;
 	microBatch?: number;
-	msPerImage: number;
 	peakRssMb: number;
 }
 
@@ -70,7 +69,7 @@ async function benchOurs(): Promise<EngineFigures> {
 	const forward1 = await timed(forward(x1), steps * 2);
 	// Inference as Classify Image and Evaluate run it without ONNX Runtime: every core through a worker pool.
 	let pooled: EngineFigures['pooled'];
-	const engine = await prepareInference(model, benchMetadata(), { images: batch });
+	const engine = await prepareInference(model, benchMetadata(), { images: batch, onnxRuntime: false });
 	if (engine.engine === 'tfjs' && engine.threads > 1) {
 		const pixels = (await x8.data()) as Float32Array;
 		pooled = { threads: engine.threads, forwardBatchMsPerImage: (await timed(async () => void (await predictProbabilities(model, pixels, size)), steps * 2)) / batch };
@@ -192,13 +191,10 @@ async function main(): Promise<void> {
 		row(`training step, batch ${batch} (ms/image)`, ours.trainStepMsPerImage, reference?.trainStepMsPerImage, 'ms'),
 		...(ours.parallel ? [row(`training step, batch ${batch}, ${ours.parallel.threads} threads (ms/image)`, ours.parallel.trainStepMsPerImage, reference?.trainStepMsPerImage, 'ms')] : []),
 		row('peak RSS (all of the above)', ours.peakRssMb, reference?.peakRssMb, 'MB'),
-		...runs.flatMap((run, i) =>
+		...runs.map((run) =>
 			typeof run === 'string'
-				? [`| ${run} | | | |`]
-				: [
-						row(`full fine-tuning through train(), batch ${batch}, ${run.threads} thread${run.threads === 1 ? '' : 's'}${run.microBatch && run.microBatch < batch ? `, micro-batch ${run.microBatch}` : ''}: peak RSS of its process`, run.peakRssMb, reference?.peakRssMb, 'MB'),
-						row(`  … its wall time per image (decode, augment, step; ${i === 0 ? 'default' : 'forced'} threads)`, run.msPerImage, reference?.trainStepMsPerImage, 'ms'),
-					],
+				? `| ${run} | | | |`
+				: row(`full fine-tuning through train(), batch ${batch}, ${run.threads} thread${run.threads === 1 ? '' : 's'}${run.microBatch && run.microBatch < batch ? `, micro-batch ${run.microBatch}` : ''}: peak RSS of its process`, run.peakRssMb, reference?.peakRssMb, 'MB'),
 		),
 	];
 	if (typeof onnxFigures === 'string') lines.push('', onnxFigures);

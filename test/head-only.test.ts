@@ -65,7 +65,7 @@ describe('classifier-only fine-tuning on cached features', () => {
 	it('is what Auto picks on WASM/JS with pretrained weights when the last stage would take too long, and never without them', () => {
 		const large = planFineTune('auto', 'wasm', true, { trainImages: 5000, epochs: 10, imageSize: 224 });
 		assert.equal(large.depth, 'head');
-		assert.match(large.reason, /5000 images × 10 epochs at 224 px would take ≈ \d+ min \(Full ≈ [\d.]+ h\)/);
+		assert.match(large.reason, /5000 images × 10 epochs at 224 px would take ≈ [\d.]+ (min|h) \(Full ≈ [\d.]+ h\)/);
 		assert.equal(planFineTune('auto', 'wasm', true).depth, 'head', 'without a workload to weigh');
 		assert.equal(planFineTune('auto', 'wasm', false).depth, 'full');
 		assert.equal(planFineTune('auto', 'gpu', true).depth, 'full');

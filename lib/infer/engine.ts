@@ -24,6 +24,8 @@ export interface PrepareOptions {
 	readonly images?: number;
 	/** Layer3's activations will be asked for (last-stage fine-tuning): ONNX Runtime is built to give them. */
 	readonly layer3?: boolean;
+	/** false: TensorFlow.js even where ONNX Runtime is installed (to compare the two). */
+	readonly onnxRuntime?: boolean;
 }
 
 const pools = new WeakMap<ResNet18, InferencePool>();
@@ -33,13 +35,15 @@ const pools = new WeakMap<ResNet18, InferencePool>();
  * still predicts, on this thread's TensorFlow.js.
  */
 export async function prepareInference(network: ResNet18, metadata: ModelMetadata, options: PrepareOptions = {}): Promise<EngineReport> {
-	let reason: string | undefined;
-	try {
-		const onnx = await attachOnnxRuntime(network, metadata, { layer3: options.layer3 });
-		if (onnx.engine === 'onnxruntime') return { engine: 'onnxruntime', threads: 1 };
-		reason = onnx.reason;
-	} catch (error) {
-		reason = `ONNX Runtime could not load the model (${firstLine(error)})`;
+	let reason: string | undefined = 'ONNX Runtime not asked for';
+	if (options.onnxRuntime !== false) {
+		try {
+			const onnx = await attachOnnxRuntime(network, metadata, { layer3: options.layer3 });
+			if (onnx.engine === 'onnxruntime') return { engine: 'onnxruntime', threads: 1 };
+			reason = onnx.reason;
+		} catch (error) {
+			reason = `ONNX Runtime could not load the model (${firstLine(error)})`;
+		}
 	}
 	const existing = pools.get(network);
 	if (existing?.isCurrent()) return { engine: 'tfjs', threads: existing.threads, reason };

@@ -27,12 +27,13 @@ export interface Workload {
 export const AUTO_LAST_STAGE_BUDGET_S = 10 * 60;
 
 /**
- * Seconds per image and epoch at 224×224 on the 2-core machines we measure on (`npm run bench:head`): last-stage and
+ * Seconds per image and epoch at 224×224 on the 2-core machines we measure on (`npm run bench:last-stage`, `npm run
+ * bench`): last-stage and
  * full steps on WebAssembly, and the pure-JS backend, ~40× slower. Estimates for Auto's choice, scaled by pixel count.
  */
 const SECONDS_PER_IMAGE: Readonly<Record<'wasm' | 'js', { lastStage: number; full: number }>> = {
-	wasm: { lastStage: 0.1, full: 0.4 },
-	js: { lastStage: 4, full: 16 },
+	wasm: { lastStage: 0.13, full: 0.55 },
+	js: { lastStage: 5, full: 22 },
 };
 
 export function planFineTune(choice: FineTuneChoice, backend: BackendKind, pretrained: boolean, workload?: Workload): FineTunePlan {

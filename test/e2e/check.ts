@@ -150,6 +150,17 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		const labels = [...new Set(out.map((i) => String(i.json.label)))];
 		return `${out.length} images labelled with ImageNet names (${labels.slice(0, 3).join(', ')}…); ${requests.length} download of ${requests[0].path}`;
 	},
+	/** Pretrained Weights from a file and Fine-Tune Depth "Last Stage + Classifier". */
+	'last-stage'(file) {
+		const run = readJson<Execution>(file);
+		const report = items(run, 'Train ResNet-18')[0].json;
+		const fineTune = asJson(report.fineTune);
+		assert.equal(fineTune.depth, 'last-stage');
+		assert.equal(report.pretrained, true, 'started from the weights file');
+		assert.equal(report.classifierReplaced, true, 'the 1,000-class classifier was replaced');
+		assert.equal((report.history as unknown[]).length, 2);
+		return `${String(fineTune.reason)}; layer3 activations by ${String(fineTune.featureEngine)}; val accuracy ${Number(report.validationAccuracy).toFixed(3)}`;
+	},
 	/** Train's Hyper-Parameters "Auto": the model card's choices for the dataset size, explicit options kept. */
 	'auto-preset'(file) {
 		const run = readJson<Execution>(file);

@@ -6,6 +6,7 @@
 #       the odd corpus (real broken files)       every bad file named in the problems; training on the rest runs,
 #                                                with Hyper-Parameters "Auto" (the model card's choices, said in the output)
 #       ImageNet labels, no training             weights fetched once via the ResNet Weights Source credential (mirror)
+#       last stage on a weights file             Pretrained Weights "File", layer4 + classifier learn on cached layer3
 #       images as binary items → dataset       stored once in the content store, labelled by expression
 #       classify a folder with a broken image    20 labelled items + 1 error item naming the file
 #   (b) webhook → Classify Image                 real HTTP on 127.0.0.1 (default binary mode); 2nd call cached
@@ -63,13 +64,15 @@ node -e '
   variant("resnet18LongTrainx", "long training to stop", { epochs: 50 });
   // The odd corpus also trains with Hyper-Parameters "Auto" (a tiny dataset: 40 epochs at 1e-5, per the model card).
   variant("resnet18OddCorpusx", "the odd corpus", { preset: "auto", modelName: "odd", options: { imageSize: 32, includeModelBinary: false, augment: "light", earlyStoppingPatience: 2 } }, process.argv[3]);
+  // Pretrained Weights from a file (the seeded 1,000-class ResNet-18 of the mirror), layer4 + classifier trained.
+  variant("resnet18LastStagex", "last stage on file weights", { pretrained: "file", weightsFile: `${process.argv[4]}/weights/resnet18-seeded.safetensors`, fineTune: "last-stage", epochs: 2, modelName: "shapes-last-stage", options: { imageSize: 64, includeModelBinary: false } });
   // ImageNet labels through the weights credential, pointed at the mirror on 127.0.0.1.
   const imagenet = JSON.parse(fs.readFileSync(`${dir}/imagenet-classify.json`, "utf8"));
   const classify = imagenet.nodes.find((n) => n.name === "Classify Image");
   Object.assign(classify.parameters, { imagenetWeights: "imagenet-timm", useWeightsSource: true });
   classify.credentials = { resNetWeightsSourceApi: { id: "resnet18Mirror01", name: "Weights mirror (e2e)" } };
   fs.writeFileSync(`${dir}/imagenet-classify.json`, JSON.stringify(imagenet));
-' "$WF/folder-train-evaluate.json" "$WF" "$DATA/odd"
+' "$WF/folder-train-evaluate.json" "$WF" "$DATA/odd" "$DATA"
 for f in "$WF"/*.json; do n8n_import "$f"; done
 # The mirror the ResNet Weights Source credential points at: a seeded 1,000-class ResNet-18 served on 127.0.0.1.
 MIRROR=$E2E_LAB/mirror
@@ -80,6 +83,7 @@ for _ in $(seq 1 120); do [ -s "$E2E_LAB/mirror.out" ] && break; sleep 0.5; done
 mirror_url=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).url' "$E2E_LAB/mirror.out")
 printf '[{"id":"resnet18Mirror01","name":"Weights mirror (e2e)","type":"resNetWeightsSourceApi","data":{"baseUrl":"%s","token":"e2e-token"}}]\n' "$mirror_url" > "$E2E_LAB/credentials.json"
 n8n_cli import:credentials --input="$E2E_LAB/credentials.json" >&2
+mkdir -p "$DATA/weights" && cp "$MIRROR/resnet18.a1_in1k.safetensors" "$DATA/weights/resnet18-seeded.safetensors"
 step "deploy package, data, import workflows"
 
 # (a) Load → Train → Evaluate
@@ -105,6 +109,11 @@ n8n_execute resnet18ImagenetCls > "$E2E_LAB/imagenet.json"
 check imagenet "$E2E_LAB/imagenet.json" "$MIRROR/requests.jsonl" "$(ls "$DATA"/incoming/*.png | wc -l)"
 kill "$MIRROR_PID" 2>/dev/null || true; MIRROR_PID=
 step "ImageNet labels through the weights credential"
+
+# Pretrained Weights from a file, Fine-Tune Depth "Last Stage + Classifier"
+n8n_execute resnet18LastStagex > "$E2E_LAB/last-stage.json"
+check last-stage "$E2E_LAB/last-stage.json"
+step "last stage on file weights"
 
 # (c) retrain: a second version, published only through the gate
 n8n_execute resnet18Retrain0001 > "$E2E_LAB/c.json"

@@ -13,10 +13,14 @@ async function main(): Promise<void> {
 	await useBackend(setup.backend);
 	const network = ResNet18.fromStateDict(setup.state);
 	parentPort!.on('message', (request: InferenceRequest) => {
-		computeLocally(network, request.images, request.size, request.output).then(
-			(data) => parentPort!.postMessage({ ok: true, data } satisfies InferenceReply, [data.buffer as ArrayBuffer]),
-			(error: unknown) => parentPort!.postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies InferenceReply),
-		);
+		// Computed on the next turn of the event loop, not inside the port's message callback: measured here, a forward
+		// run inside that callback took ~1.4× as long (bench: pooled batch of 8, 93–104 vs 68–70 ms/image).
+		setImmediate(() => {
+			computeLocally(network, request.images, request.size, request.output).then(
+				(data) => parentPort!.postMessage({ ok: true, data } satisfies InferenceReply, [data.buffer as ArrayBuffer]),
+				(error: unknown) => parentPort!.postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies InferenceReply),
+			);
+		});
 	});
 	parentPort!.postMessage({ ok: true, data: new Float32Array(0) } satisfies InferenceReply);
 }

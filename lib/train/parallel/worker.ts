@@ -19,10 +19,13 @@ async function main(): Promise<void> {
 	const output = new Float32Array(setup.output);
 	const byName = new Map(network.floatVariables().map((v) => [v.name, v.variable]));
 	parentPort!.on('message', (request: StepRequest) => {
-		step(request).then(
-			(reply) => parentPort!.postMessage(reply),
-			(error: unknown) => parentPort!.postMessage({ ok: false, error: error instanceof Error ? error.stack ?? error.message : String(error) } satisfies WorkerReply),
-		);
+		// Outside the port's message callback, where WebAssembly compute ran slower (see infer/pool/worker.ts).
+		setImmediate(() => {
+			step(request).then(
+				(reply) => parentPort!.postMessage(reply),
+				(error: unknown) => parentPort!.postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerReply),
+			);
+		});
 	});
 	parentPort!.postMessage({ ok: true, loss: 0, correct: 0 } satisfies WorkerReply);
 
