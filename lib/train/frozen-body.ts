@@ -1,19 +1,14 @@
 import * as tf from '../compute/tf';
 import { imageBatches } from '../data/batches';
 import { TrainingAbortedError } from '../errors';
-import type { ResNet18 } from '../model/resnet18';
 import { createRng } from '../data/random';
-import type { AugmentationPreset } from './recommend';
-import type { Objective } from './objective';
-import { optimizerStep } from './step';
-import { learningRateAt } from './schedule';
-import type { ParameterUpdater } from './updater';
-import { clippedSteps } from './full-fine-tune';
 import { detachInference, infer, prepareInference } from '../infer/engine';
 import { IMAGENET_NORMALIZATION } from '../data/normalization';
 import { MODEL_FORMAT, type ModelMetadata } from '../model-file/metadata';
-import type { EpochRecord, TrainingData, TrainRun } from './train';
-import type { TrainOptions } from './options';
+import { learningRateAt } from './schedule';
+import { clippedSteps, type TrainingSession } from './session';
+import { optimizerStep } from './step';
+import type { EpochRecord, TrainingData } from './train';
 
 /**
  * Where the network is cut: the frozen part below computes `output` once per image view, the part above learns on it.
@@ -34,23 +29,15 @@ export interface FrozenCut {
  * augmentation one view per image (the evaluation crop); with augmentation a second, augmented view, used on
  * alternate epochs.
  */
-export async function trainOnFrozenBody(
-	network: ResNet18,
-	updater: ParameterUpdater,
-	objective: Objective,
-	data: TrainingData,
-	opts: TrainOptions & { augment: AugmentationPreset },
-	run: TrainRun,
-	afterEpoch: (record: EpochRecord) => boolean,
-	cut: FrozenCut,
-): Promise<{ history: EpochRecord[]; featureEngine: string }> {
+export async function trainOnFrozenBody(session: TrainingSession, cut: FrozenCut): Promise<{ history: EpochRecord[]; featureEngine: string }> {
+	const { network, updater, objective, data, opts, run } = session;
 	// The body is frozen, so its outputs can come from ONNX Runtime when installed (several times faster on CPU),
 	// else from TensorFlow.js on every core.
 	const engine = await prepareInference(network, inferenceMetadata(opts.imageSize, data.classes), { images: data.train.length, layer3: cut.output === 'layer3' });
 	let views: Float32Array[];
 	let validation: Float32Array | undefined;
 	try {
-		const extract = (samples: TrainingData['train'], mode: 'eval' | 'train', view: string) => extractOutputs(network, samples, opts, mode, run, view, cut.output);
+		const extract = (samples: TrainingData['train'], mode: 'eval' | 'train', view: string) => extractOutputs(session, samples, mode, view, cut.output);
 		views = [await extract(data.train, 'eval', 'centre crop')];
 		if (opts.augment !== 'none') views.push(await extract(data.train, 'train', `augmented (${opts.augment})`));
 		validation = data.validation.length > 0 ? await extract(data.validation, 'eval', 'validation') : undefined;
@@ -90,7 +77,7 @@ export async function trainOnFrozenBody(
 			// Let an n8n stop request (an HTTP call on this event loop) arrive between steps.
 			if (b % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
 		}
-		let record: EpochRecord = { epoch, trainLoss: lossSum / seen, trainAccuracy: correct / seen, seconds: 0, ...clippedSteps(updater, opts) };
+		let record: EpochRecord = { epoch, trainLoss: lossSum / seen, trainAccuracy: correct / seen, seconds: 0, ...clippedSteps(session) };
 		if (validation && (epoch % opts.evalSteps === 0 || epoch === opts.epochs)) {
 			const scored = await score(cut, validation, validationLabels, rowSize);
 			record = { ...record, validationLoss: scored.loss, validationAccuracy: scored.accuracy };
@@ -98,22 +85,16 @@ export async function trainOnFrozenBody(
 		record = { ...record, seconds: (Date.now() - started) / 1000 };
 		history.push(record);
 		run.onProgress?.({ kind: 'epoch', record, epochs: opts.epochs });
-		if (afterEpoch(record)) break;
+		if (session.afterEpoch(record)) break;
 	}
 	const threads = engine.threads > 1 ? ` on ${engine.threads} threads` : '';
 	const featureEngine = engine.engine === 'onnxruntime' ? 'ONNX Runtime' : `TensorFlow.js${threads} (${engine.reason})`;
 	return { history, featureEngine };
 }
 
-async function extractOutputs(
-	network: ResNet18,
-	samples: TrainingData['train'],
-	opts: TrainOptions & { augment: AugmentationPreset },
-	mode: 'eval' | 'train',
-	run: TrainRun,
-	view: string,
-	output: FrozenCut['output'],
-): Promise<Float32Array> {
+/** The frozen part's output for every sample, in order, from one view (`mode`) of each image. */
+async function extractOutputs(session: TrainingSession, samples: TrainingData['train'], mode: 'eval' | 'train', view: string, output: FrozenCut['output']): Promise<Float32Array> {
+	const { network, opts, run } = session;
 	let out: Float32Array | undefined;
 	let offset = 0;
 	const batchSize = 16;

@@ -3,39 +3,26 @@ import { activeBackend } from '../compute/backend';
 import { imageBatches } from '../data/batches';
 import { TrainingAbortedError } from '../errors';
 import { evaluateSamples } from '../eval/evaluate';
-import type { ResNet18 } from '../model/resnet18';
 import { accumulatedStep } from './micro-batch';
-import type { Objective } from './objective';
-import type { TrainOptions } from './options';
 import { ParallelTrainer } from './parallel/trainer';
-import type { AugmentationPreset } from './recommend';
 import { learningRateAt } from './schedule';
+import { clippedSteps, type TrainingSession } from './session';
 import { trainingStep, type StepResult } from './step';
-import type { EpochRecord, TrainingData, TrainRun } from './train';
-import type { ParameterUpdater } from './updater';
+import type { EpochRecord } from './train';
 
 /**
  * Full fine-tuning: every layer learns, epoch by epoch, on streamed and augmented image batches — on worker threads
  * when the batch is large enough to split, in micro-batches when it does not fit the WebAssembly heap.
  */
-export async function trainFull(
-	network: ResNet18,
-	updater: ParameterUpdater,
-	objective: Objective,
-	data: TrainingData,
-	opts: TrainOptions & { augment: AugmentationPreset },
-	run: TrainRun,
-	micro: number,
-	threads: number,
-	afterEpoch: (record: EpochRecord) => boolean,
-): Promise<{ history: EpochRecord[]; threads: number }> {
+export async function trainFull(session: TrainingSession, micro: number, threads: number): Promise<{ history: EpochRecord[]; threads: number }> {
+	const { network, objective, data, opts, run } = session;
 	const history: EpochRecord[] = [];
 	const parallel = threads > 1 && opts.batchSize > 1 ? await ParallelTrainer.start(network, threads, activeBackend()!.kind, objective) : undefined;
 	try {
 		for (let epoch = 1; epoch <= opts.epochs; epoch++) {
 			const epochStarted = Date.now();
-			const { loss, accuracy } = await trainEpoch(network, updater, objective, data, opts, epoch, run, micro, parallel);
-			let record: EpochRecord = { epoch, trainLoss: loss, trainAccuracy: accuracy, seconds: 0, ...clippedSteps(updater, opts) };
+			const { loss, accuracy } = await trainEpoch(session, epoch, micro, parallel);
+			let record: EpochRecord = { epoch, trainLoss: loss, trainAccuracy: accuracy, seconds: 0, ...clippedSteps(session) };
 			if (data.validation.length > 0 && (epoch % opts.evalSteps === 0 || epoch === opts.epochs)) {
 				throwIfAborted(run.signal);
 				const evaluation = await evaluateSamples(network, data.validation, data.classes, { imageSize: opts.imageSize, batchSize: Math.max(opts.batchSize, 16), signal: run.signal });
@@ -44,7 +31,7 @@ export async function trainFull(
 			record = { ...record, seconds: (Date.now() - epochStarted) / 1000 };
 			history.push(record);
 			run.onProgress?.({ kind: 'epoch', record, epochs: opts.epochs });
-			if (afterEpoch(record)) break;
+			if (session.afterEpoch(record)) break;
 		}
 	} finally {
 		await parallel?.close();
@@ -52,17 +39,8 @@ export async function trainFull(
 	return { history, threads: parallel?.threads ?? 1 };
 }
 
-async function trainEpoch(
-	network: ResNet18,
-	updater: ParameterUpdater,
-	objective: Objective,
-	data: TrainingData,
-	opts: TrainOptions & { augment: AugmentationPreset },
-	epoch: number,
-	run: TrainRun,
-	micro: number,
-	parallel?: ParallelTrainer,
-): Promise<{ loss: number; accuracy: number }> {
+async function trainEpoch(session: TrainingSession, epoch: number, micro: number, parallel?: ParallelTrainer): Promise<{ loss: number; accuracy: number }> {
+	const { network, updater, objective, data, opts, run } = session;
 	const batches = Math.ceil(data.train.length / opts.batchSize);
 	let lossSum = 0;
 	let correct = 0;
@@ -107,10 +85,4 @@ async function trainEpoch(
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
 	if (signal?.aborted) throw new TrainingAbortedError('Training was stopped before it finished; no model was written');
-}
-
-/** The epoch's count of clipped steps, when clipping is on. */
-export function clippedSteps(updater: ParameterUpdater, opts: TrainOptions): { clippedSteps?: number } {
-	const n = updater.takeClippedSteps();
-	return opts.gradientClipNorm > 0 ? { clippedSteps: n } : {};
 }

@@ -2,11 +2,8 @@ import { InvalidParameterError } from '../errors';
 import { layer3Side } from '../model/architecture';
 import type { ResNet18 } from '../model/resnet18';
 import { trainOnFrozenBody } from './frozen-body';
-import type { Objective } from './objective';
-import type { AugmentationPreset } from './recommend';
-import type { TrainOptions } from './options';
-import type { EpochRecord, TrainingData, TrainRun } from './train';
-import type { ParameterUpdater } from './updater';
+import type { TrainingSession } from './session';
+import type { EpochRecord } from './train';
 
 /** Layer3's activations are kept in memory for the whole run: beyond this, last-stage fine-tuning is refused. */
 export const LAST_STAGE_CACHE_LIMIT_BYTES = 3 * 2 ** 30;
@@ -16,15 +13,8 @@ export const LAST_STAGE_CACHE_LIMIT_BYTES = 3 * 2 ** 30;
  * residual blocks, ~75 % of the weights, with its batch norm in training mode) and the FC layer learn on it. About a
  * quarter of a full step's arithmetic per image, with the high-level features free to adapt.
  */
-export function trainLastStage(
-	network: ResNet18,
-	updater: ParameterUpdater,
-	objective: Objective,
-	data: TrainingData,
-	opts: TrainOptions & { augment: AugmentationPreset },
-	run: TrainRun,
-	afterEpoch: (record: EpochRecord) => boolean = () => false,
-): Promise<{ history: EpochRecord[]; featureEngine: string }> {
+export function trainLastStage(session: TrainingSession): Promise<{ history: EpochRecord[]; featureEngine: string }> {
+	const { network, data, opts } = session;
 	const side = layer3Side(opts.imageSize);
 	const views = (opts.augment === 'none' ? 1 : 2) * data.train.length + data.validation.length;
 	const bytes = views * side * side * 256 * 4;
@@ -34,7 +24,7 @@ export function trainLastStage(
 			`last stage would keep ${(bytes / 2 ** 30).toFixed(1)} GB of layer3 activations in memory (${views} image views at ${opts.imageSize} px; the limit is ${LAST_STAGE_CACHE_LIMIT_BYTES / 2 ** 30} GB): choose Classifier Only or Full, or a smaller Image Size`,
 		);
 	}
-	return trainOnFrozenBody(network, updater, objective, data, opts, run, afterEpoch, {
+	return trainOnFrozenBody(session, {
 		output: 'layer3',
 		prefixes: ['layer4.', 'fc.'],
 		shape: [side, side, 256],

@@ -18,6 +18,8 @@ import { resolveTrainOptions, type TrainOptions, type TrainOptionsInput } from '
 import { autoPreset, withPreset, type AutoPreset } from './auto-preset';
 import { classWeightsFor, type Objective } from './objective';
 import { ParameterUpdater } from './updater';
+import type { TrainingSession } from './session';
+import { threadsFromEnvironment } from '../compute/threads';
 
 export interface LabelledImage {
 	readonly file: string;
@@ -109,11 +111,11 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 	let threads = 1;
 	let restoredEpoch: number | undefined;
 	const checkpoint = new BestCheckpoint(network, opts.keepBest, opts.earlyStoppingPatience);
-	const afterEpoch = (record: EpochRecord) => checkpoint.afterEpoch(record);
+	const session: TrainingSession = { network, updater, objective, data, opts, run, afterEpoch: (record) => checkpoint.afterEpoch(record) };
 	try {
-		if (fineTune.depth === 'head') ({ history, featureEngine } = await trainHeadOnly(network, updater, objective, data, opts, run, afterEpoch));
-		else if (fineTune.depth === 'last-stage') ({ history, featureEngine } = await trainLastStage(network, updater, objective, data, opts, run, afterEpoch));
-		else ({ history, threads } = await trainFull(network, updater, objective, data, opts, run, microBatch, ParallelTrainer.threadsFor(backend.kind, run.threads ?? envThreads(), opts.batchSize), afterEpoch));
+		if (fineTune.depth === 'head') ({ history, featureEngine } = await trainHeadOnly(session));
+		else if (fineTune.depth === 'last-stage') ({ history, featureEngine } = await trainLastStage(session));
+		else ({ history, threads } = await trainFull(session, microBatch, ParallelTrainer.threadsFor(backend.kind, run.threads ?? threadsFromEnvironment(), opts.batchSize)));
 		restoredEpoch = checkpoint.restore(history[history.length - 1].epoch);
 		// Validation folded the weights of its epoch; the model handed back holds its own tensors only.
 		network.releaseInferenceCache();
@@ -163,11 +165,6 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 			classWeightsReason: weighting.reason,
 		},
 	};
-}
-
-function envThreads(): number | undefined {
-	const value = Number(process.env.RESNET18_THREADS);
-	return Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
 function checkData(data: TrainingData): void {

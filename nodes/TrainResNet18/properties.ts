@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { TRAIN_DEFAULTS, TRAIN_RANGES } from '../../lib';
 import { deviceProperty } from '../shared/device';
+import { useWeightsSourceProperty } from '../shared/pretrained-download';
 
 /** Parameter panel of Train ResNet-18. Defaults, ranges and advice are the model card's. */
 export const trainProperties: INodeProperties[] = [
@@ -93,14 +94,7 @@ export const trainProperties: INodeProperties[] = [
 		displayOptions: { show: { pretrained: ['file'] } },
 		description: 'Path of the ImageNet ResNet-18 weights on the n8n host; the 1,000-class classifier is replaced by one for your classes',
 	},
-	{
-		displayName: 'Use Weights Source Credential',
-		name: 'useWeightsSource',
-		type: 'boolean',
-		default: false,
-		displayOptions: { show: { pretrained: ['imagenet-torchvision', 'imagenet-timm'] } },
-		description: 'Whether to download through a mirror or artifact server (ResNet Weights Source credential) instead of the public URL',
-	},
+	useWeightsSourceProperty({ pretrained: ['imagenet-torchvision', 'imagenet-timm'] }),
 	{
 		displayName: 'Fine-Tune Depth',
 		name: 'fineTune',

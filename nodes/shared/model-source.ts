@@ -5,7 +5,7 @@ import { loadImagenetClassifier } from '../../lib/infer/imagenet';
 import { userPath } from './file-access';
 import { modelsFolder } from './n8n-folders';
 import { bytesModelKey, fileModelKey, withCachedModel } from './model-cache';
-import { downloadPretrained, weightsCacheFolder } from './pretrained-download';
+import { downloadPretrained, useWeightsSourceProperty, weightsCacheFolder } from './pretrained-download';
 
 /** Where a node takes its model from: the `model` binary of a Train node, a file, or a named model's live version. */
 export const modelSourceProperties: INodeProperties[] = [
@@ -76,14 +76,7 @@ export const imagenetSourceProperties: INodeProperties[] = [
 		description:
 			'Labels are ImageNet\'s 1,000 English class names (animals, objects, foods; no custom classes), handy for trying the node before collecting data. The weight file (~45 MB) is downloaded once into the weights cache (~/.n8n/resnet18/weights, RESNET18_WEIGHTS_CACHE) and used offline after that; without network, place it there.',
 	},
-	{
-		displayName: 'Use Weights Source Credential',
-		name: 'useWeightsSource',
-		type: 'boolean',
-		default: false,
-		displayOptions: { show: { modelSource: ['imagenet'] } },
-		description: 'Whether to download through a mirror or artifact server (ResNet Weights Source credential) instead of the public URL',
-	},
+	useWeightsSourceProperty({ modelSource: ['imagenet'] }),
 ];
 
 export interface ModelInfo {

@@ -1,7 +1,19 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { IDisplayOptions, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import * as path from 'node:path';
 import { ensurePretrained, type PretrainedSource } from '../../lib';
 import { packageFolder } from './n8n-folders';
+
+/** The switch that sends the download through the ResNet Weights Source credential (read by `downloadPretrained`). */
+export function useWeightsSourceProperty(show: NonNullable<IDisplayOptions['show']>): INodeProperties {
+	return {
+		displayName: 'Use Weights Source Credential',
+		name: 'useWeightsSource',
+		type: 'boolean',
+		default: false,
+		displayOptions: { show },
+		description: 'Whether to download through a mirror or artifact server (ResNet Weights Source credential) instead of the public URL',
+	};
+}
 
 /** Downloaded ImageNet weights live here (`RESNET18_WEIGHTS_CACHE` moves it), shared by every workflow and node. */
 export function weightsCacheFolder(): string {
