@@ -90,10 +90,14 @@ export function inputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: read
 		const bottom = h - spread.shape[1] - top + kh - 1;
 		const right = w - spread.shape[2] - left + kw - 1;
 		const padded = tf.pad(spread, [[0, 0], [top, bottom], [left, right], [0, 0]]);
-		// Rotating by 180° is reversing the kh·kw taps: a gather, much faster than WASM's Reverse kernel.
+		// Rotating by 180° is reversing the kh·kw taps: a product with the anti-identity, on the GEMM kernel. WASM's
+		// Gather and Reverse copy element by element: 81 ms for a 3×3×512×512 filter against 3 ms for the product,
+		// a fifth of a training step at 64 px.
 		const [, , ci] = filter.shape;
-		const taps = tf.gather(tf.reshape(filter, [kh * kw, ci, co]), tf.range(kh * kw - 1, -1, -1, 'int32'));
-		const flipped = tf.transpose(tf.reshape(taps, [kh, kw, ci, co]), [0, 1, 3, 2]) as tf.Tensor4D;
+		const taps = kh * kw;
+		const reversal = tf.tensor2d(Float32Array.from({ length: taps * taps }, (_, i) => (i % taps === taps - 1 - Math.floor(i / taps) ? 1 : 0)), [taps, taps]);
+		const reversed = tf.matMul(reversal, tf.reshape(filter, [taps, ci * co]));
+		const flipped = tf.transpose(tf.reshape(reversed, [kh, kw, ci, co]), [0, 1, 3, 2]) as tf.Tensor4D;
 		return tf.conv2d(padded, flipped, 1, 'valid');
 	});
 }

@@ -9,7 +9,7 @@ import { IMAGENET_CLASSES } from '../../lib/weights/imagenet-classes';
 
 interface Item {
 	json: Record<string, unknown>;
-	binary?: Record<string, { fileName?: string; mimeType?: string; fileSize?: string }>;
+	binary?: Record<string, { fileName?: string; mimeType?: string; fileSize?: string; id?: string }>;
 }
 interface Run {
 	executionStatus?: string;
@@ -34,8 +34,8 @@ type Json = Record<string, unknown>;
 const asJson = (value: unknown) => value as Json;
 
 const checks: Record<string, (file: string, ...args: string[]) => string> = {
-	/** Workflow (a): Load → Train → Evaluate on the generated folder. */
-	'train-evaluate'(file, classCount) {
+	/** Workflow (a): Load → Train → Evaluate on the generated folder; its pictures are copied to `artifacts`. */
+	'train-evaluate'(file, classCount, n8nFolder, artifacts) {
 		const run = readJson<Execution>(file);
 		const manifest = items(run, 'Load Image Dataset')[0].json;
 		assert.equal(manifest.kind, 'resnet18-dataset');
@@ -58,7 +58,8 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		const pictures = items(run, 'Evaluate ResNet-18')[0].binary ?? {};
 		for (const picture of ['confusionMatrix', 'perClass', 'calibration']) assert.equal(pictures[picture]?.mimeType, 'image/png', `${picture} as a PNG`);
 		assert.ok(Number(asJson(evaluation.calibration).ece) >= 0);
-		return `dataset ${(manifest.train as unknown[]).length}+${(manifest.validation as unknown[]).length} images; model v${model.version} ${model.bytes} bytes; val accuracy ${accuracy.toFixed(3)}; train ${Number(trained.json.seconds).toFixed(1)} s`;
+		const copied = n8nFolder && artifacts ? copyPictures(n8nFolder, artifacts, { curves: trained.binary?.curves, ...pictures }) : [];
+		return `dataset ${(manifest.train as unknown[]).length}+${(manifest.validation as unknown[]).length} images; model v${model.version} ${model.bytes} bytes; val accuracy ${accuracy.toFixed(3)}; train ${Number(trained.json.seconds).toFixed(1)} s; pictures copied: ${copied.join(', ') || 'none'}`;
 	},
 	/** An expression that bypasses the editor's range must stop the run, naming the parameter. */
 	'refused-parameter'(file, parameter) {
@@ -201,6 +202,24 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		return JSON.stringify(shown);
 	},
 };
+
+/**
+ * Copy PNG binaries that n8n stored in filesystem mode (id `filesystem-v2:<path>` under the user folder's storage
+ * directory) to `target`, for a person to look at; returns the names copied. Nothing is asserted here.
+ */
+function copyPictures(n8nFolder: string, target: string, binaries: Record<string, { id?: string; mimeType?: string } | undefined>): string[] {
+	fs.mkdirSync(target, { recursive: true });
+	const copied: string[] = [];
+	for (const [name, binary] of Object.entries(binaries)) {
+		if (binary?.mimeType !== 'image/png' || !binary.id) continue;
+		const relative = binary.id.replace(/^filesystem(-v2)?:/, '');
+		const source = ['storage', 'binaryData'].map((root) => path.join(n8nFolder, root, relative)).find((p) => fs.existsSync(p));
+		if (!source) continue;
+		fs.copyFileSync(source, path.join(target, `${name}.png`));
+		copied.push(`${name}.png`);
+	}
+	return copied;
+}
 
 const [name, file, ...args] = process.argv.slice(2);
 const check = checks[name];

@@ -88,7 +88,7 @@ step "deploy package, data, import workflows"
 
 # (a) Load → Train → Evaluate
 n8n_execute resnet18FolderTrain > "$E2E_LAB/a.json"
-check train-evaluate "$E2E_LAB/a.json" 3
+check train-evaluate "$E2E_LAB/a.json" 3 "$N8N_USER_FOLDER/.n8n" "$ARTIFACTS"
 step "(a) train-evaluate workflow"
 
 # epochs = {{ 500 }} passes the editor, not the node
