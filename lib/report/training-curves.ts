@@ -37,7 +37,9 @@ export function trainingCurvesSvg(history: readonly EpochRecord[], bestEpoch: nu
 		body += text(panel.x + w / 2, top + h + 42, 'epoch', { size: 13, anchor: 'middle', color: COLORS.muted });
 		if (history.some((r) => r.epoch === bestEpoch)) {
 			body += `<line x1="${px(bestEpoch)}" x2="${px(bestEpoch)}" y1="${top}" y2="${top + h}" stroke="${COLORS.best}" stroke-dasharray="6 4" stroke-width="2"/>`;
-			body += text(px(bestEpoch) + 4, top + 14, `best: ${bestEpoch}`, { size: 12, color: COLORS.best });
+			// Right of the line, or left of it in the panel's right half, so the label never runs past the panel.
+			const onLeft = px(bestEpoch) > panel.x + w / 2;
+			body += text(px(bestEpoch) + (onLeft ? -4 : 4), top + 14, `best: ${bestEpoch}`, { size: 12, color: COLORS.best, anchor: onLeft ? 'end' : 'start' });
 		}
 		panel.key.forEach((key, series) => {
 			const points = history.filter((r) => r[key] !== undefined && Number.isFinite(r[key])).map((r) => [px(r.epoch), py(r[key] as number)] as const);
