@@ -77,12 +77,15 @@ export async function trainItem(ctx: IExecuteFunctions, itemIndex: number, item:
 	const backend = await startDevice(param('device'));
 	ctx.logger.info(`Train ResNet-18: ${backend.summary}`);
 
-	const result = await train(manifestToTrainingData(manifest), input, {
-		name,
-		initialWeights,
-		signal: ctx.getExecutionCancelSignal(),
-		onProgress: (progress) => report(ctx, name, progress),
-	});
+	const signal = ctx.getExecutionCancelSignal();
+	const onStop = () => ctx.logger.info(`Train ResNet-18: ${name}: stop requested; stopping at the next batch, no model is written`);
+	signal?.addEventListener('abort', onStop, { once: true });
+	let result: TrainResult;
+	try {
+		result = await train(manifestToTrainingData(manifest), input, { name, initialWeights, signal, onProgress: (progress) => report(ctx, name, progress) });
+	} finally {
+		signal?.removeEventListener('abort', onStop);
+	}
 	if (result.preset) ctx.logger.info(`Train ResNet-18: ${result.preset.reason}`);
 	ctx.logger.info(`Train ResNet-18: ${result.fineTune.reason}; ${result.objective.classWeightsReason}`);
 	try {

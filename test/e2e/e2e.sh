@@ -159,6 +159,9 @@ for _ in $(seq 1 120); do grep -q "long training to stop\|shapes: epoch 1/50" "$
 grep -q "epoch 1/50" "$E2E_LAB/n8n.log" || { echo "FAIL: the long training never reached epoch 1"; tail -20 "$E2E_LAB/n8n.log"; exit 1; }
 stop_t0=$(date +%s.%N)
 n8n_rest POST "/rest/executions/$exec_id/stop" > "$E2E_LAB/stop.json"
+stop_answered_s=$(node -p "($(date +%s.%N) - $stop_t0).toFixed(1)")
+seen_s=""
+for _ in $(seq 1 100); do grep -q "stop requested" "$E2E_LAB/n8n.log" && { seen_s=$(node -p "($(date +%s.%N) - $stop_t0).toFixed(1)"); break; }; sleep 0.1; done
 status=""
 for _ in $(seq 1 60); do
   status=$(n8n_rest GET "/rest/executions/$exec_id" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).data.status))')
@@ -168,7 +171,7 @@ stop_s=$(node -p "($(date +%s.%N) - $stop_t0).toFixed(1)")
 [ "$status" = canceled ] || { echo "FAIL: stopped execution ended as '$status'"; exit 1; }
 [ "$(cat "$MODELS/shapes/LIVE")" = "$live_before" ] && [ "$(sha256sum "$MODELS"/shapes/*.safetensors)" = "$sums_before" ] \
   || { echo "FAIL: stopping the training changed the model folder"; ls -la "$MODELS/shapes"; exit 1; }
-echo "PASS stop: execution $exec_id canceled ${stop_s} s after the stop request; LIVE still $live_before, no new version"
+echo "PASS stop: execution $exec_id canceled ${stop_s} s after the stop request (its HTTP answer after ${stop_answered_s} s, the node saw it after ${seen_s:-?} s); LIVE still $live_before, no new version"
 step "stop a running training"
 
 # ONNX Runtime added the way the README tells n8n users to (offline: its CPU binaries are in the npm tarball, and
