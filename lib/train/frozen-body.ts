@@ -5,6 +5,7 @@ import { createRng } from '../data/random';
 import { detachInference, infer, prepareInference } from '../infer/engine';
 import { IMAGENET_NORMALIZATION } from '../data/normalization';
 import { MODEL_FORMAT, type ModelMetadata } from '../model-file/metadata';
+import { HostYield } from '../compute/host-yield';
 import { learningRateAt } from './schedule';
 import { clippedSteps, type TrainingSession } from './session';
 import { optimizerStep } from './step';
@@ -49,6 +50,7 @@ export async function trainOnFrozenBody(session: TrainingSession, cut: FrozenCut
 	// Batch norm cannot normalise one value per channel: where the learning part ends at 1×1, a batch of one is skipped.
 	const singleValueBn = cut.output === 'layer3' && cut.shape[0] <= 2;
 	const variables = network.trainableVariables(cut.prefixes);
+	const host = new HostYield();
 	const trainLabels = Int32Array.from(data.train, (s) => s.label);
 	const validationLabels = Int32Array.from(data.validation, (s) => s.label);
 	const history: EpochRecord[] = [];
@@ -74,8 +76,8 @@ export async function trainOnFrozenBody(session: TrainingSession, cut: FrozenCut
 			correct += step.correct;
 			seen += rows.length;
 			run.onProgress?.({ kind: 'batch', epoch, batch: b + 1, batches, loss: step.loss });
-			// Let an n8n stop request (an HTTP call on this event loop) arrive between steps.
-			if (b % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
+			// Let n8n (and the request that stops this run) get on between steps.
+			await host.maybe();
 		}
 		let record: EpochRecord = { epoch, trainLoss: lossSum / seen, trainAccuracy: correct / seen, seconds: 0, ...clippedSteps(session) };
 		if (validation && (epoch % opts.evalSteps === 0 || epoch === opts.epochs)) {

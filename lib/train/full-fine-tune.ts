@@ -5,6 +5,7 @@ import { TrainingAbortedError } from '../errors';
 import { evaluateSamples } from '../eval/evaluate';
 import { accumulatedStep } from './micro-batch';
 import { ParallelTrainer } from './parallel/trainer';
+import { HostYield } from '../compute/host-yield';
 import { learningRateAt } from './schedule';
 import { clippedSteps, type TrainingSession } from './session';
 import { trainingStep, type StepResult } from './step';
@@ -46,6 +47,7 @@ async function trainEpoch(session: TrainingSession, epoch: number, micro: number
 	let correct = 0;
 	let seen = 0;
 	let batchIndex = 0;
+	const host = new HostYield();
 	for await (const batch of imageBatches(data.train, {
 		batchSize: opts.batchSize,
 		shuffle: opts.shuffle,
@@ -79,6 +81,8 @@ async function trainEpoch(session: TrainingSession, epoch: number, micro: number
 		correct += step.correct;
 		seen += n;
 		run.onProgress?.({ kind: 'batch', epoch, batch: batchIndex, batches, loss: step.loss });
+		// Let n8n (and the request that stops this run) get on between steps.
+		await host.maybe();
 	}
 	return { loss: seen > 0 ? lossSum / seen : Number.NaN, accuracy: seen > 0 ? correct / seen : 0 };
 }

@@ -1,5 +1,5 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
-import { readWeightsFile, type PretrainedSource, type StateDict } from '../../lib';
+import { readWeights, readWeightsFile, type PretrainedSource, type StateDict } from '../../lib';
 import { userPath } from '../shared/file-access';
 import { downloadPretrained } from '../shared/pretrained-download';
 
@@ -8,5 +8,11 @@ export async function pretrainedWeights(ctx: IExecuteFunctions, itemIndex: numbe
 	const choice = ctx.getNodeParameter('pretrained', itemIndex) as string;
 	if (choice === 'none') return undefined;
 	if (choice === 'file') return readWeightsFile(await userPath(ctx, ctx.getNodeParameter('weightsFile', itemIndex), 'weightsFile', itemIndex));
+	if (choice === 'binary') {
+		// A weights file that arrived in the workflow (HTTP Request from an artifact server, Read Files, a Merge).
+		const property = ctx.getNodeParameter('weightsBinaryProperty', itemIndex) as string;
+		const binary = ctx.helpers.assertBinaryData(itemIndex, property);
+		return readWeights(await ctx.helpers.getBinaryDataBuffer(itemIndex, property), binary.fileName ?? `binary property "${property}"`);
+	}
 	return readWeightsFile(await downloadPretrained(ctx, itemIndex, choice as PretrainedSource));
 }

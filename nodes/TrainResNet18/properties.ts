@@ -79,6 +79,7 @@ export const trainProperties: INodeProperties[] = [
 			{ name: 'ImageNet (Torchvision)', value: 'imagenet-torchvision', description: 'resnet18-f37072fd.pth from download.pytorch.org, downloaded once (45 MB, SHA-256 checked) into the weights cache' },
 			{ name: 'ImageNet (Timm)', value: 'imagenet-timm', description: 'timm resnet18.a1_in1k from Hugging Face, downloaded once into the weights cache' },
 			{ name: 'File', value: 'file', description: 'A torchvision/timm ResNet-18 weights file (.pth or .safetensors) on the n8n host' },
+			{ name: 'Binary Property', value: 'binary', description: 'A .pth or .safetensors weights file in a binary property of the input item (from HTTP Request or Read Files, merged with the dataset)' },
 			{ name: 'None (From Scratch)', value: 'none', description: 'Random start; needs many more images and epochs' },
 		],
 		default: 'imagenet-torchvision',
@@ -93,6 +94,15 @@ export const trainProperties: INodeProperties[] = [
 		placeholder: '/data/weights/resnet18-f37072fd.pth',
 		displayOptions: { show: { pretrained: ['file'] } },
 		description: 'Path of the ImageNet ResNet-18 weights on the n8n host; the 1,000-class classifier is replaced by one for your classes',
+	},
+	{
+		displayName: 'Weights Binary Property',
+		name: 'weightsBinaryProperty',
+		type: 'string',
+		default: 'weights',
+		required: true,
+		displayOptions: { show: { pretrained: ['binary'] } },
+		description: 'Name of the binary property of the input item that holds the weights file; its 1,000-class classifier is replaced by one for your classes',
 	},
 	useWeightsSourceProperty({ pretrained: ['imagenet-torchvision', 'imagenet-timm'] }),
 	{

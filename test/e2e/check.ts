@@ -162,6 +162,15 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		assert.equal((report.history as unknown[]).length, 2);
 		return `${String(fineTune.reason)}; layer3 activations by ${String(fineTune.featureEngine)}; val accuracy ${Number(report.validationAccuracy).toFixed(3)}`;
 	},
+	/** Pretrained Weights from a binary property, merged with the manifest. */
+	'weights-binary'(file) {
+		const run = readJson<Execution>(file);
+		const report = items(run, 'Train ResNet-18')[0].json;
+		assert.equal(report.pretrained, true, 'started from the weights in the binary property');
+		assert.equal(report.classifierReplaced, true, 'the 1,000-class classifier was replaced');
+		assert.equal(asJson(report.fineTune).depth, 'head');
+		return `trained ${String(report.trainImages)} images from the weights of the "weights" binary property; ${String(asJson(report.fineTune).reason)}`;
+	},
 	/** Train's Hyper-Parameters "Auto": the model card's choices for the dataset size, explicit options kept. */
 	'auto-preset'(file) {
 		const run = readJson<Execution>(file);

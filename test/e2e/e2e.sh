@@ -7,6 +7,7 @@
 #                                                with Hyper-Parameters "Auto" (the model card's choices, said in the output)
 #       ImageNet labels, no training             weights fetched once via the ResNet Weights Source credential (mirror)
 #       last stage on a weights file             Pretrained Weights "File", layer4 + classifier learn on cached layer3
+#       weights from a binary property           Read Files + Merge bring a weights file to Train (Pretrained: Binary)
 #       images as binary items → dataset       stored once in the content store, labelled by expression
 #       classify a folder with a broken image    20 labelled items + 1 error item naming the file
 #   (b) webhook → Classify Image                 real HTTP on 127.0.0.1 (default binary mode); 2nd call cached
@@ -66,6 +67,23 @@ node -e '
   variant("resnet18OddCorpusx", "the odd corpus", { preset: "auto", modelName: "odd", options: { imageSize: 32, includeModelBinary: false, augment: "light", earlyStoppingPatience: 2 } }, process.argv[3]);
   // Pretrained Weights from a file (the seeded 1,000-class ResNet-18 of the mirror), layer4 + classifier trained.
   variant("resnet18LastStagex", "last stage on file weights", { pretrained: "file", weightsFile: `${process.argv[4]}/weights/resnet18-seeded.safetensors`, fineTune: "last-stage", epochs: 2, modelName: "shapes-last-stage", options: { imageSize: 64, includeModelBinary: false } });
+  // Pretrained Weights from a binary property: Read Files brings the weights, Merge puts them beside the manifest.
+  variant("resnet18WeightsBinx", "weights from a binary property", { pretrained: "binary", weightsBinaryProperty: "weights", fineTune: "head", epochs: 1, modelName: "shapes-binary-weights", options: { imageSize: 32, includeModelBinary: false } });
+  {
+    const wf = JSON.parse(fs.readFileSync(`${dir}/resnet18WeightsBinx.json`, "utf8"));
+    const at = (x) => [x, 200];
+    wf.nodes.push(
+      { parameters: { fileSelector: `${process.argv[4]}/weights/resnet18-seeded.safetensors`, options: { dataPropertyName: "weights" } }, id: "6a1f0c2e-7777-4a6b-9a41-000000000001", name: "Read Weights", type: "n8n-nodes-base.readWriteFile", typeVersion: 1, position: at(220) },
+      { parameters: { mode: "combine", combineBy: "combineByPosition", options: {} }, id: "6a1f0c2e-7777-4a6b-9a41-000000000002", name: "Merge", type: "n8n-nodes-base.merge", typeVersion: 3.2, position: at(440) },
+    );
+    wf.connections = {
+      Start: { main: [[{ node: "Load Image Dataset", type: "main", index: 0 }, { node: "Read Weights", type: "main", index: 0 }]] },
+      "Load Image Dataset": { main: [[{ node: "Merge", type: "main", index: 0 }]] },
+      "Read Weights": { main: [[{ node: "Merge", type: "main", index: 1 }]] },
+      Merge: { main: [[{ node: "Train ResNet-18", type: "main", index: 0 }]] },
+    };
+    fs.writeFileSync(`${dir}/resnet18WeightsBinx.json`, JSON.stringify(wf));
+  }
   // ImageNet labels through the weights credential, pointed at the mirror on 127.0.0.1.
   const imagenet = JSON.parse(fs.readFileSync(`${dir}/imagenet-classify.json`, "utf8"));
   const classify = imagenet.nodes.find((n) => n.name === "Classify Image");
@@ -114,6 +132,11 @@ step "ImageNet labels through the weights credential"
 n8n_execute resnet18LastStagex > "$E2E_LAB/last-stage.json"
 check last-stage "$E2E_LAB/last-stage.json"
 step "last stage on file weights"
+
+# Pretrained Weights from a binary property (Read Files → Merge with the manifest → Train)
+n8n_execute resnet18WeightsBinx > "$E2E_LAB/weights-binary.json"
+check weights-binary "$E2E_LAB/weights-binary.json"
+step "weights from a binary property"
 
 # (c) retrain: a second version, published only through the gate
 n8n_execute resnet18Retrain0001 > "$E2E_LAB/c.json"
