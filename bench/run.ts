@@ -35,6 +35,7 @@ interface EngineFigures {
 
 interface TrainingRun {
 	threads: number;
+	offThread?: boolean;
 	microBatch?: number;
 	peakRssMb: number;
 }
@@ -132,9 +133,9 @@ function benchMetadata(): ModelMetadata {
 }
 
 /** Full fine-tuning through `train()` in a process of its own, for its peak RSS (bench/train-rss.ts). */
-function benchTrainingRun(threads: number): TrainingRun | string {
+function benchTrainingRun(threads: number, offThread = false): TrainingRun | string {
 	try {
-		const out = execFileSync(process.execPath, [path.join(__dirname, 'train-rss.js'), String(threads)], { encoding: 'utf8', env: { ...process.env, RESNET18_ONNXRUNTIME: 'off' } });
+		const out = execFileSync(process.execPath, [path.join(__dirname, 'train-rss.js'), String(threads), ...(offThread ? ['off-thread'] : [])], { encoding: 'utf8', env: { ...process.env, RESNET18_ONNXRUNTIME: 'off' } });
 		return JSON.parse(out.trim().split('\n').pop()!) as TrainingRun;
 	} catch (error) {
 		return `training run on ${threads} thread(s) failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
 	clearInterval(sampler);
 	const onnxFigures = await benchOnnx();
 	const torch = bestOf(torchFirst, benchTorch());
-	const runs = [1, 2].map((threads) => benchTrainingRun(threads));
+	const runs = [benchTrainingRun(1), benchTrainingRun(2), benchTrainingRun(1, true)];
 	const reference = typeof torch === 'string' ? undefined : torch;
 	const lines = [
 		`ResNet-18, ${size}×${size}, batch ${batch}, ${steps} timed repetitions after a warm-up; ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}); PyTorch: best of two runs`,
@@ -194,7 +195,7 @@ async function main(): Promise<void> {
 		...runs.map((run) =>
 			typeof run === 'string'
 				? `| ${run} | | | |`
-				: row(`full fine-tuning through train(), batch ${batch}, ${run.threads} thread${run.threads === 1 ? '' : 's'}${run.microBatch && run.microBatch < batch ? `, micro-batch ${run.microBatch}` : ''}: peak RSS of its process`, run.peakRssMb, reference?.peakRssMb, 'MB'),
+				: row(`full fine-tuning through train(), batch ${batch}, ${run.threads} thread${run.threads === 1 ? '' : 's'}${run.microBatch && run.microBatch < batch ? `, micro-batch ${run.microBatch}` : ''}${run.offThread ? ' on a thread of its own (the Train node)' : ''}: peak RSS of its process`, run.peakRssMb, reference?.peakRssMb, 'MB'),
 		),
 	];
 	if (typeof onnxFigures === 'string') lines.push('', onnxFigures);

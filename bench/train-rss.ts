@@ -1,8 +1,8 @@
 /**
  * Peak memory of a full fine-tuning run at 224×224, batch 8, in a process of its own (`npm run bench` starts it):
- * `node dist/bench/train-rss.js THREADS` trains one epoch over 32 generated images through `train()` — data
- * pipeline, WebAssembly heap and worker threads included — and prints one JSON line with the process's peak RSS
- * (VmHWM).
+ * `node dist/bench/train-rss.js THREADS [off-thread]` trains one epoch over 32 generated images through `train()`
+ * (with `off-thread`: `trainOffThread()`, as the Train node does) — data pipeline, WebAssembly heaps and worker
+ * threads included — and prints one JSON line with the process's peak RSS (VmHWM).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,23 +11,25 @@ import { useBackend } from '../lib/compute/backend';
 import { writeSyntheticDataset } from '../lib/data/synthetic';
 import { prepareTrainingData } from '../lib/train/training-data';
 import { train } from '../lib/train/train';
+import { trainOffThread } from '../lib/train/off-thread/train-off-thread';
 
 function peakRssMb(): number {
 	const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
 	return line ? Number(line.replace(/\D+/g, '')) / 1024 : process.memoryUsage.rss() / 2 ** 20;
 }
 
-async function main(threads: number): Promise<void> {
+async function main(threads: number, offThread: boolean): Promise<void> {
 	const dir = path.join(os.tmpdir(), 'resnet18-bench-train-rss');
 	if (!fs.existsSync(dir)) await writeSyntheticDataset(dir, { classes: 2, perClass: 20, size: 256, seed: 5 });
 	const backend = await useBackend('auto');
 	const data = await prepareTrainingData(dir, { validationSplit: 0.2, seed: 1 });
-	const result = await train(data, { epochs: 1, batchSize: 8, imageSize: 224, fineTune: 'full', augment: 'standard' }, { threads });
+	const run = offThread ? trainOffThread : train;
+	const result = await run(data, { epochs: 1, batchSize: 8, imageSize: 224, fineTune: 'full', augment: 'standard' }, { threads });
 	result.model.network.dispose();
-	console.log(JSON.stringify({ backend: backend.kind, threads: result.threads, microBatch: result.microBatch, images: data.train.length, peakRssMb: peakRssMb() }));
+	console.log(JSON.stringify({ backend: backend.kind, threads: result.threads, offThread, microBatch: result.microBatch, images: data.train.length, peakRssMb: peakRssMb() }));
 }
 
-void main(Number(process.argv[2] ?? 1)).catch((error: unknown) => {
+void main(Number(process.argv[2] ?? 1), process.argv[3] === 'off-thread').catch((error: unknown) => {
 	console.error(error);
 	process.exitCode = 1;
 });

@@ -29,6 +29,8 @@ export type { HostTensor, StateDict } from './weights/host-tensor';
 export { TRAIN_DEFAULTS, TRAIN_RANGES, checkRange, resolveTrainOptions } from './train/options';
 export type { TrainOptions, TrainOptionsInput } from './train/options';
 export { train } from './train/train';
+export { trainOffThread } from './train/off-thread/train-off-thread';
+export type { OffThreadResult } from './train/off-thread/train-off-thread';
 export type { EpochRecord, TrainResult, TrainRun, TrainingData, TrainingProgress } from './train/train';
 export { prepareTrainingData } from './train/training-data';
 export { evaluate, evaluateSamples } from './eval/evaluate';

@@ -8,10 +8,10 @@ import {
 	publishVersion,
 	resolveTrainOptions,
 	saveVersion,
-	train,
+	trainOffThread,
 	trainingCurvesPng,
+	type OffThreadResult,
 	type TrainingProgress,
-	type TrainResult,
 	parseManifest,
 } from '../../lib';
 import { startDevice } from '../shared/device';
@@ -78,11 +78,13 @@ export async function trainItem(ctx: IExecuteFunctions, itemIndex: number, item:
 	ctx.logger.info(`Train ResNet-18: ${backend.summary}`);
 
 	const signal = ctx.getExecutionCancelSignal();
-	const onStop = () => ctx.logger.info(`Train ResNet-18: ${name}: stop requested; stopping at the next batch, no model is written`);
+	const onStop = () => ctx.logger.info(`Train ResNet-18: ${name}: stop requested; training stops now, no model is written`);
 	signal?.addEventListener('abort', onStop, { once: true });
-	let result: TrainResult;
+	let result: OffThreadResult;
 	try {
-		result = await train(manifestToTrainingData(manifest), input, { name, initialWeights, signal, onProgress: (progress) => report(ctx, name, progress) });
+		// On its own thread where compute would otherwise block n8n's (WebAssembly, JS): the editor, webhooks and the
+		// stop button stay responsive while a model trains for hours.
+		result = await trainOffThread(manifestToTrainingData(manifest), input, { name, initialWeights, signal, onProgress: (progress) => report(ctx, name, progress) });
 	} finally {
 		signal?.removeEventListener('abort', onStop);
 	}
@@ -103,7 +105,7 @@ async function saveAndPublish(
 	itemIndex: number,
 	item: INodeExecutionData,
 	name: string,
-	result: TrainResult,
+	result: OffThreadResult,
 	minAccuracy: number,
 	includeBinary: boolean,
 ): Promise<INodeExecutionData> {
@@ -136,6 +138,7 @@ async function saveAndPublish(
 		// Set when a batch was split to fit the WebAssembly heap (gradients accumulated into one step per batch).
 		microBatch: result.microBatch ?? null,
 		threads: result.threads,
+		trainedOn: result.trainedOn,
 		// The saved model holds this epoch's weights when a later epoch validated worse.
 		restoredEpoch: result.restoredEpoch ?? null,
 		stoppedEarly: result.stoppedEarly ? { ...result.stoppedEarly } : null,

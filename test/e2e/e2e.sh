@@ -12,7 +12,8 @@
 #       classify a folder with a broken image    20 labelled items + 1 error item naming the file
 #   (b) webhook → Classify Image                 real HTTP on 127.0.0.1 (default binary mode); 2nd call cached
 #       ONNX Runtime installed as the README says  the webhook answers through it, with the same label
-#       stop a running training from n8n         execution canceled at the next batch, LIVE and files untouched
+#       n8n answers while a model trains         /healthz under 2 s, the webhook classifies
+#       stop a running training from n8n         execution canceled at once, LIVE and files untouched
 #       the editor                               Chromium adds Train ResNet-18 and reads its four defaults
 # Run with `npm run test:e2e` (builds first). Everything it writes is under $E2E_LAB (~/.cache/n8n-nodes-resnet18/e2e) and
 # test-artifacts/e2e (screenshot). Reuses an n8n install given by E2E_N8N_DIR/E2E_NODE24.
@@ -173,13 +174,22 @@ code=$(curl -s -o "$E2E_LAB/webhook-broken.json" -w '%{http_code}' -F "data=@$DA
 echo "PASS webhook broken image: HTTP $code"
 step "(b) webhook"
 
-# Stop a running training from n8n: canceled at the next batch; the live model and its files untouched
+# Stop a running training from n8n: canceled at once; the live model and its files untouched
 live_before=$(cat "$MODELS/shapes/LIVE"); sums_before=$(sha256sum "$MODELS"/shapes/*.safetensors)
 wf=$(n8n_rest GET /rest/workflows/resnet18LongTrainx)
 exec_id=$(node -e 'const wf=JSON.parse(process.argv[1]).data; console.log(JSON.stringify({workflowData: wf, triggerToStartFrom: {name: "Start"}}))' "$wf" \
   | { read -r body; n8n_rest POST /rest/workflows/resnet18LongTrainx/run "$body"; } | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).data.executionId))')
 for _ in $(seq 1 120); do grep -q "long training to stop\|shapes: epoch 1/50" "$E2E_LAB/n8n.log" 2>/dev/null && grep -q "epoch 1/50" "$E2E_LAB/n8n.log" && break; sleep 1; done
 grep -q "epoch 1/50" "$E2E_LAB/n8n.log" || { echo "FAIL: the long training never reached epoch 1"; tail -20 "$E2E_LAB/n8n.log"; exit 1; }
+# While it trains (on a thread of its own), n8n answers: its health check and a classification through the webhook.
+busy_health=$(curl -s -o /dev/null -w '%{time_total}' "$(n8n_url)/healthz")
+curl -s -w '\n%{time_total}\n' -F "data=@$IMAGE" "$URL" > "$E2E_LAB/webhook-busy.txt"
+head -1 "$E2E_LAB/webhook-busy.txt" > "$E2E_LAB/webhook-busy.json"
+check webhook "$E2E_LAB/webhook-busy.json" "$classes" true
+busy_webhook=$(tail -1 "$E2E_LAB/webhook-busy.txt")
+node -e 'process.exit(Number(process.argv[1]) < 2 ? 0 : 1)' "$busy_health" \
+  || { echo "FAIL: n8n took ${busy_health} s to answer /healthz while a model trained"; exit 1; }
+echo "PASS busy: while a model trained, /healthz answered in ${busy_health} s and the webhook classified an image in ${busy_webhook} s"
 stop_t0=$(date +%s.%N)
 n8n_rest POST "/rest/executions/$exec_id/stop" > "$E2E_LAB/stop.json"
 stop_answered_s=$(node -p "($(date +%s.%N) - $stop_t0).toFixed(1)")

@@ -1,0 +1,34 @@
+import { BackendUnavailableError, FileError, InvalidParameterError, Resnet18Error, TrainingAbortedError, WeightsError } from './errors';
+
+/**
+ * An error as it crosses from a worker thread: structured cloning keeps only `message` of an Error, so the typed
+ * error's class and the file or parameter it names would be lost on the way.
+ */
+export interface TransferredError {
+	readonly name: string;
+	readonly message: string;
+	readonly stack?: string;
+	readonly fields: Readonly<Record<string, string | undefined>>;
+}
+
+const TYPED = { Resnet18Error, InvalidParameterError, FileError, WeightsError, BackendUnavailableError, TrainingAbortedError } as const;
+const FIELDS = ['parameter', 'file', 'tensor', 'backend'] as const;
+
+export function transferError(error: unknown): TransferredError {
+	if (!(error instanceof Error)) return { name: 'Error', message: String(error), fields: {} };
+	const source = error as Error & Partial<Record<(typeof FIELDS)[number], unknown>>;
+	const fields: Record<string, string | undefined> = {};
+	for (const key of FIELDS) if (typeof source[key] === 'string') fields[key] = source[key];
+	return { name: error.name, message: error.message, stack: error.stack, fields };
+}
+
+/** The same class, message and fields on this side (a plain Error for classes that are not ours). */
+export function reviveError(transferred: TransferredError): Error {
+	const error = new Error(transferred.message);
+	const typed = TYPED[transferred.name as keyof typeof TYPED];
+	if (typed) Object.setPrototypeOf(error, typed.prototype);
+	error.name = transferred.name;
+	if (transferred.stack) error.stack = transferred.stack;
+	Object.assign(error, transferred.fields);
+	return error;
+}

@@ -1,0 +1,24 @@
+import type { BackendChoice } from '../../compute/backend';
+import type { TransferredError } from '../../error-transfer';
+import type { ModelMetadata } from '../../model-file/metadata';
+import type { StateDict } from '../../weights/host-tensor';
+import type { TrainOptionsInput } from '../options';
+import type { TrainingData, TrainingProgress, TrainResult } from '../train';
+
+/** What the training thread is started with: `train()`'s arguments, less the callbacks. */
+export interface TrainJob {
+	readonly data: TrainingData;
+	readonly options: TrainOptionsInput;
+	readonly initialWeights?: StateDict;
+	readonly backend?: BackendChoice;
+	readonly name?: string;
+	readonly threads?: number;
+}
+
+/** The result without the network, whose weights travel as a state dict. */
+export type TransferredResult = Omit<TrainResult, 'model'> & { readonly metadata: ModelMetadata; readonly state: StateDict };
+
+export type TrainThreadMessage =
+	| { readonly kind: 'progress'; readonly progress: TrainingProgress }
+	| { readonly kind: 'done'; readonly result: TransferredResult }
+	| { readonly kind: 'failed'; readonly error: TransferredError };

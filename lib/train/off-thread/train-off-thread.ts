@@ -1,0 +1,70 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { activeBackend, useBackend, type BackendReport } from '../../compute/backend';
+import { reviveError } from '../../error-transfer';
+import { Resnet18Error, TrainingAbortedError } from '../../errors';
+import { ResNet18 } from '../../model/resnet18';
+import type { TrainOptionsInput } from '../options';
+import { train, type TrainingData, type TrainResult, type TrainRun } from '../train';
+import type { TrainJob, TrainThreadMessage, TransferredResult } from './messages';
+
+export interface OffThreadResult extends TrainResult {
+	/** Where the training computed: a thread of its own, or the caller's (native backends). */
+	readonly trainedOn: 'worker thread' | 'calling thread';
+}
+
+/**
+ * `train()` on a thread of its own where it would otherwise hold up the caller's. On the WebAssembly and JS backends
+ * every step is up to seconds of synchronous compute, and in n8n the calling thread is the whole instance: the
+ * editor, webhooks, other executions and the request that stops this one. There, the caller's thread only relays
+ * progress, and a stop ends training at once (the thread is terminated; nothing it does writes files).
+ * The native backends keep training where they are called: their steps are an order of magnitude shorter, and
+ * tfjs-node in a worker thread cannot be tested on the machines we build on (it cannot be installed there).
+ */
+export async function trainOffThread(data: TrainingData, options: TrainOptionsInput = {}, run: TrainRun = {}): Promise<OffThreadResult> {
+	const backend = run.backend ? await useBackend(run.backend) : (activeBackend() ?? (await useBackend('auto')));
+	if (backend.kind !== 'wasm' && backend.kind !== 'js') return { ...(await train(data, options, run)), trainedOn: 'calling thread' };
+	if (run.signal?.aborted) throw stopped();
+	const job: TrainJob = { data, options, initialWeights: run.initialWeights, backend: backend.kind, name: run.name, threads: run.threads };
+	const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: job });
+	return new Promise<OffThreadResult>((resolve, reject) => {
+		let settled = false;
+		const settle = (outcome: () => void) => {
+			if (settled) return;
+			settled = true;
+			run.signal?.removeEventListener('abort', onAbort);
+			void worker.terminate();
+			outcome();
+		};
+		const onAbort = () => settle(() => reject(stopped()));
+		run.signal?.addEventListener('abort', onAbort, { once: true });
+		worker.on('message', (message: TrainThreadMessage) => {
+			if (settled) return;
+			if (message.kind === 'progress') run.onProgress?.(message.progress);
+			else if (message.kind === 'failed') settle(() => reject(reviveError(message.error)));
+			else {
+				settle(() => {
+					try {
+						resolve(received(message.result, backend));
+					} catch (error) {
+						reject(error);
+					}
+				});
+			}
+		});
+		worker.on('error', (error) => settle(() => reject(error)));
+		worker.on('exit', (code) => settle(() => reject(new Resnet18Error(`The training thread exited (code ${code}) before it finished`))));
+	});
+}
+
+function received(result: TransferredResult, backend: BackendReport): OffThreadResult {
+	const { state, metadata, ...rest } = result;
+	const network = ResNet18.fromStateDict(state);
+	network.classifierReplaced = rest.classifierReplaced;
+	// The caller's report of the backend: it chose it, and knows why faster ones were skipped.
+	return { ...rest, backend, model: { network, metadata }, trainedOn: 'worker thread' };
+}
+
+function stopped(): TrainingAbortedError {
+	return new TrainingAbortedError('Training was stopped before it finished; no model was written');
+}
