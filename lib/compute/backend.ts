@@ -62,6 +62,20 @@ export function activeBackend(): BackendReport | undefined {
 	return active;
 }
 
+/** The backend asked for; without a choice, the one already running, else what `auto` picks. */
+export async function backendFor(choice?: BackendChoice): Promise<BackendReport> {
+	return choice ? useBackend(choice) : (active ?? useBackend('auto'));
+}
+
+/**
+ * WebAssembly and plain JS compute synchronously on the calling thread, on one core (tfjs's WASM threads do not work
+ * in Node); the native backends run their own thread pools. So these are the ones that need worker threads to use
+ * every core, or to leave the calling thread free.
+ */
+export function computesOnCallingThread(kind: BackendKind | undefined): boolean {
+	return kind === 'wasm' || kind === 'js';
+}
+
 async function select(choice: BackendChoice): Promise<BackendReport> {
 	const order: BackendKind[] = choice === 'auto' ? ['gpu', 'cpu-native', 'wasm', 'js'] : [choice];
 	const skipped: { kind: BackendKind; reason: string }[] = [];

@@ -1,4 +1,4 @@
-import { activeBackend } from '../compute/backend';
+import { activeBackend, computesOnCallingThread } from '../compute/backend';
 import { availableCores, threadsFromEnvironment } from '../compute/threads';
 import type { ModelMetadata } from '../model-file/metadata';
 import type { ResNet18 } from '../model/resnet18';
@@ -88,8 +88,7 @@ export async function infer(network: ResNet18, images: Float32Array, size: numbe
 
 /** Worker threads for a pool: every core on the single-threaded backends, when there are images to share. */
 function poolThreads(images: number | undefined): number {
-	const kind = activeBackend()?.kind;
-	if (kind !== 'wasm' && kind !== 'js') return 1;
+	if (!computesOnCallingThread(activeBackend()?.kind)) return 1;
 	if (images !== undefined && images < 2) return 1;
 	return Math.max(1, Math.min(threadsFromEnvironment() ?? availableCores(), images ?? Infinity));
 }

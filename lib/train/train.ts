@@ -1,4 +1,4 @@
-import { activeBackend, useBackend, type BackendChoice, type BackendReport } from '../compute/backend';
+import { backendFor, type BackendChoice, type BackendReport } from '../compute/backend';
 import { IMAGENET_NORMALIZATION } from '../data/normalization';
 import { InvalidParameterError } from '../errors';
 import type { TrainedModel } from '../model-file/model-file';
@@ -91,7 +91,7 @@ export interface TrainResult {
 export async function train(data: TrainingData, options: TrainOptionsInput = {}, run: TrainRun = {}): Promise<TrainResult> {
 	const given = resolveTrainOptions(options);
 	checkData(data);
-	const backend = run.backend ? await useBackend(run.backend) : (activeBackend() ?? (await useBackend('auto')));
+	const backend = await backendFor(run.backend);
 	const preset = given.preset === 'auto' ? autoPreset(data.train.length, backend.kind, options) : undefined;
 	const requested = preset ? resolveTrainOptions(withPreset(options, preset)) : given;
 	const augmentation: AugmentationPreset = requested.augment === 'auto' ? recommendFor(data.train.length).augmentation : requested.augment;

@@ -1,18 +1,14 @@
-import type { BackendChoice } from '../../compute/backend';
 import type { TransferredError } from '../../error-transfer';
 import type { ModelMetadata } from '../../model-file/metadata';
 import type { StateDict } from '../../weights/host-tensor';
 import type { TrainOptionsInput } from '../options';
-import type { TrainingData, TrainingProgress, TrainResult } from '../train';
+import type { TrainingData, TrainingProgress, TrainResult, TrainRun } from '../train';
 
-/** What the training thread is started with: `train()`'s arguments, less the callbacks. */
+/** What the training thread is started with: `train()`'s arguments, less what cannot cross threads. */
 export interface TrainJob {
 	readonly data: TrainingData;
 	readonly options: TrainOptionsInput;
-	readonly initialWeights?: StateDict;
-	readonly backend?: BackendChoice;
-	readonly name?: string;
-	readonly threads?: number;
+	readonly run: Omit<TrainRun, 'onProgress' | 'signal'>;
 }
 
 /** The result without the network, whose weights travel as a state dict. */

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { activeBackend, useBackend, type BackendReport } from '../../compute/backend';
+import { backendFor, computesOnCallingThread, type BackendReport } from '../../compute/backend';
 import { reviveError } from '../../error-transfer';
 import { Resnet18Error, TrainingAbortedError } from '../../errors';
 import { ResNet18 } from '../../model/resnet18';
@@ -22,38 +22,40 @@ export interface OffThreadResult extends TrainResult {
  * tfjs-node in a worker thread cannot be tested on the machines we build on (it cannot be installed there).
  */
 export async function trainOffThread(data: TrainingData, options: TrainOptionsInput = {}, run: TrainRun = {}): Promise<OffThreadResult> {
-	const backend = run.backend ? await useBackend(run.backend) : (activeBackend() ?? (await useBackend('auto')));
-	if (backend.kind !== 'wasm' && backend.kind !== 'js') return { ...(await train(data, options, run)), trainedOn: 'calling thread' };
+	const backend = await backendFor(run.backend);
+	if (!computesOnCallingThread(backend.kind)) return { ...(await train(data, options, run)), trainedOn: 'calling thread' };
 	if (run.signal?.aborted) throw stopped();
-	const job: TrainJob = { data, options, initialWeights: run.initialWeights, backend: backend.kind, name: run.name, threads: run.threads };
+	const { onProgress, signal, ...portable } = run;
+	const job: TrainJob = { data, options, run: { ...portable, backend: backend.kind } };
 	const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: job });
 	return new Promise<OffThreadResult>((resolve, reject) => {
 		let settled = false;
-		const settle = (outcome: () => void) => {
+		/** The first outcome wins (its value, or what it throws); the thread is ended either way. */
+		const settle = (outcome: () => OffThreadResult) => {
 			if (settled) return;
 			settled = true;
-			run.signal?.removeEventListener('abort', onAbort);
+			signal?.removeEventListener('abort', onAbort);
 			void worker.terminate();
-			outcome();
+			try {
+				resolve(outcome());
+			} catch (error) {
+				reject(error);
+			}
 		};
-		const onAbort = () => settle(() => reject(stopped()));
-		run.signal?.addEventListener('abort', onAbort, { once: true });
+		const fail = (error: Error) =>
+			settle(() => {
+				throw error;
+			});
+		const onAbort = () => fail(stopped());
+		signal?.addEventListener('abort', onAbort, { once: true });
 		worker.on('message', (message: TrainThreadMessage) => {
 			if (settled) return;
-			if (message.kind === 'progress') run.onProgress?.(message.progress);
-			else if (message.kind === 'failed') settle(() => reject(reviveError(message.error)));
-			else {
-				settle(() => {
-					try {
-						resolve(received(message.result, backend));
-					} catch (error) {
-						reject(error);
-					}
-				});
-			}
+			if (message.kind === 'progress') onProgress?.(message.progress);
+			else if (message.kind === 'failed') fail(reviveError(message.error));
+			else settle(() => received(message.result, backend));
 		});
-		worker.on('error', (error) => settle(() => reject(error)));
-		worker.on('exit', (code) => settle(() => reject(new Resnet18Error(`The training thread exited (code ${code}) before it finished`))));
+		worker.on('error', fail);
+		worker.on('exit', (code) => fail(new Resnet18Error(`The training thread exited (code ${code}) before it finished`)));
 	});
 }
 

@@ -11,13 +11,7 @@ async function main(): Promise<void> {
 	const job = workerData as TrainJob;
 	const post = (message: TrainThreadMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
 	try {
-		const result = await train(job.data, job.options, {
-			initialWeights: job.initialWeights,
-			backend: job.backend,
-			name: job.name,
-			threads: job.threads,
-			onProgress: (progress) => post({ kind: 'progress', progress }),
-		});
+		const result = await train(job.data, job.options, { ...job.run, onProgress: (progress) => post({ kind: 'progress', progress }) });
 		const state = result.model.network.toStateDict();
 		const { model, ...rest } = result;
 		model.network.dispose();

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { BackendKind } from '../../compute/backend';
+import { computesOnCallingThread, type BackendKind } from '../../compute/backend';
 import * as tf from '../../compute/tf';
 import type { ResNet18 } from '../../model/resnet18';
 import { accumulateGradients } from '../micro-batch';
@@ -41,7 +41,7 @@ export class ParallelTrainer {
 	 * (the `threads` option, RESNET18_THREADS) is obeyed as given.
 	 */
 	static threadsFor(backend: BackendKind, requested?: number, batchSize?: number): number {
-		if (backend !== 'wasm' && backend !== 'js') return 1;
+		if (!computesOnCallingThread(backend)) return 1;
 		const cores = availableCores();
 		if (requested !== undefined) return Math.max(1, Math.min(requested, cores));
 		const byBatch = batchSize === undefined ? cores : Math.floor(batchSize / MIN_SHARE);
