@@ -7,7 +7,18 @@ import communityNodes from '@n8n/eslint-plugin-community-nodes';
 import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
 
 export default tseslint.config(
-	{ ignores: ['dist/**', 'node_modules/**', '.cache/**', 'test-artifacts/**', 'examples/data/**', 'examples/output/**', 'test/e2e/*.js', 'gulpfile.js'] },
+	{
+		ignores: [
+			'dist/**',
+			'node_modules/**',
+			'.cache/**',
+			'test-artifacts/**',
+			'examples/data/**',
+			'examples/output/**',
+			'test/e2e/*.js',
+			'gulpfile.js',
+		],
+	},
 	{
 		files: ['**/*.ts'],
 		extends: [tseslint.configs.recommended],

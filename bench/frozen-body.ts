@@ -23,7 +23,13 @@ async function main(): Promise<void> {
 	const depth = (process.env.BENCH_DEPTH ?? 'head') as 'head' | 'last-stage';
 	const size = Number(process.env.BENCH_SIZE ?? 224);
 	const dir = path.join(os.tmpdir(), `resnet18-bench-head-${images}`);
-	if (!fs.existsSync(dir)) await writeSyntheticDataset(dir, { classes: 5, perClass: Math.ceil(images / 5), size: 256, seed: 4 });
+	if (!fs.existsSync(dir))
+		await writeSyntheticDataset(dir, {
+			classes: 5,
+			perClass: Math.ceil(images / 5),
+			size: 256,
+			seed: 4,
+		});
 	const backend = await useBackend('auto');
 	const body = ResNet18.initialize(1000, 1);
 	const weights = body.toStateDict();
@@ -34,26 +40,50 @@ async function main(): Promise<void> {
 	const phases: Record<string, number> = {};
 	let mark = performance.now();
 	let lastEpochs = performance.now();
-	const result = await train(data, { epochs, batchSize: depth === 'head' ? 32 : 16, learningRate: 1e-3, imageSize: size, fineTune: depth, augment }, {
-		initialWeights: weights,
-		onProgress: (p) => {
-			if (p.kind === 'features' && p.batch === p.batches) {
-				phases[`${depth === 'head' ? 'features' : 'layer3 activations'}: ${p.view}`] = (performance.now() - mark) / 1000;
-				mark = performance.now();
-			}
-			if (p.kind === 'epoch') {
-				process.stderr.write(`epoch ${p.record.epoch}/${p.epochs}: ${((performance.now() - lastEpochs) / 1000).toFixed(1)} s\n`);
-				lastEpochs = performance.now();
-			}
+	const result = await train(
+		data,
+		{
+			epochs,
+			batchSize: depth === 'head' ? 32 : 16,
+			learningRate: 1e-3,
+			imageSize: size,
+			fineTune: depth,
+			augment,
 		},
-	});
+		{
+			initialWeights: weights,
+			onProgress: (p) => {
+				if (p.kind === 'features' && p.batch === p.batches) {
+					phases[`${depth === 'head' ? 'features' : 'layer3 activations'}: ${p.view}`] =
+						(performance.now() - mark) / 1000;
+					mark = performance.now();
+				}
+				if (p.kind === 'epoch') {
+					process.stderr.write(
+						`epoch ${p.record.epoch}/${p.epochs}: ${((performance.now() - lastEpochs) / 1000).toFixed(1)} s\n`,
+					);
+					lastEpochs = performance.now();
+				}
+			},
+		},
+	);
 	phases[`${epochs} epochs on the features`] = (performance.now() - mark) / 1000;
 	result.model.network.dispose();
 	const total = (performance.now() - started) / 1000;
-	console.log(`${depth === 'head' ? 'classifier-only' : 'last stage + classifier'} fine-tuning, ${data.train.length} images × ${epochs} epochs at ${size}×${size}, augmentation ${augment}, ${backend.kind}; ${result.fineTune.featureEngine}:`);
-	for (const [phase, seconds] of Object.entries(phases)) console.log(`  ${phase}: ${seconds.toFixed(1)} s`);
-	console.log(`  total (scan, decode, features, training): ${total.toFixed(1)} s; final train accuracy ${result.history.at(-1)!.trainAccuracy.toFixed(3)}`);
-	console.log(`  machine: ${os.cpus().length} cores, load before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
+	console.log(
+		`${depth === 'head' ? 'classifier-only' : 'last stage + classifier'} fine-tuning, ${data.train.length} images × ${epochs} epochs at ${size}×${size}, augmentation ${augment}, ${backend.kind}; ${result.fineTune.featureEngine}:`,
+	);
+	for (const [phase, seconds] of Object.entries(phases))
+		console.log(`  ${phase}: ${seconds.toFixed(1)} s`);
+	console.log(
+		`  total (scan, decode, features, training): ${total.toFixed(1)} s; final train accuracy ${result.history.at(-1)!.trainAccuracy.toFixed(3)}`,
+	);
+	console.log(
+		`  machine: ${os.cpus().length} cores, load before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${os
+			.loadavg()
+			.map((l) => l.toFixed(2))
+			.join(' / ')}`,
+	);
 }
 
 void main().catch((error: unknown) => {

@@ -30,11 +30,15 @@ async function main(): Promise<void> {
 		byKernel.set(k.name, entry);
 	}
 	const total = [...byKernel.values()].reduce((a, b) => a + b.ms, 0);
-	console.log(`one training step, ResNet-18 ${size}×${size} batch ${batch}, ${backend.kind}: ${wall.toFixed(0)} ms wall, ${total.toFixed(0)} ms in kernels`);
+	console.log(
+		`one training step, ResNet-18 ${size}×${size} batch ${batch}, ${backend.kind}: ${wall.toFixed(0)} ms wall, ${total.toFixed(0)} ms in kernels`,
+	);
 	console.log('| kernel | calls | ms | share |');
 	console.log('|---|---|---|---|');
 	for (const [name, e] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
-		console.log(`| ${name} | ${e.calls} | ${e.ms.toFixed(0)} | ${((100 * e.ms) / total).toFixed(1)} % |`);
+		console.log(
+			`| ${name} | ${e.calls} | ${e.ms.toFixed(0)} | ${((100 * e.ms) / total).toFixed(1)} % |`,
+		);
 	}
 	x.dispose();
 	optimizer.dispose();

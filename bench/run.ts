@@ -56,7 +56,9 @@ let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
 
 async function benchOurs(): Promise<EngineFigures> {
-	const backend = await useBackend((process.env.BENCH_BACKEND as BackendChoice | undefined) ?? 'auto');
+	const backend = await useBackend(
+		(process.env.BENCH_BACKEND as BackendChoice | undefined) ?? 'auto',
+	);
 	const model = ResNet18.initialize(10, 0);
 	const x8 = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D;
 	const x1 = tf.randomNormal([1, size, size, 3]) as tf.Tensor4D;
@@ -70,10 +72,20 @@ async function benchOurs(): Promise<EngineFigures> {
 	const forward1 = await timed(forward(x1), steps * 2);
 	// Inference as Classify Image and Evaluate run it without ONNX Runtime: every core through a worker pool.
 	let pooled: EngineFigures['pooled'];
-	const engine = await prepareInference(model, benchMetadata(), { images: batch, onnxRuntime: false });
+	const engine = await prepareInference(model, benchMetadata(), {
+		images: batch,
+		onnxRuntime: false,
+	});
 	if (engine.engine === 'tfjs' && engine.threads > 1) {
 		const pixels = (await x8.data()) as Float32Array;
-		pooled = { threads: engine.threads, forwardBatchMsPerImage: (await timed(async () => void (await predictProbabilities(model, pixels, size)), steps * 2)) / batch };
+		pooled = {
+			threads: engine.threads,
+			forwardBatchMsPerImage:
+				(await timed(
+					async () => void (await predictProbabilities(model, pixels, size)),
+					steps * 2,
+				)) / batch,
+		};
 	}
 	await detachInference(model);
 	const optimizer = createAdam(5e-5);
@@ -90,7 +102,13 @@ async function benchOurs(): Promise<EngineFigures> {
 		const labelData = labels;
 		try {
 			parallelStep = await timed(async () => {
-				await parallel.step(optimizer, pixels, labelData, size, microBatchSize(batch, size, backend.kind));
+				await parallel.step(
+					optimizer,
+					pixels,
+					labelData,
+					size,
+					microBatchSize(batch, size, backend.kind),
+				);
 			}, steps);
 		} finally {
 			await parallel.close();
@@ -106,21 +124,32 @@ async function benchOurs(): Promise<EngineFigures> {
 		forwardBatchMsPerImage: forwardBatch / batch,
 		trainStepMsPerImage: trainStep / batch,
 		peakRssMb: peakRss / 2 ** 20,
-		parallel: parallelStep === undefined ? undefined : { threads, trainStepMsPerImage: parallelStep / batch },
+		parallel:
+			parallelStep === undefined
+				? undefined
+				: { threads, trainStepMsPerImage: parallelStep / batch },
 		pooled,
 	};
 }
 
 /** ONNX Runtime inference on the same network, when onnxruntime-node is installed. */
-async function benchOnnx(): Promise<{ forwardBatch1Ms: number; forwardBatchMsPerImage: number } | string> {
+async function benchOnnx(): Promise<
+	{ forwardBatch1Ms: number; forwardBatchMsPerImage: number } | string
+> {
 	const model = ResNet18.initialize(10, 0);
 	try {
 		const report = await attachOnnxRuntime(model, benchMetadata());
 		if (report.engine !== 'onnxruntime') return `ONNX Runtime skipped: ${report.reason}`;
 		const x8 = Float32Array.from({ length: batch * size * size * 3 }, (_, i) => Math.sin(i));
 		const x1 = x8.subarray(0, size * size * 3);
-		const forwardBatch = await timed(async () => void (await predictProbabilities(model, x8, size)), steps * 2);
-		const forward1 = await timed(async () => void (await predictProbabilities(model, x1, size)), steps * 4);
+		const forwardBatch = await timed(
+			async () => void (await predictProbabilities(model, x8, size)),
+			steps * 2,
+		);
+		const forward1 = await timed(
+			async () => void (await predictProbabilities(model, x1, size)),
+			steps * 4,
+		);
 		return { forwardBatch1Ms: forward1, forwardBatchMsPerImage: forwardBatch / batch };
 	} finally {
 		await detachOnnxRuntime(model);
@@ -129,13 +158,26 @@ async function benchOnnx(): Promise<{ forwardBatch1Ms: number; forwardBatchMsPer
 }
 
 function benchMetadata(): ModelMetadata {
-	return { format: MODEL_FORMAT, architecture: 'resnet18', classes: Array.from({ length: 10 }, (_, i) => `c${i}`), inputSize: size, resizeSize: size, normalization: IMAGENET_NORMALIZATION, packageVersion: 'bench', createdAt: 'now' };
+	return {
+		format: MODEL_FORMAT,
+		architecture: 'resnet18',
+		classes: Array.from({ length: 10 }, (_, i) => `c${i}`),
+		inputSize: size,
+		resizeSize: size,
+		normalization: IMAGENET_NORMALIZATION,
+		packageVersion: 'bench',
+		createdAt: 'now',
+	};
 }
 
 /** Full fine-tuning through `train()` in a process of its own, for its peak RSS (bench/train-rss.ts). */
 function benchTrainingRun(threads: number, offThread = false): TrainingRun | string {
 	try {
-		const out = execFileSync(process.execPath, [path.join(__dirname, 'train-rss.js'), String(threads), ...(offThread ? ['off-thread'] : [])], { encoding: 'utf8', env: { ...process.env, RESNET18_ONNXRUNTIME: 'off' } });
+		const out = execFileSync(
+			process.execPath,
+			[path.join(__dirname, 'train-rss.js'), String(threads), ...(offThread ? ['off-thread'] : [])],
+			{ encoding: 'utf8', env: { ...process.env, RESNET18_ONNXRUNTIME: 'off' } },
+		);
 		return JSON.parse(out.trim().split('\n').pop()!) as TrainingRun;
 	} catch (error) {
 		return `training run on ${threads} thread(s) failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
@@ -162,7 +204,16 @@ function benchTorch(): EngineFigures | string {
 	} catch {
 		return 'PyTorch reference skipped: Debian python3-torch/python3-torchvision not installed (apt-get install python3-torchvision)';
 	}
-	const out = execFileSync(TORCH_PYTHON, [path.join(__dirname, '../../bench/torch_reference.py'), String(size), String(batch), String(steps)], { encoding: 'utf8' });
+	const out = execFileSync(
+		TORCH_PYTHON,
+		[
+			path.join(__dirname, '../../bench/torch_reference.py'),
+			String(size),
+			String(batch),
+			String(steps),
+		],
+		{ encoding: 'utf8' },
+	);
 	return JSON.parse(out.trim().split('\n').pop()!) as EngineFigures;
 }
 
@@ -182,40 +233,90 @@ async function main(): Promise<void> {
 	const reference = typeof torch === 'string' ? undefined : torch;
 	const lines = [
 		`ResNet-18, ${size}×${size}, batch ${batch}, ${steps} timed repetitions after a warm-up; ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}); PyTorch: best of two runs`,
-		`machine load (1/5/15 min) before: ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after: ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`,
+		`machine load (1/5/15 min) before: ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after: ${os
+			.loadavg()
+			.map((l) => l.toFixed(2))
+			.join(' / ')}`,
 		'',
 		`| measure | ${ours.engine} | ${reference?.engine ?? 'PyTorch'} | ratio |`,
 		'|---|---|---|---|',
 		row('forward, batch 1 (ms/image)', ours.forwardBatch1Ms, reference?.forwardBatch1Ms, 'ms'),
-		row(`forward, batch ${batch} (ms/image)`, ours.forwardBatchMsPerImage, reference?.forwardBatchMsPerImage, 'ms'),
-		...(ours.pooled ? [row(`forward, batch ${batch}, ${ours.pooled.threads} threads: Classify Image's path (ms/image)`, ours.pooled.forwardBatchMsPerImage, reference?.forwardBatchMsPerImage, 'ms')] : []),
-		row(`training step, batch ${batch} (ms/image)`, ours.trainStepMsPerImage, reference?.trainStepMsPerImage, 'ms'),
-		...(ours.parallel ? [row(`training step, batch ${batch}, ${ours.parallel.threads} threads (ms/image)`, ours.parallel.trainStepMsPerImage, reference?.trainStepMsPerImage, 'ms')] : []),
+		row(
+			`forward, batch ${batch} (ms/image)`,
+			ours.forwardBatchMsPerImage,
+			reference?.forwardBatchMsPerImage,
+			'ms',
+		),
+		...(ours.pooled
+			? [
+					row(
+						`forward, batch ${batch}, ${ours.pooled.threads} threads: Classify Image's path (ms/image)`,
+						ours.pooled.forwardBatchMsPerImage,
+						reference?.forwardBatchMsPerImage,
+						'ms',
+					),
+				]
+			: []),
+		row(
+			`training step, batch ${batch} (ms/image)`,
+			ours.trainStepMsPerImage,
+			reference?.trainStepMsPerImage,
+			'ms',
+		),
+		...(ours.parallel
+			? [
+					row(
+						`training step, batch ${batch}, ${ours.parallel.threads} threads (ms/image)`,
+						ours.parallel.trainStepMsPerImage,
+						reference?.trainStepMsPerImage,
+						'ms',
+					),
+				]
+			: []),
 		row('peak RSS (all of the above)', ours.peakRssMb, reference?.peakRssMb, 'MB'),
 		...runs.map((run) =>
 			typeof run === 'string'
 				? `| ${run} | | | |`
-				: row(`full fine-tuning through train(), batch ${batch}, ${run.threads} thread${run.threads === 1 ? '' : 's'}${run.microBatch && run.microBatch < batch ? `, micro-batch ${run.microBatch}` : ''}${run.offThread ? ' on a thread of its own (the Train node)' : ''}: peak RSS of its process`, run.peakRssMb, reference?.peakRssMb, 'MB'),
+				: row(
+						`full fine-tuning through train(), batch ${batch}, ${run.threads} thread${run.threads === 1 ? '' : 's'}${run.microBatch && run.microBatch < batch ? `, micro-batch ${run.microBatch}` : ''}${run.offThread ? ' on a thread of its own (the Train node)' : ''}: peak RSS of its process`,
+						run.peakRssMb,
+						reference?.peakRssMb,
+						'MB',
+					),
 		),
 	];
 	if (typeof onnxFigures === 'string') lines.push('', onnxFigures);
 	else {
 		lines.push(
-			row('forward, batch 1, ONNX Runtime (ms/image)', onnxFigures.forwardBatch1Ms, reference?.forwardBatch1Ms, 'ms'),
-			row(`forward, batch ${batch}, ONNX Runtime (ms/image)`, onnxFigures.forwardBatchMsPerImage, reference?.forwardBatchMsPerImage, 'ms'),
+			row(
+				'forward, batch 1, ONNX Runtime (ms/image)',
+				onnxFigures.forwardBatch1Ms,
+				reference?.forwardBatch1Ms,
+				'ms',
+			),
+			row(
+				`forward, batch ${batch}, ONNX Runtime (ms/image)`,
+				onnxFigures.forwardBatchMsPerImage,
+				reference?.forwardBatchMsPerImage,
+				'ms',
+			),
 		);
 	}
 	if (typeof torch === 'string') lines.push('', torch);
 	// The data path must keep the fastest trainer fed: decoding at ≥ 3× its rate leaves headroom for slow disks.
 	const data = await benchDataPath(size, batch);
-	const fastestTrainRate = 1000 / Math.min(ours.trainStepMsPerImage, reference?.trainStepMsPerImage ?? Infinity);
+	const fastestTrainRate =
+		1000 / Math.min(ours.trainStepMsPerImage, reference?.trainStepMsPerImage ?? Infinity);
 	lines.push(
 		'',
 		`data path (decode + augment, 640×480 JPEG → ${size}×${size}, sharp on ${os.availableParallelism()} threads), vs the fastest training step above (${fastestTrainRate.toFixed(1)} images/s):`,
 		'',
 		'| augmentation | images/s | × training rate |',
 		'|---|---|---|',
-		...Object.entries(data).map(([preset, rate]) => `| ${preset} | ${rate.toFixed(0)} | ${(rate / fastestTrainRate).toFixed(1)}× |`),
+		...Object.entries(data).map(
+			([preset, rate]) =>
+				`| ${preset} | ${rate.toFixed(0)} | ${(rate / fastestTrainRate).toFixed(1)}× |`,
+		),
 	);
 	process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -14,22 +14,41 @@ import { train } from '../lib/train/train';
 import { trainOffThread } from '../lib/train/off-thread/train-off-thread';
 
 function peakRssMb(): number {
-	const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+	const line = fs
+		.readFileSync('/proc/self/status', 'utf8')
+		.split('\n')
+		.find((l) => l.startsWith('VmHWM:'));
 	return line ? Number(line.replace(/\D+/g, '')) / 1024 : process.memoryUsage.rss() / 2 ** 20;
 }
 
 async function main(threads: number, offThread: boolean): Promise<void> {
 	const dir = path.join(os.tmpdir(), 'resnet18-bench-train-rss');
-	if (!fs.existsSync(dir)) await writeSyntheticDataset(dir, { classes: 2, perClass: 20, size: 256, seed: 5 });
+	if (!fs.existsSync(dir))
+		await writeSyntheticDataset(dir, { classes: 2, perClass: 20, size: 256, seed: 5 });
 	const backend = await useBackend('auto');
 	const data = await prepareTrainingData(dir, { validationSplit: 0.2, seed: 1 });
 	const run = offThread ? trainOffThread : train;
-	const result = await run(data, { epochs: 1, batchSize: 8, imageSize: 224, fineTune: 'full', augment: 'standard' }, { threads });
+	const result = await run(
+		data,
+		{ epochs: 1, batchSize: 8, imageSize: 224, fineTune: 'full', augment: 'standard' },
+		{ threads },
+	);
 	result.model.network.dispose();
-	console.log(JSON.stringify({ backend: backend.kind, threads: result.threads, offThread, microBatch: result.microBatch, images: data.train.length, peakRssMb: peakRssMb() }));
+	console.log(
+		JSON.stringify({
+			backend: backend.kind,
+			threads: result.threads,
+			offThread,
+			microBatch: result.microBatch,
+			images: data.train.length,
+			peakRssMb: peakRssMb(),
+		}),
+	);
 }
 
-void main(Number(process.argv[2] ?? 1), process.argv[3] === 'off-thread').catch((error: unknown) => {
-	console.error(error);
-	process.exitCode = 1;
-});
+void main(Number(process.argv[2] ?? 1), process.argv[3] === 'off-thread').catch(
+	(error: unknown) => {
+		console.error(error);
+		process.exitCode = 1;
+	},
+);

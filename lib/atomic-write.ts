@@ -36,7 +36,10 @@ export async function writeFileExclusive(target: string, data: Uint8Array): Prom
 
 async function writeTemp(target: string, data: Uint8Array): Promise<string> {
 	const dir = path.dirname(path.resolve(target));
-	const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+	const temp = path.join(
+		dir,
+		`.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+	);
 	try {
 		await fs.mkdir(dir, { recursive: true });
 		const handle = await fs.open(temp, 'wx');
@@ -54,5 +57,9 @@ async function writeTemp(target: string, data: Uint8Array): Promise<string> {
 }
 
 function writeError(target: string, error: unknown): FileError {
-	return new FileError(target, `could not be written (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+	return new FileError(
+		target,
+		`could not be written (${error instanceof Error ? error.message : String(error)})`,
+		{ cause: error },
+	);
 }

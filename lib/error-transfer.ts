@@ -1,4 +1,11 @@
-import { BackendUnavailableError, FileError, InvalidParameterError, Resnet18Error, TrainingAbortedError, WeightsError } from './errors';
+import {
+	BackendUnavailableError,
+	FileError,
+	InvalidParameterError,
+	Resnet18Error,
+	TrainingAbortedError,
+	WeightsError,
+} from './errors';
 
 /**
  * An error as it crosses from a worker thread: structured cloning keeps only `message` of an Error, so the typed
@@ -11,7 +18,14 @@ export interface TransferredError {
 	readonly fields: Readonly<Record<string, string | undefined>>;
 }
 
-const TYPED = { Resnet18Error, InvalidParameterError, FileError, WeightsError, BackendUnavailableError, TrainingAbortedError } as const;
+const TYPED = {
+	Resnet18Error,
+	InvalidParameterError,
+	FileError,
+	WeightsError,
+	BackendUnavailableError,
+	TrainingAbortedError,
+} as const;
 const FIELDS = ['parameter', 'file', 'tensor', 'backend'] as const;
 
 export function transferError(error: unknown): TransferredError {

@@ -2,13 +2,32 @@
 export { BACKEND_CHOICES, activeBackend, parseBackendChoice, useBackend } from './compute/backend';
 export type { BackendChoice, BackendKind, BackendReport } from './compute/backend';
 export * from './errors';
-export { DEFAULT_EXTENSIONS, TINY_IMAGE_SIDE, inspectImage, scanImageFolder, verifyImage } from './data/dataset';
+export {
+	DEFAULT_EXTENSIONS,
+	TINY_IMAGE_SIDE,
+	inspectImage,
+	scanImageFolder,
+	verifyImage,
+} from './data/dataset';
 export type { ImageCheck, Problem, ProblemKind } from './data/dataset';
 export { DEFAULT_PIXEL_LIMIT } from './data/image';
 export { recommendFor } from './train/recommend';
 export type { AugmentationPreset, Recommendation } from './train/recommend';
-export { MANIFEST_KIND, MIN_IMAGES_PER_CLASS, buildManifest, labelsForModel, manifestFromFolder, manifestToTrainingData, parseManifest } from './data/manifest';
-export type { DatasetManifest, DatasetReport, FolderManifestOptions, ManifestImage } from './data/manifest';
+export {
+	MANIFEST_KIND,
+	MIN_IMAGES_PER_CLASS,
+	buildManifest,
+	labelsForModel,
+	manifestFromFolder,
+	manifestToTrainingData,
+	parseManifest,
+} from './data/manifest';
+export type {
+	DatasetManifest,
+	DatasetReport,
+	FolderManifestOptions,
+	ManifestImage,
+} from './data/manifest';
 export { storeContent } from './data/content-store';
 export type { ImageFolder } from './data/dataset';
 export { stratifiedSplit } from './data/split';
@@ -19,7 +38,13 @@ export { ResNet18 } from './model/resnet18';
 export { deserializeModel, loadModel, saveModel, serializeModel } from './model-file/model-file';
 export type { TrainedModel } from './model-file/model-file';
 export type { ModelMetadata } from './model-file/metadata';
-export { checkModelName, listVersions, liveVersion, publishVersion, saveVersion } from './model-file/registry';
+export {
+	checkModelName,
+	listVersions,
+	liveVersion,
+	publishVersion,
+	saveVersion,
+} from './model-file/registry';
 export type { ModelVersion } from './model-file/registry';
 export { writeFileAtomic, writeFileExclusive } from './atomic-write';
 export { readSafetensors, writeSafetensors } from './weights/safetensors';
@@ -31,7 +56,13 @@ export type { TrainOptions, TrainOptionsInput } from './train/options';
 export { train } from './train/train';
 export { trainOffThread } from './train/off-thread/train-off-thread';
 export type { OffThreadResult } from './train/off-thread/train-off-thread';
-export type { EpochRecord, TrainResult, TrainRun, TrainingData, TrainingProgress } from './train/train';
+export type {
+	EpochRecord,
+	TrainResult,
+	TrainRun,
+	TrainingData,
+	TrainingProgress,
+} from './train/train';
 export { prepareTrainingData } from './train/training-data';
 export { evaluate, evaluateSamples } from './eval/evaluate';
 export type { Evaluation } from './eval/evaluate';
@@ -39,14 +70,26 @@ export { classificationMetrics } from './eval/metrics';
 export type { ClassificationMetrics } from './eval/metrics';
 export { UNKNOWN_LABEL, classify, decodeForModel, predictDecoded } from './infer/classify';
 export { attachOnnxRuntime, detachOnnxRuntime, onnxRuntime } from './infer/onnx-runtime';
-export { detachInference, inferenceEngine, inferenceThreads, prepareInference } from './infer/engine';
+export {
+	detachInference,
+	inferenceEngine,
+	inferenceThreads,
+	prepareInference,
+} from './infer/engine';
 export type { EngineReport } from './infer/engine';
 export { exportOnnx } from './onnx/export';
 export { FINE_TUNE_CHOICES, planFineTune } from './train/fine-tune';
 export type { FineTuneChoice, FineTunePlan } from './train/fine-tune';
 export type { ClassifyOptions, ImageSource, Prediction } from './infer/classify';
 export { trainingCurvesPng, trainingCurvesSvg } from './report/training-curves';
-export { MAX_CLASSES_SHOWN, calibrationSvg, confusionMatrixSvg, evaluationPictures, mistakesPng, perClassSvg } from './report/evaluation-pictures';
+export {
+	MAX_CLASSES_SHOWN,
+	calibrationSvg,
+	confusionMatrixSvg,
+	evaluationPictures,
+	mistakesPng,
+	perClassSvg,
+} from './report/evaluation-pictures';
 export type { EvaluationPictures } from './report/evaluation-pictures';
 export { calibration } from './eval/metrics';
 export type { Calibration } from './eval/metrics';

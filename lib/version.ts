@@ -9,7 +9,10 @@ export function packageVersion(): string {
 	for (let dir = __dirname; ; dir = path.dirname(dir)) {
 		const candidate = path.join(dir, 'package.json');
 		if (fs.existsSync(candidate)) {
-			const json = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+			const json = JSON.parse(fs.readFileSync(candidate, 'utf8')) as {
+				name?: string;
+				version?: string;
+			};
 			if (json.name === 'n8n-nodes-resnet18' && json.version) return (cached = json.version);
 		}
 		if (path.dirname(dir) === dir) return (cached = '0.0.0');

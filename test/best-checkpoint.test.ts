@@ -5,7 +5,18 @@ import { BestCheckpoint } from '../lib/train/best-checkpoint';
 import type { EpochRecord } from '../lib/train/train';
 import { testBackend } from './support/backend';
 
-const record = (epoch: number, validationAccuracy: number, validationLoss: number): EpochRecord => ({ epoch, trainLoss: 1, trainAccuracy: 0.5, validationAccuracy, validationLoss, seconds: 1 });
+const record = (
+	epoch: number,
+	validationAccuracy: number,
+	validationLoss: number,
+): EpochRecord => ({
+	epoch,
+	trainLoss: 1,
+	trainAccuracy: 0.5,
+	validationAccuracy,
+	validationLoss,
+	seconds: 1,
+});
 
 describe('keeping the best epoch and stopping early', () => {
 	before(testBackend);
@@ -26,7 +37,8 @@ describe('keeping the best epoch and stopping early', () => {
 		atEpoch(13);
 		checkpoint.afterEpoch(record(3, 0.7, 0.8));
 		assert.equal(checkpoint.restore(3), 2);
-		for (const [name, tensor] of network.toStateDict()) assert.deepEqual(tensor.data, best.get(name)!.data, name);
+		for (const [name, tensor] of network.toStateDict())
+			assert.deepEqual(tensor.data, best.get(name)!.data, name);
 		network.dispose();
 	});
 

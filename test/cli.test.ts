@@ -9,7 +9,10 @@ import { tempDir } from './support/temp';
 const CLI = path.join(__dirname, '../lib/cli/main.js');
 
 function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-	const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, RESNET18_TEST_BACKEND: undefined } });
+	const result = spawnSync(process.execPath, [CLI, ...args], {
+		encoding: 'utf8',
+		env: { ...process.env, RESNET18_TEST_BACKEND: undefined },
+	});
 	return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -23,7 +26,7 @@ describe('the resnet18 command line', () => {
 		fs.writeFileSync(path.join(data, 'circle', 'broken.jpg'), 'not a jpeg');
 	});
 
-	it('dataset: prints classes, counts, the unreadable files and the model card\'s recommendation', () => {
+	it("dataset: prints classes, counts, the unreadable files and the model card's recommendation", () => {
 		const { code, stdout } = run('dataset', data);
 		assert.equal(code, 0);
 		const summary = JSON.parse(stdout);
@@ -39,7 +42,22 @@ describe('the resnet18 command line', () => {
 	});
 
 	it('train → evaluate → classify: JSON on stdout, progress on stderr', () => {
-		const trained = run('train', data, '--out', model, '--epochs', '2', '--batch-size', '4', '--image-size', '32', '--lr', '0.001', '--val-split', '0.2');
+		const trained = run(
+			'train',
+			data,
+			'--out',
+			model,
+			'--epochs',
+			'2',
+			'--batch-size',
+			'4',
+			'--image-size',
+			'32',
+			'--lr',
+			'0.001',
+			'--val-split',
+			'0.2',
+		);
 		assert.equal(trained.code, 0, trained.stderr);
 		const history = JSON.parse(trained.stdout);
 		assert.equal(history.history.length, 2);
@@ -54,7 +72,13 @@ describe('the resnet18 command line', () => {
 		assert.equal(metrics.count, 20);
 		assert.equal(metrics.confusionMatrix.length, 2);
 
-		const image = path.join(data, fs.readdirSync(data)[0], fs.readdirSync(path.join(data, fs.readdirSync(data)[0])).find((f) => !f.startsWith('broken'))!);
+		const image = path.join(
+			data,
+			fs.readdirSync(data)[0],
+			fs
+				.readdirSync(path.join(data, fs.readdirSync(data)[0]))
+				.find((f) => !f.startsWith('broken'))!,
+		);
 		const classified = run('classify', model, image, '--top-k', '2');
 		assert.equal(classified.code, 0, classified.stderr);
 		const [prediction] = JSON.parse(classified.stdout);
@@ -63,7 +87,10 @@ describe('the resnet18 command line', () => {
 		assert.ok(prediction.confidence > 0 && prediction.confidence <= 1);
 		// onnxruntime-node is a devDependency here: inference goes through it, and says so.
 		assert.match(classified.stderr, /Inference engine: ONNX Runtime/);
-		const viaTfjs = spawnSync(process.execPath, [CLI, 'classify', model, image, '--top-k', '2'], { encoding: 'utf8', env: { ...process.env, RESNET18_ONNXRUNTIME: 'off' } });
+		const viaTfjs = spawnSync(process.execPath, [CLI, 'classify', model, image, '--top-k', '2'], {
+			encoding: 'utf8',
+			env: { ...process.env, RESNET18_ONNXRUNTIME: 'off' },
+		});
 		assert.match(viaTfjs.stderr, /Inference engine: TensorFlow\.js \(turned off/);
 		const [tfjsPrediction] = JSON.parse(viaTfjs.stdout);
 		assert.equal(tfjsPrediction.label, prediction.label, 'both engines agree on the label');
@@ -90,7 +117,13 @@ describe('the resnet18 command line', () => {
 			const { code, stderr } = run(...args);
 			assert.notEqual(code, 0, args.join(' '));
 			assert.match(stderr, message, args.join(' '));
-			assert.ok(stderr.trim().split('\n').filter((l) => /error/i.test(l)).length === 1, `one error line for ${args.join(' ')}: ${stderr}`);
+			assert.ok(
+				stderr
+					.trim()
+					.split('\n')
+					.filter((l) => /error/i.test(l)).length === 1,
+				`one error line for ${args.join(' ')}: ${stderr}`,
+			);
 		}
 	});
 });

@@ -49,7 +49,10 @@ describe('convolution gradients built from convolutions (for backends without fa
 				const x = tf.tensor4d(xData, c.x);
 				const filter = tf.tensor4d(wData, [c.k, c.k, ci, c.co]);
 				const dy = tf.tensor4d(dyData, [n, oh, ow, c.co]);
-				return [inputGradient(dy, filter, c.x, c.stride, c.pad), filterGradient(x, dy, [c.k, c.k, ci, c.co], c.stride, c.pad)];
+				return [
+					inputGradient(dy, filter, c.x, c.stride, c.pad),
+					filterGradient(x, dy, [c.k, c.k, ci, c.co], c.stride, c.pad),
+				];
 			});
 			const [dx, dw] = (await Promise.all(ours.map((t) => t.data()))) as Float32Array[];
 			tf.dispose(ours);
@@ -60,10 +63,14 @@ describe('convolution gradients built from convolutions (for backends without fa
 					const filter = tf.tensor4d(wData, [c.k, c.k, ci, c.co]);
 					const dy = tf.tensor4d(dyData, [n, oh, ow, c.co]);
 					// The JS backend's Conv2DBackpropInput and Conv2DBackpropFilter kernels, through tfjs's own gradients.
-					const filterGrad = tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, c.stride, c.pad), dy)))(filter);
+					const filterGrad = tf.grad((f: tf.Tensor) =>
+						tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, c.stride, c.pad), dy)),
+					)(filter);
 					return [tf.conv2dTranspose(dy, filter, c.x, c.stride, c.pad), filterGrad];
 				});
-				const [dxRef, dwRef] = (await Promise.all(reference.map((t) => t.data()))) as Float32Array[];
+				const [dxRef, dwRef] = (await Promise.all(
+					reference.map((t) => t.data()),
+				)) as Float32Array[];
 				tf.dispose(reference);
 				assert.ok(relativeError(dx, dxRef) <= 1e-4, `input gradient: ${relativeError(dx, dxRef)}`);
 				assert.ok(relativeError(dw, dwRef) <= 1e-4, `filter gradient: ${relativeError(dw, dwRef)}`);

@@ -16,7 +16,9 @@ import { tempDir } from './support/temp';
 const dir = tempDir();
 
 function normalised(rgb: [number, number, number]): number[] {
-	return rgb.map((v, c) => (v / 255 - IMAGENET_NORMALIZATION.mean[c]) / IMAGENET_NORMALIZATION.std[c]);
+	return rgb.map(
+		(v, c) => (v / 255 - IMAGENET_NORMALIZATION.mean[c]) / IMAGENET_NORMALIZATION.std[c],
+	);
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
@@ -35,7 +37,11 @@ async function asymmetric(): Promise<Buffer> {
 describe('decoding an image into network input', () => {
 	it('normalises a solid colour exactly with ImageNet mean and std, HWC', async () => {
 		const file = path.join(dir, 'solid.png');
-		await sharp({ create: { width: 50, height: 30, channels: 3, background: { r: 200, g: 100, b: 50 } } }).png().toFile(file);
+		await sharp({
+			create: { width: 50, height: 30, channels: 3, background: { r: 200, g: 100, b: 50 } },
+		})
+			.png()
+			.toFile(file);
 		const data = await loadImageTensorData(file, { mode: 'eval', cropSize: 16 });
 		assert.equal(data.length, 16 * 16 * 3);
 		const expected = normalised([200, 100, 50]);
@@ -44,8 +50,14 @@ describe('decoding an image into network input', () => {
 
 	it('resizes the shorter side and centre-crops (torchvision eval transform)', async () => {
 		// 60×40 → shorter side 16 → 24×16 → centre crop 16: columns 4–19; red until x=12, then blue.
-		const data = await loadImageTensorData(await asymmetric(), { mode: 'eval', cropSize: 16, resizeSize: 16, name: 'asym' });
-		const at = (x: number, y: number) => Array.from(data.subarray((y * 16 + x) * 3, (y * 16 + x) * 3 + 3));
+		const data = await loadImageTensorData(await asymmetric(), {
+			mode: 'eval',
+			cropSize: 16,
+			resizeSize: 16,
+			name: 'asym',
+		});
+		const at = (x: number, y: number) =>
+			Array.from(data.subarray((y * 16 + x) * 3, (y * 16 + x) * 3 + 3));
 		assert.ok(at(1, 15)[0] > 2 && at(1, 15)[2] < -1, 'left side red');
 		assert.ok(at(14, 15)[2] > 2 && at(14, 15)[0] < -1, 'right side blue');
 	});
@@ -54,32 +66,61 @@ describe('decoding an image into network input', () => {
 		const upright = await asymmetric();
 		const rotated = await sharp(upright).rotate(90).png().toBuffer();
 		// Orientation 6 = "rotate 90° clockwise to display": the upright pixels, tagged, display as `rotated`.
-		const tagged = await sharp(upright).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
+		const tagged = await sharp(upright)
+			.jpeg({ quality: 100 })
+			.withMetadata({ orientation: 6 })
+			.toBuffer();
 		const a = await loadImageTensorData(rotated, { mode: 'eval', cropSize: 32, name: 'rotated' });
 		const b = await loadImageTensorData(tagged, { mode: 'eval', cropSize: 32, name: 'tagged' });
 		const meanAbs = a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
 		assert.ok(meanAbs < 0.1, `mean |Δ| ${meanAbs}`);
-		const unrotated = await loadImageTensorData(await sharp(upright).jpeg({ quality: 100 }).toBuffer(), { mode: 'eval', cropSize: 32 });
+		const unrotated = await loadImageTensorData(
+			await sharp(upright).jpeg({ quality: 100 }).toBuffer(),
+			{ mode: 'eval', cropSize: 32 },
+		);
 		assert.ok(maxAbsDiff(a, unrotated) > 1, 'without the tag the pixels differ');
 	});
 
 	it('turns RGBA, grey, 16-bit and CMYK images into 3-channel sRGB (alpha flattened onto white)', async () => {
-		const transparent = await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+		const transparent = await sharp({
+			create: { width: 8, height: 8, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
+		})
+			.png()
+			.toBuffer();
 		const white = normalised([255, 255, 255]);
-		const rgba = await loadImageTensorData(transparent, { mode: 'eval', cropSize: 8, name: 'rgba' });
+		const rgba = await loadImageTensorData(transparent, {
+			mode: 'eval',
+			cropSize: 8,
+			name: 'rgba',
+		});
 		for (let i = 0; i < rgba.length; i++) assert.ok(Math.abs(rgba[i] - white[i % 3]) < 1e-5);
 
-		const grey = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 128, g: 128, b: 128 } } }).greyscale().png().toBuffer();
+		const grey = await sharp({
+			create: { width: 8, height: 8, channels: 3, background: { r: 128, g: 128, b: 128 } },
+		})
+			.greyscale()
+			.png()
+			.toBuffer();
 		const g = await loadImageTensorData(grey, { mode: 'eval', cropSize: 8, name: 'grey' });
 		const expectedGrey = normalised([128, 128, 128]);
 		for (let i = 0; i < g.length; i++) assert.ok(Math.abs(g[i] - expectedGrey[i % 3]) < 0.02);
 
-		const deep = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 255, g: 0, b: 0 } } }).toColourspace('rgb16').png().toBuffer();
+		const deep = await sharp({
+			create: { width: 8, height: 8, channels: 3, background: { r: 255, g: 0, b: 0 } },
+		})
+			.toColourspace('rgb16')
+			.png()
+			.toBuffer();
 		assert.equal((await sharp(deep).metadata()).depth, 'ushort');
 		const d = await loadImageTensorData(deep, { mode: 'eval', cropSize: 8, name: '16-bit' });
 		assert.ok(Math.abs(d[0] - normalised([255, 0, 0])[0]) < 0.02);
 
-		const cmyk = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 0, g: 0, b: 255 } } }).toColourspace('cmyk').jpeg().toBuffer();
+		const cmyk = await sharp({
+			create: { width: 8, height: 8, channels: 3, background: { r: 0, g: 0, b: 255 } },
+		})
+			.toColourspace('cmyk')
+			.jpeg()
+			.toBuffer();
 		assert.equal((await sharp(cmyk).metadata()).space, 'cmyk');
 		const c = await loadImageTensorData(cmyk, { mode: 'eval', cropSize: 8, name: 'cmyk' });
 		assert.equal(c.length, 8 * 8 * 3);
@@ -92,7 +133,9 @@ describe('decoding an image into network input', () => {
 		const text = path.join(dir, 'notes.jpg');
 		fs.writeFileSync(text, 'these are not pixels');
 		const truncated = path.join(dir, 'truncated.jpg');
-		const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } }).jpeg().toBuffer();
+		const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } })
+			.jpeg()
+			.toBuffer();
 		fs.writeFileSync(truncated, jpeg.subarray(0, jpeg.length / 2));
 		const cases: [string, RegExp][] = [
 			[empty, /empty/],
@@ -101,14 +144,27 @@ describe('decoding an image into network input', () => {
 			[path.join(dir, 'missing.png'), /ENOENT/],
 		];
 		for (const [file, reason] of cases) {
-			await assert.rejects(loadImageTensorData(file, { mode: 'eval', cropSize: 8 }), (e: unknown) => e instanceof FileError && e.file === file && reason.test(e.message), file);
+			await assert.rejects(
+				loadImageTensorData(file, { mode: 'eval', cropSize: 8 }),
+				(e: unknown) => e instanceof FileError && e.file === file && reason.test(e.message),
+				file,
+			);
 		}
-		await assert.rejects(loadImageTensorData(jpeg, { mode: 'eval', cropSize: 8, limitInputPixels: 1000, name: 'big.jpg' }), /big\.jpg.*pixel limit of 0 megapixels/);
+		await assert.rejects(
+			loadImageTensorData(jpeg, {
+				mode: 'eval',
+				cropSize: 8,
+				limitInputPixels: 1000,
+				name: 'big.jpg',
+			}),
+			/big\.jpg.*pixel limit of 0 megapixels/,
+		);
 	});
 
 	it('augments reproducibly: the same seed gives the same pixels, another seed other pixels', async () => {
 		const image = await asymmetric();
-		const run = (seed: number) => loadImageTensorData(image, { mode: 'train', cropSize: 24, rng: createRng(seed) });
+		const run = (seed: number) =>
+			loadImageTensorData(image, { mode: 'train', cropSize: 24, rng: createRng(seed) });
 		assert.deepEqual(await run(1), await run(1));
 		const variants = await Promise.all([2, 3, 4, 5].map(run));
 		assert.ok(variants.some((v) => maxAbsDiff(v, variants[0]) > 0.5));
@@ -118,7 +174,12 @@ describe('decoding an image into network input', () => {
 describe('scanning a folder of class subfolders', () => {
 	it('finds classes, labels and counts; skips litter; reports unreadable files without stopping', async () => {
 		const root = path.join(dir, 'scan');
-		const classes = await writeSyntheticDataset(root, { classes: 3, perClass: 4, size: 32, seed: 1 });
+		const classes = await writeSyntheticDataset(root, {
+			classes: 3,
+			perClass: 4,
+			size: 32,
+			seed: 1,
+		});
 		fs.writeFileSync(path.join(root, 'circle', '.DS_Store'), 'x');
 		fs.writeFileSync(path.join(root, 'circle', '.hidden.png'), 'x');
 		fs.mkdirSync(path.join(root, '.git'));
@@ -129,8 +190,12 @@ describe('scanning a folder of class subfolders', () => {
 		assert.deepEqual(folder.classes, [...classes].sort());
 		assert.deepEqual(folder.counts, { circle: 4, square: 4, triangle: 4 });
 		assert.equal(folder.samples.length, 12);
-		assert.ok(folder.samples.every((s) => path.basename(path.dirname(s.file)) === folder.classes[s.label]));
-		const reasons = Object.fromEntries(folder.problems.map((p) => [path.basename(p.file), p.reason]));
+		assert.ok(
+			folder.samples.every((s) => path.basename(path.dirname(s.file)) === folder.classes[s.label]),
+		);
+		const reasons = Object.fromEntries(
+			folder.problems.map((p) => [path.basename(p.file), p.reason]),
+		);
 		assert.deepEqual(Object.keys(reasons).sort(), ['broken.PNG', 'empty.jpg', 'notes.txt']);
 		assert.match(reasons['broken.PNG'], /not an image format/);
 		assert.match(reasons['empty.jpg'], /empty/);
@@ -139,8 +204,18 @@ describe('scanning a folder of class subfolders', () => {
 
 	it('uses an explicit train/ + val/ layout as given', async () => {
 		const root = path.join(dir, 'layout');
-		await writeSyntheticDataset(path.join(root, 'train'), { classes: 2, perClass: 5, size: 32, seed: 2 });
-		await writeSyntheticDataset(path.join(root, 'val'), { classes: 2, perClass: 2, size: 32, seed: 3 });
+		await writeSyntheticDataset(path.join(root, 'train'), {
+			classes: 2,
+			perClass: 5,
+			size: 32,
+			seed: 2,
+		});
+		await writeSyntheticDataset(path.join(root, 'val'), {
+			classes: 2,
+			perClass: 2,
+			size: 32,
+			seed: 3,
+		});
 		const folder = await scanImageFolder(root);
 		assert.deepEqual(folder.classes, ['circle', 'square']);
 		assert.equal(folder.samples.length, 10);
@@ -148,7 +223,10 @@ describe('scanning a folder of class subfolders', () => {
 	});
 
 	it('names a missing folder, a file, and a folder without class subfolders', async () => {
-		await assert.rejects(scanImageFolder(path.join(dir, 'nope')), (e: unknown) => e instanceof FileError && /nope: folder does not exist/.test(e.message));
+		await assert.rejects(
+			scanImageFolder(path.join(dir, 'nope')),
+			(e: unknown) => e instanceof FileError && /nope: folder does not exist/.test(e.message),
+		);
 		const file = path.join(dir, 'file.txt');
 		fs.writeFileSync(file, 'x');
 		await assert.rejects(scanImageFolder(file), /is not a folder/);
@@ -166,7 +244,10 @@ describe('splitting and streaming', () => {
 		assert.deepEqual(stratifiedSplit(samples, 0.2, 9), a);
 		assert.equal(a.validation.filter((s) => s.label === 0).length, 8);
 		assert.equal(a.validation.filter((s) => s.label === 1).length, 2);
-		assert.deepEqual([...a.train, ...a.validation].map((s) => s.file).sort(), samples.map((s) => s.file).sort());
+		assert.deepEqual(
+			[...a.train, ...a.validation].map((s) => s.file).sort(),
+			samples.map((s) => s.file).sort(),
+		);
 		assert.notDeepEqual(stratifiedSplit(samples, 0.2, 10).validation, a.validation);
 	});
 
@@ -176,14 +257,31 @@ describe('splitting and streaming', () => {
 		const folder = await scanImageFolder(root);
 		const collect = async (seed: number) => {
 			const batches = [];
-			for await (const batch of imageBatches(folder.samples, { batchSize: 4, shuffle: true, seed, mode: 'train', cropSize: 16, prefetch: 1 })) batches.push(batch);
+			for await (const batch of imageBatches(folder.samples, {
+				batchSize: 4,
+				shuffle: true,
+				seed,
+				mode: 'train',
+				cropSize: 16,
+				prefetch: 1,
+			}))
+				batches.push(batch);
 			return batches;
 		};
 		const first = await collect(3);
-		assert.deepEqual(first.map((b) => b.labels.length), [4, 4, 2]);
+		assert.deepEqual(
+			first.map((b) => b.labels.length),
+			[4, 4, 2],
+		);
 		assert.equal(first[0].images.length, 4 * 16 * 16 * 3);
-		assert.deepEqual(first.flatMap((b) => b.files).sort(), folder.samples.map((s) => s.file).sort());
+		assert.deepEqual(
+			first.flatMap((b) => b.files).sort(),
+			folder.samples.map((s) => s.file).sort(),
+		);
 		assert.deepEqual(await collect(3), first);
-		assert.notDeepEqual((await collect(4)).flatMap((b) => b.files), first.flatMap((b) => b.files));
+		assert.notDeepEqual(
+			(await collect(4)).flatMap((b) => b.files),
+			first.flatMap((b) => b.files),
+		);
 	});
 });

@@ -28,7 +28,10 @@ function startServer(files: Map<string, Buffer>) {
 			return;
 		}
 		const slice = body.subarray(start);
-		res.writeHead(range ? 206 : 200, { 'Content-Length': slice.length, ...(range ? { 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}) });
+		res.writeHead(range ? 206 : 200, {
+			'Content-Length': slice.length,
+			...(range ? { 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+		});
 		if (breakAfter !== undefined) {
 			const cut = breakAfter;
 			breakAfter = undefined;
@@ -40,7 +43,12 @@ function startServer(files: Map<string, Buffer>) {
 	return {
 		log,
 		breakNextAfter: (bytes: number) => (breakAfter = bytes),
-		listen: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
+		listen: () =>
+			new Promise<string>((resolve) =>
+				server.listen(0, '127.0.0.1', () =>
+					resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+				),
+			),
 		close: () => new Promise<void>((resolve) => server.close(() => resolve())),
 	};
 }
@@ -48,7 +56,10 @@ function startServer(files: Map<string, Buffer>) {
 describe('downloading pretrained weights (a local server stands in for download.pytorch.org)', () => {
 	const weights = randomBytes(3 * 1024 * 1024);
 	const sha256 = createHash('sha256').update(weights).digest('hex');
-	const files = new Map([['/models/weights.pth', weights], [`/mirror/${PRETRAINED_SOURCES['imagenet-timm'].file}`, weights]]);
+	const files = new Map([
+		['/models/weights.pth', weights],
+		[`/mirror/${PRETRAINED_SOURCES['imagenet-timm'].file}`, weights],
+	]);
 	const server = startServer(files);
 	let base: string;
 	before(async () => {
@@ -59,7 +70,10 @@ describe('downloading pretrained weights (a local server stands in for download.
 	it('downloads, verifies the SHA-256, reports progress, and leaves no part file', async () => {
 		const target = path.join(tempDir(), 'w.pth');
 		const progress: number[] = [];
-		const result = await downloadFile(`${base}/models/weights.pth`, target, { sha256, onProgress: (p) => progress.push(p.received) });
+		const result = await downloadFile(`${base}/models/weights.pth`, target, {
+			sha256,
+			onProgress: (p) => progress.push(p.received),
+		});
 		assert.equal(result.sha256, sha256);
 		assert.deepEqual(fs.readFileSync(target), weights);
 		assert.equal(progress.at(-1), weights.length);
@@ -70,7 +84,11 @@ describe('downloading pretrained weights (a local server stands in for download.
 		const target = path.join(tempDir(), 'w.pth');
 		await downloadFile(`${base}/models/weights.pth`, target, { sha256Prefix: sha256.slice(0, 8) });
 		const wrong = path.join(tempDir(), 'wrong.pth');
-		await assert.rejects(downloadFile(`${base}/models/weights.pth`, wrong, { sha256Prefix: '00000000' }), (e: unknown) => e instanceof FileError && /SHA-256 is [0-9a-f]{64}, expected 00000000/.test(e.message));
+		await assert.rejects(
+			downloadFile(`${base}/models/weights.pth`, wrong, { sha256Prefix: '00000000' }),
+			(e: unknown) =>
+				e instanceof FileError && /SHA-256 is [0-9a-f]{64}, expected 00000000/.test(e.message),
+		);
 		assert.ok(!fs.existsSync(wrong) && !fs.existsSync(`${wrong}.part`));
 	});
 
@@ -89,16 +107,28 @@ describe('downloading pretrained weights (a local server stands in for download.
 	it('names the URL and the status on 404, and says where to put the file when the host cannot be reached', async () => {
 		const target = path.join(tempDir(), 'w.pth');
 		await assert.rejects(downloadFile(`${base}/models/missing.pth`, target), /HTTP 404/);
-		await assert.rejects(downloadFile('http://127.0.0.1:9/models/weights.pth', target), (e: unknown) => e instanceof FileError && e.message.includes(`place it at ${target}`));
+		await assert.rejects(
+			downloadFile('http://127.0.0.1:9/models/weights.pth', target),
+			(e: unknown) => e instanceof FileError && e.message.includes(`place it at ${target}`),
+		);
 	});
 
 	it('uses a mirror with a bearer token once, then works offline from the cache', async () => {
 		const cacheFolder = tempDir();
-		const first = await ensurePretrained('imagenet-timm', { cacheFolder, baseUrl: `${base}/mirror/`, token: 'hf_test', sha256 });
+		const first = await ensurePretrained('imagenet-timm', {
+			cacheFolder,
+			baseUrl: `${base}/mirror/`,
+			token: 'hf_test',
+			sha256,
+		});
 		assert.equal(first.downloaded, true);
 		assert.equal(server.log.at(-1)!.auth, 'Bearer hf_test');
 		const requests = server.log.length;
-		const again = await ensurePretrained('imagenet-timm', { cacheFolder, baseUrl: 'http://127.0.0.1:9', sha256 });
+		const again = await ensurePretrained('imagenet-timm', {
+			cacheFolder,
+			baseUrl: 'http://127.0.0.1:9',
+			sha256,
+		});
 		assert.equal(again.downloaded, false, 'served from the cache, no network');
 		assert.equal(server.log.length, requests);
 		assert.equal(again.file, first.file);

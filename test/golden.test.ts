@@ -43,7 +43,9 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Loads the golden weights the way users' files are loaded: serialised to safetensors and read back. */
 function goldenModel(): ResNet18 {
 	const bytes = writeSafetensors(goldenStateDict(fixture.numClasses));
-	return ResNet18.fromStateDict(readSafetensors(bytes, 'golden.safetensors').tensors, { file: 'golden.safetensors' });
+	return ResNet18.fromStateDict(readSafetensors(bytes, 'golden.safetensors').tensors, {
+		file: 'golden.safetensors',
+	});
 }
 
 describe('ResNet-18 architecture, as torchvision builds it', () => {
@@ -98,21 +100,29 @@ describe('golden training-mode step against torch', () => {
 				const state = model.toStateDict();
 				for (const [name, expected] of Object.entries(trainCase.runningAfter!)) {
 					const actual = state.get(name)!.data as Float32Array;
-					assert.ok(maxAbsDiff(actual.subarray(0, expected.length), expected) <= 1e-4, `running statistic ${name}`);
+					assert.ok(
+						maxAbsDiff(actual.subarray(0, expected.length), expected) <= 1e-4,
+						`running statistic ${name}`,
+					);
 				}
 				for (const [name, count] of Object.entries(trainCase.numBatchesTrackedAfter!)) {
 					assert.equal(state.get(name)!.data[0], BigInt(count), name);
 				}
 
 				const specs = new Map(model.specs.map((s) => [s.name, s]));
-				const byName = new Map(Object.entries(grads).map(([varName, g]) => [varName.split('#')[0], g]));
+				const byName = new Map(
+					Object.entries(grads).map(([varName, g]) => [varName.split('#')[0], g]),
+				);
 				for (const [name, expected] of Object.entries(trainCase.gradients!)) {
 					const grad = byName.get(name);
 					assert.ok(grad, `gradient of ${name}`);
 					// Compare in torch's layout: the same transpose the weights take.
 					const torchLayout = tfjsToTorch(specs.get(name)!, grad);
 					const norm = Math.hypot(...torchLayout);
-					assert.ok(Math.abs(norm - expected.norm) <= 1e-3 * expected.norm + 1e-6, `‖∇${name}‖ ${norm} vs ${expected.norm}`);
+					assert.ok(
+						Math.abs(norm - expected.norm) <= 1e-3 * expected.norm + 1e-6,
+						`‖∇${name}‖ ${norm} vs ${expected.norm}`,
+					);
 					// Element-wise, relative to the gradient's RMS: float32 sums over a whole backward pass differ in order.
 					const rms = expected.norm / Math.sqrt(torchLayout.length);
 					const diff = maxAbsDiff(torchLayout.subarray(0, expected.first.length), expected.first);

@@ -29,12 +29,23 @@ describe('classifier-only fine-tuning on cached features', () => {
 		start = body.toStateDict();
 		body.dispose();
 		tensorsBefore = tf.memory().numTensors;
-		result = await train(data, { epochs: 6, batchSize: 8, learningRate: 1e-3, imageSize: 64, fineTune: 'head', augment: 'standard' }, {
-			initialWeights: start,
-			onProgress: (p) => {
-				if (p.kind === 'features' && p.batch === p.batches) features.push(p.view);
+		result = await train(
+			data,
+			{
+				epochs: 6,
+				batchSize: 8,
+				learningRate: 1e-3,
+				imageSize: 64,
+				fineTune: 'head',
+				augment: 'standard',
 			},
-		});
+			{
+				initialWeights: start,
+				onProgress: (p) => {
+					if (p.kind === 'features' && p.batch === p.batches) features.push(p.view);
+				},
+			},
+		);
 	});
 
 	it('leaves every body tensor exactly as it started and trains a new classifier for the classes', () => {
@@ -53,7 +64,10 @@ describe('classifier-only fine-tuning on cached features', () => {
 	it('computes features once per view (centre crop, then one augmented view) and learns from them', () => {
 		assert.deepEqual(features, ['centre crop', 'augmented (standard)', 'validation']);
 		assert.equal(result.history.length, 6);
-		assert.ok(result.history[5].trainLoss < result.history[0].trainLoss, `loss falls: ${result.history.map((h) => h.trainLoss.toFixed(3)).join(' → ')}`);
+		assert.ok(
+			result.history[5].trainLoss < result.history[0].trainLoss,
+			`loss falls: ${result.history.map((h) => h.trainLoss.toFixed(3)).join(' → ')}`,
+		);
 		assert.ok(result.history.every((h) => h.validationAccuracy !== undefined));
 	});
 
@@ -63,9 +77,16 @@ describe('classifier-only fine-tuning on cached features', () => {
 	});
 
 	it('is what Auto picks on WASM/JS with pretrained weights when the last stage would take too long, and never without them', () => {
-		const large = planFineTune('auto', 'wasm', true, { trainImages: 5000, epochs: 10, imageSize: 224 });
+		const large = planFineTune('auto', 'wasm', true, {
+			trainImages: 5000,
+			epochs: 10,
+			imageSize: 224,
+		});
 		assert.equal(large.depth, 'head');
-		assert.match(large.reason, /5000 images × 10 epochs at 224 px would take ≈ [\d.]+ (min|h) \(Full ≈ [\d.]+ h\)/);
+		assert.match(
+			large.reason,
+			/5000 images × 10 epochs at 224 px would take ≈ [\d.]+ (min|h) \(Full ≈ [\d.]+ h\)/,
+		);
 		assert.equal(planFineTune('auto', 'wasm', true).depth, 'head', 'without a workload to weigh');
 		assert.equal(planFineTune('auto', 'wasm', false).depth, 'full');
 		assert.equal(planFineTune('auto', 'gpu', true).depth, 'full');
@@ -73,6 +94,9 @@ describe('classifier-only fine-tuning on cached features', () => {
 	});
 
 	it('refuses an unknown depth naming the parameter', async () => {
-		await assert.rejects(train(data, { fineTune: 'half' }), (e: unknown) => e instanceof InvalidParameterError && e.parameter === 'fineTune');
+		await assert.rejects(
+			train(data, { fineTune: 'half' }),
+			(e: unknown) => e instanceof InvalidParameterError && e.parameter === 'fineTune',
+		);
 	});
 });

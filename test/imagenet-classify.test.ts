@@ -11,7 +11,11 @@ import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import * as tf from '../lib/compute/tf';
 import { WeightsError } from '../lib/errors';
 import { classify, decodeForModel, predictDecoded } from '../lib/infer/classify';
-import { imagenetClassifier, imagenetClassifierFromWeights, loadImagenetClassifier } from '../lib/infer/imagenet';
+import {
+	imagenetClassifier,
+	imagenetClassifierFromWeights,
+	loadImagenetClassifier,
+} from '../lib/infer/imagenet';
 import type { TrainedModel } from '../lib/model-file/model-file';
 import { ResNet18 } from '../lib/model/resnet18';
 import type { StateDict } from '../lib/weights/host-tensor';
@@ -43,15 +47,28 @@ function startServer(files: Map<string, Buffer>) {
 	});
 	return {
 		log,
-		listen: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
+		listen: () =>
+			new Promise<string>((resolve) =>
+				server.listen(0, '127.0.0.1', () =>
+					resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+				),
+			),
 		close: () => new Promise<void>((resolve) => server.close(() => resolve())),
 	};
 }
 
 /** Softmax of a plain forward pass of `network`, the reference the classifier must reproduce. */
-async function directProbabilities(network: ResNet18, pixels: readonly Float32Array[]): Promise<Float32Array> {
+async function directProbabilities(
+	network: ResNet18,
+	pixels: readonly Float32Array[],
+): Promise<Float32Array> {
 	const probabilities = tf.tidy(() => {
-		const batch = tf.tensor4d(Float32Array.from(pixels.flatMap((p) => [...p])), [pixels.length, 224, 224, 3]);
+		const batch = tf.tensor4d(Float32Array.from(pixels.flatMap((p) => [...p])), [
+			pixels.length,
+			224,
+			224,
+			3,
+		]);
 		return tf.softmax(network.forward(batch));
 	});
 	try {
@@ -86,7 +103,8 @@ describe('classify with ImageNet labels (no training)', () => {
 			if (!(tensor.data instanceof Float32Array)) continue;
 			const data = tensor.data;
 			if (name.endsWith('running_mean')) data.forEach((_, i) => (data[i] = Math.sin(i) * 0.1));
-			if (name.endsWith('running_var')) data.forEach((_, i) => (data[i] = 0.6 + 0.4 * Math.abs(Math.cos(i))));
+			if (name.endsWith('running_var'))
+				data.forEach((_, i) => (data[i] = 0.6 + 0.4 * Math.abs(Math.cos(i))));
 		}
 		weights = writeSafetensors(state);
 		sha256 = createHash('sha256').update(weights).digest('hex');
@@ -98,7 +116,7 @@ describe('classify with ImageNet labels (no training)', () => {
 		await server.close();
 	});
 
-	it('ships the 1,000 ImageNet class names in torchvision\'s order', () => {
+	it("ships the 1,000 ImageNet class names in torchvision's order", () => {
 		assert.equal(IMAGENET_CLASSES.length, 1000);
 		assert.equal(new Set(IMAGENET_CLASSES).size, 1000);
 		assert.equal(IMAGENET_CLASSES[0], 'tench');
@@ -109,16 +127,27 @@ describe('classify with ImageNet labels (no training)', () => {
 		assert.equal(IMAGENET_CLASSES[999], 'toilet tissue');
 	});
 
-	it('downloads the weights once and keeps the file\'s own 1,000-class classifier', async () => {
-		const built = await imagenetClassifier('imagenet-timm', { cacheFolder, baseUrl: `${base}/mirror/`, sha256 });
+	it("downloads the weights once and keeps the file's own 1,000-class classifier", async () => {
+		const built = await imagenetClassifier('imagenet-timm', {
+			cacheFolder,
+			baseUrl: `${base}/mirror/`,
+			sha256,
+		});
 		model = built.model;
 		assert.equal(built.downloaded, true);
 		assert.equal(built.file, path.join(cacheFolder, TIMM_FILE));
 		assert.deepEqual(model.metadata.classes, IMAGENET_CLASSES);
 		assert.deepEqual([model.network.numClasses, model.network.classifierReplaced], [1000, false]);
-		assert.deepEqual([model.metadata.inputSize, model.metadata.resizeSize, model.metadata.name], [224, 235, 'imagenet-timm']);
+		assert.deepEqual(
+			[model.metadata.inputSize, model.metadata.resizeSize, model.metadata.name],
+			[224, 235, 'imagenet-timm'],
+		);
 		const fc = model.network.toStateDict().get('fc.weight')!;
-		assert.deepEqual(fc.data, state.get('fc.weight')!.data, 'the FC layer is the file\'s, bit for bit');
+		assert.deepEqual(
+			fc.data,
+			state.get('fc.weight')!.data,
+			"the FC layer is the file's, bit for bit",
+		);
 	});
 
 	it('predicts what a direct forward of the same weights + softmax gives', async () => {
@@ -134,16 +163,26 @@ describe('classify with ImageNet labels (no training)', () => {
 		predictions.forEach((prediction, row) => {
 			const top = argmax(expected, row, 1000);
 			assert.equal(prediction.label, IMAGENET_CLASSES[top], `image ${row}: top-1`);
-			assert.ok(Math.abs(prediction.confidence - expected[row * 1000 + top]) < 1e-5, `image ${row}: confidence`);
+			assert.ok(
+				Math.abs(prediction.confidence - expected[row * 1000 + top]) < 1e-5,
+				`image ${row}: confidence`,
+			);
 			for (const { label, probability } of prediction.topK) {
-				assert.ok(Math.abs(probability - expected[row * 1000 + IMAGENET_CLASSES.indexOf(label)]) < 1e-5, `image ${row}: ${label}`);
+				assert.ok(
+					Math.abs(probability - expected[row * 1000 + IMAGENET_CLASSES.indexOf(label)]) < 1e-5,
+					`image ${row}: ${label}`,
+				);
 			}
 		});
 	});
 
 	it('builds again from the cache without contacting the server', async () => {
 		const requests = server.log.length;
-		const again = await imagenetClassifier('imagenet-timm', { cacheFolder, baseUrl: 'http://127.0.0.1:9', sha256 });
+		const again = await imagenetClassifier('imagenet-timm', {
+			cacheFolder,
+			baseUrl: 'http://127.0.0.1:9',
+			sha256,
+		});
 		try {
 			assert.equal(again.downloaded, false);
 			assert.equal(server.log.length, requests);
@@ -162,14 +201,21 @@ describe('classify with ImageNet labels (no training)', () => {
 		}
 		for (let round = 0; round < 2; round++) {
 			const again = await classify(model, IMAGES, { topK: 3, batchSize: 2 });
-			assert.deepEqual(again.map((p) => p.label), first.map((p) => p.label));
+			assert.deepEqual(
+				again.map((p) => p.label),
+				first.map((p) => p.label),
+			);
 		}
-		assert.equal(tf.memory().numTensors, tensors, 'no tensors left behind by repeated classification');
+		assert.equal(
+			tf.memory().numTensors,
+			tensors,
+			'no tensors left behind by repeated classification',
+		);
 		const unsure = await classify(model, IMAGES.slice(0, 1), { threshold: 1 });
 		assert.equal(unsure[0].label, 'unknown');
 	});
 
-	it('loads a torchvision .pth-named file and one without BN counters; refuses a classifier that is not ImageNet\'s', async () => {
+	it("loads a torchvision .pth-named file and one without BN counters; refuses a classifier that is not ImageNet's", async () => {
 		const dir = tempDir();
 		const torchvisionFile = path.join(dir, PRETRAINED_SOURCES['imagenet-torchvision'].file);
 		fs.writeFileSync(torchvisionFile, weights);
@@ -177,7 +223,9 @@ describe('classify with ImageNet labels (no training)', () => {
 		assert.equal(fromFile.metadata.resizeSize, 256);
 		fromFile.network.dispose();
 
-		const withoutCounters: StateDict = new Map([...state].filter(([name]) => !name.endsWith('num_batches_tracked')));
+		const withoutCounters: StateDict = new Map(
+			[...state].filter(([name]) => !name.endsWith('num_batches_tracked')),
+		);
 		imagenetClassifierFromWeights(withoutCounters, 'imagenet-timm').network.dispose();
 
 		const tenClasses = ResNet18.initialize(10, 3);
@@ -185,7 +233,10 @@ describe('classify with ImageNet labels (no training)', () => {
 		tenClasses.dispose();
 		assert.throws(
 			() => imagenetClassifierFromWeights(small, 'imagenet-torchvision', 'ten.safetensors'),
-			(e: unknown) => e instanceof WeightsError && e.tensor === 'fc.weight' && /ten\.safetensors: has a 10-class classifier, not ImageNet's 1000/.test(e.message),
+			(e: unknown) =>
+				e instanceof WeightsError &&
+				e.tensor === 'fc.weight' &&
+				/ten\.safetensors: has a 10-class classifier, not ImageNet's 1000/.test(e.message),
 		);
 	});
 
@@ -198,15 +249,28 @@ describe('classify with ImageNet labels (no training)', () => {
 			return found;
 		};
 		const sources = property('modelSource').options as INodePropertyOptions[];
-		assert.deepEqual(sources.map((o) => o.value), ['binary', 'file', 'imagenet', 'named'], 'alphabetical, as the n8n editor lists options');
+		assert.deepEqual(
+			sources.map((o) => o.value),
+			['binary', 'file', 'imagenet', 'named'],
+			'alphabetical, as the n8n editor lists options',
+		);
 		assert.equal(property('modelSource').default, 'named');
 		const imagenetWeights = property('imagenetWeights');
 		assert.equal(imagenetWeights.default, 'imagenet-torchvision');
-		assert.deepEqual((imagenetWeights.options as INodePropertyOptions[]).map((o) => o.value).sort(), Object.keys(PRETRAINED_SOURCES).sort());
+		assert.deepEqual(
+			(imagenetWeights.options as INodePropertyOptions[]).map((o) => o.value).sort(),
+			Object.keys(PRETRAINED_SOURCES).sort(),
+		);
 		assert.deepEqual(imagenetWeights.displayOptions?.show, { modelSource: ['imagenet'] });
 		assert.match(imagenetWeights.description ?? '', /45 MB.*once|once.*45 MB/);
-		assert.match(sources.find((o) => o.value === 'imagenet')!.description ?? '', /golden retriever/);
-		assert.deepEqual(description.credentials?.map((c) => [c.name, c.displayOptions?.show]), [['resNetWeightsSourceApi', { modelSource: ['imagenet'], useWeightsSource: [true] }]]);
+		assert.match(
+			sources.find((o) => o.value === 'imagenet')!.description ?? '',
+			/golden retriever/,
+		);
+		assert.deepEqual(
+			description.credentials?.map((c) => [c.name, c.displayOptions?.show]),
+			[['resNetWeightsSourceApi', { modelSource: ['imagenet'], useWeightsSource: [true] }]],
+		);
 	});
 
 	it('resnet18 classify --imagenet: every argument is an image, JSON with ImageNet labels', async () => {
@@ -214,18 +278,42 @@ describe('classify with ImageNet labels (no training)', () => {
 		const requests = server.log.length;
 		const { stdout, stderr } = await promisify(execFile)(
 			process.execPath,
-			[CLI, 'classify', '--imagenet', '--weights-source', 'timm', '--weights-cache', cli, '--weights-base-url', `${base}/mirror`, '--top-k', '2', ...IMAGES.slice(0, 2)],
-			{ encoding: 'utf8', env: { ...process.env, RESNET18_TEST_BACKEND: undefined, RESNET18_WEIGHTS_TOKEN: 'hf_cli' }, maxBuffer: 16 * 1024 * 1024 },
+			[
+				CLI,
+				'classify',
+				'--imagenet',
+				'--weights-source',
+				'timm',
+				'--weights-cache',
+				cli,
+				'--weights-base-url',
+				`${base}/mirror`,
+				'--top-k',
+				'2',
+				...IMAGES.slice(0, 2),
+			],
+			{
+				encoding: 'utf8',
+				env: { ...process.env, RESNET18_TEST_BACKEND: undefined, RESNET18_WEIGHTS_TOKEN: 'hf_cli' },
+				maxBuffer: 16 * 1024 * 1024,
+			},
 		);
 		const predictions = JSON.parse(stdout) as { image: string; label: string; topK: unknown[] }[];
-		assert.deepEqual(predictions.map((p) => p.image), IMAGES.slice(0, 2));
+		assert.deepEqual(
+			predictions.map((p) => p.image),
+			IMAGES.slice(0, 2),
+		);
 		for (const p of predictions) {
 			assert.ok(IMAGENET_CLASSES.includes(p.label), p.label);
 			assert.equal(p.topK.length, 2);
 		}
 		assert.match(stderr, /ImageNet weights downloaded to .*resnet18\.a1_in1k\.safetensors/);
 		assert.equal(server.log.length, requests + 1);
-		assert.equal(server.log.at(-1)!.auth, 'Bearer hf_cli', 'the token comes from RESNET18_WEIGHTS_TOKEN');
+		assert.equal(
+			server.log.at(-1)!.auth,
+			'Bearer hf_cli',
+			'the token comes from RESNET18_WEIGHTS_TOKEN',
+		);
 		assert.ok(fs.existsSync(path.join(cli, TIMM_FILE)));
 	});
 });

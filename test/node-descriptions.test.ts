@@ -6,7 +6,10 @@ import type { INodeProperties, INodeType } from 'n8n-workflow';
 
 // The compiled package as n8n loads it: the files package.json's n8n block lists, under dist/.
 const root = path.resolve(__dirname, '../..');
-const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; n8n: { nodes: string[]; credentials: string[] } };
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+	name: string;
+	n8n: { nodes: string[]; credentials: string[] };
+};
 
 function loadNode(file: string): INodeType {
 	// By file path, as n8n's loader does; the paths come from package.json at run time.
@@ -17,7 +20,8 @@ function loadNode(file: string): INodeType {
 }
 
 const nodes = pkg.n8n.nodes.map((file) => ({ file, node: loadNode(file) }));
-const byName = (name: string) => nodes.find((n) => n.node.description.name === name)!.node.description;
+const byName = (name: string) =>
+	nodes.find((n) => n.node.description.name === name)!.node.description;
 const property = (properties: INodeProperties[], name: string) => {
 	const found = properties.find((p) => p.name === name);
 	assert.ok(found, `parameter ${name}`);
@@ -26,12 +30,21 @@ const property = (properties: INodeProperties[], name: string) => {
 
 describe('the package as n8n loads it', () => {
 	it('lists four nodes, each with its icons and codex file beside the compiled code', () => {
-		assert.deepEqual(nodes.map((n) => n.node.description.displayName), ['Load Image Dataset', 'Train ResNet-18', 'Evaluate ResNet-18', 'Classify Image']);
+		assert.deepEqual(
+			nodes.map((n) => n.node.description.displayName),
+			['Load Image Dataset', 'Train ResNet-18', 'Evaluate ResNet-18', 'Classify Image'],
+		);
 		for (const { file, node } of nodes) {
 			const dir = path.join(root, path.dirname(file));
 			const icon = node.description.icon as { light: string; dark: string };
-			for (const variant of [icon.light, icon.dark]) assert.ok(fs.existsSync(path.join(dir, variant.replace(/^file:/, ''))), `${file}: ${variant}`);
-			const codex = JSON.parse(fs.readFileSync(path.join(root, file.replace(/\.js$/, '.json')), 'utf8')) as { node: string };
+			for (const variant of [icon.light, icon.dark])
+				assert.ok(
+					fs.existsSync(path.join(dir, variant.replace(/^file:/, ''))),
+					`${file}: ${variant}`,
+				);
+			const codex = JSON.parse(
+				fs.readFileSync(path.join(root, file.replace(/\.js$/, '.json')), 'utf8'),
+			) as { node: string };
 			assert.equal(codex.node, `${pkg.name}.${node.description.name}`);
 		}
 	});
@@ -39,13 +52,31 @@ describe('the package as n8n loads it', () => {
 	it('lists the weights-source credential, loadable with its icons, used by Train ResNet-18 only when asked for', () => {
 		assert.equal(pkg.n8n.credentials.length, 1);
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		const exports = require(path.join(root, pkg.n8n.credentials[0])) as Record<string, new () => { name: string; icon: { light: string; dark: string }; properties: { name: string }[] }>;
+		const exports = require(path.join(root, pkg.n8n.credentials[0])) as Record<
+			string,
+			new () => {
+				name: string;
+				icon: { light: string; dark: string };
+				properties: { name: string }[];
+			}
+		>;
 		const credential = new (Object.values(exports)[0])();
 		assert.equal(credential.name, 'resNetWeightsSourceApi');
-		assert.deepEqual(credential.properties.map((p) => p.name), ['baseUrl', 'token']);
-		for (const icon of [credential.icon.light, credential.icon.dark]) assert.ok(fs.existsSync(path.join(root, path.dirname(pkg.n8n.credentials[0]), icon.replace(/^file:/, ''))));
+		assert.deepEqual(
+			credential.properties.map((p) => p.name),
+			['baseUrl', 'token'],
+		);
+		for (const icon of [credential.icon.light, credential.icon.dark])
+			assert.ok(
+				fs.existsSync(
+					path.join(root, path.dirname(pkg.n8n.credentials[0]), icon.replace(/^file:/, '')),
+				),
+			);
 		const train = byName('trainResNet18');
-		assert.deepEqual(train.credentials?.map((c) => [c.name, c.displayOptions?.show]), [['resNetWeightsSourceApi', { useWeightsSource: [true] }]]);
+		assert.deepEqual(
+			train.credentials?.map((c) => [c.name, c.displayOptions?.show]),
+			[['resNetWeightsSourceApi', { useWeightsSource: [true] }]],
+		);
 		assert.equal(property(train.properties, 'pretrained').default, 'imagenet-torchvision');
 	});
 
@@ -54,7 +85,12 @@ describe('the package as n8n loads it', () => {
 		const expected = {
 			batchSize: { default: 8, minValue: 1, maxValue: 128, advice: '4–8 on CPU' },
 			epochs: { default: 1, minValue: 1, maxValue: 50, advice: '15–30 for 100–1,000' },
-			learningRate: { default: 0.00005, minValue: 0.00001, maxValue: 0.001, advice: '0.00005 for standard fine-tuning' },
+			learningRate: {
+				default: 0.00005,
+				minValue: 0.00001,
+				maxValue: 0.001,
+				advice: '0.00005 for standard fine-tuning',
+			},
 			evalSteps: { default: 1, minValue: 1, maxValue: 50, advice: 'Keep 1' },
 		};
 		for (const [name, want] of Object.entries(expected)) {
@@ -63,10 +99,20 @@ describe('the package as n8n loads it', () => {
 			assert.equal(p.default, want.default, `${name} default`);
 			assert.equal(p.typeOptions?.minValue, want.minValue, `${name} min`);
 			assert.equal(p.typeOptions?.maxValue, want.maxValue, `${name} max`);
-			assert.ok(p.description?.includes(want.advice), `${name} description carries the model card's advice`);
+			assert.ok(
+				p.description?.includes(want.advice),
+				`${name} description carries the model card's advice`,
+			);
 		}
-		assert.equal(property(properties, 'learningRate').typeOptions?.numberPrecision, 5, 'the editor can show 0.00001');
-		assert.deepEqual((property(properties, 'device').options as { value: string }[]).map((o) => o.value), ['auto', 'gpu', 'cpu-native', 'wasm', 'js']);
+		assert.equal(
+			property(properties, 'learningRate').typeOptions?.numberPrecision,
+			5,
+			'the editor can show 0.00001',
+		);
+		assert.deepEqual(
+			(property(properties, 'device').options as { value: string }[]).map((o) => o.value),
+			['auto', 'gpu', 'cpu-native', 'wasm', 'js'],
+		);
 	});
 
 	it('gives Classify Image top K 3 and an optional threshold, reading the image from "data" by default', () => {
@@ -78,7 +124,8 @@ describe('the package as n8n loads it', () => {
 	});
 
 	it('gives Load Image Dataset a 0–50 % validation split defaulting to 20', () => {
-		const options = property(byName('loadImageDataset').properties, 'options').options as INodeProperties[];
+		const options = property(byName('loadImageDataset').properties, 'options')
+			.options as INodeProperties[];
 		const split = options.find((o) => o.name === 'validationSplit')!;
 		assert.equal(split.default, 20);
 		assert.deepEqual([split.typeOptions?.minValue, split.typeOptions?.maxValue], [0, 50]);

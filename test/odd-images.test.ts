@@ -40,7 +40,10 @@ const EXPECTED: Record<string, 'ok' | 'tiny' | { kind: string; reason: RegExp }>
 	'rgba_silhouette.png': 'ok',
 	// gdk-pixbuf's "premature-end.png": its image data is complete (only its incremental loader chokes); it decodes.
 	'truncated.png': 'ok',
-	'bomb_64250x64250.jpg': { kind: 'too-many-pixels', reason: /64250×64250 pixels .* over the limit of 100 megapixels; not decoded/ },
+	'bomb_64250x64250.jpg': {
+		kind: 'too-many-pixels',
+		reason: /64250×64250 pixels .* over the limit of 100 megapixels; not decoded/,
+	},
 	'corrupt_header.jpg': { kind: 'unreadable', reason: /truncated or corrupt/ },
 	'fuzzed_cve.jpg': { kind: 'unreadable', reason: /truncated or corrupt/ },
 	'invalid.png': { kind: 'unreadable', reason: /truncated or corrupt/ },
@@ -48,7 +51,10 @@ const EXPECTED: Record<string, 'ok' | 'tiny' | { kind: string; reason: RegExp }>
 	'truncated_half.jpg': { kind: 'unreadable', reason: /truncated or corrupt .*premature end/ },
 	'truncated_tiny.jpg': { kind: 'unreadable', reason: /truncated or corrupt/ },
 	'empty.jpg': { kind: 'unreadable', reason: /is empty \(0 bytes\)/ },
-	'empty_file.tga': { kind: 'unsupported-extension', reason: /"\.tga" is not one of the image extensions/ },
+	'empty_file.tga': {
+		kind: 'unsupported-extension',
+		reason: /"\.tga" is not one of the image extensions/,
+	},
 	'not_an_image.jpg': { kind: 'unreadable', reason: /is not an image format we can read/ },
 	'photo.heic': { kind: 'unreadable', reason: /HEIC\/HEIF photo .*export it as JPEG/ },
 };
@@ -56,7 +62,10 @@ const EXPECTED: Record<string, 'ok' | 'tiny' | { kind: string; reason: RegExp }>
 describe('a folder of real odd and broken image files', () => {
 	const root = path.join(tempDir(), 'odd');
 	let manifest: DatasetManifest;
-	const files = fs.readdirSync(FIXTURES).filter((f) => f !== 'README.md').sort();
+	const files = fs
+		.readdirSync(FIXTURES)
+		.filter((f) => f !== 'README.md')
+		.sort();
 
 	before(async () => {
 		// Two classes, the files dealt alternately, plus what real folders also hold.
@@ -69,20 +78,40 @@ describe('a folder of real odd and broken image files', () => {
 		fs.writeFileSync(path.join(root, 'second', 'Thumbs.db'), 'windows litter');
 		fs.copyFileSync(path.join(FIXTURES, 'photo.webp'), path.join(root, 'second', 'UPPER.WEBP'));
 		fs.symlinkSync('/etc/hostname', path.join(root, 'first', 'escape.jpg'));
-		const progressive = ['first', 'second'].map((c) => path.join(root, c, 'progressive.jpg')).find((f) => fs.existsSync(f))!;
-		fs.symlinkSync(progressive, path.join(root, path.basename(path.dirname(progressive)) === 'first' ? 'second' : 'first', 'inside-link.jpg'));
+		const progressive = ['first', 'second']
+			.map((c) => path.join(root, c, 'progressive.jpg'))
+			.find((f) => fs.existsSync(f))!;
+		fs.symlinkSync(
+			progressive,
+			path.join(
+				root,
+				path.basename(path.dirname(progressive)) === 'first' ? 'second' : 'first',
+				'inside-link.jpg',
+			),
+		);
 		manifest = await manifestFromFolder(root, { validationSplit: 0.2, seed: 1 });
 	});
 
 	it('accounts for every file: used as an image, or named in the problems with its reason', () => {
 		assert.equal(files.length, Object.keys(EXPECTED).length, 'every fixture has an expectation');
-		const used = new Set([...manifest.train, ...manifest.validation].map((i) => path.basename(i.file)));
+		const used = new Set(
+			[...manifest.train, ...manifest.validation].map((i) => path.basename(i.file)),
+		);
 		for (const file of files) {
 			const want = EXPECTED[file];
-			const problems = manifest.problems.filter((p) => path.basename(p.file) === file && p.kind !== 'duplicate' && p.kind !== 'duplicate-across-classes');
+			const problems = manifest.problems.filter(
+				(p) =>
+					path.basename(p.file) === file &&
+					p.kind !== 'duplicate' &&
+					p.kind !== 'duplicate-across-classes',
+			);
 			if (want === 'ok' || want === 'tiny') {
 				assert.ok(used.has(file), `${file} is used`);
-				assert.deepEqual(problems.map((p) => p.kind), want === 'tiny' ? ['tiny-image'] : [], `${file}: ${problems.map((p) => p.reason).join('; ')}`);
+				assert.deepEqual(
+					problems.map((p) => p.kind),
+					want === 'tiny' ? ['tiny-image'] : [],
+					`${file}: ${problems.map((p) => p.reason).join('; ')}`,
+				);
 			} else {
 				assert.ok(!used.has(file), `${file} is left out`);
 				assert.equal(problems.length, 1, `${file} has one problem`);
@@ -105,9 +134,19 @@ describe('a folder of real odd and broken image files', () => {
 	});
 
 	it('reports the copies it made (a link and a same-bytes copy) and keeps each group on one side of the split', () => {
-		const groups = manifest.problems.filter((p) => p.kind === 'duplicate' || p.kind === 'duplicate-across-classes');
-		assert.ok(groups.some((g) => g.kind === 'duplicate-across-classes' && /progressive\.jpg|inside-link\.jpg/.test(g.file + g.reason)), JSON.stringify(groups));
-		const side = (name: string) => (manifest.train.some((i) => path.basename(i.file) === name) ? 'train' : 'validation');
+		const groups = manifest.problems.filter(
+			(p) => p.kind === 'duplicate' || p.kind === 'duplicate-across-classes',
+		);
+		assert.ok(
+			groups.some(
+				(g) =>
+					g.kind === 'duplicate-across-classes' &&
+					/progressive\.jpg|inside-link\.jpg/.test(g.file + g.reason),
+			),
+			JSON.stringify(groups),
+		);
+		const side = (name: string) =>
+			manifest.train.some((i) => path.basename(i.file) === name) ? 'train' : 'validation';
 		assert.equal(side('progressive.jpg'), side('inside-link.jpg'));
 		assert.equal(side('photo.webp'), side('UPPER.WEBP'));
 		assert.equal(manifest.report.duplicateGroups, groups.length);
@@ -117,7 +156,12 @@ describe('a folder of real odd and broken image files', () => {
 		for (const file of files.filter((f) => EXPECTED[f] === 'ok' || EXPECTED[f] === 'tiny')) {
 			const source = path.join(FIXTURES, file);
 			const evalPixels = await loadImageTensorData(source, { mode: 'eval', cropSize: 48 });
-			const trainPixels = await loadImageTensorData(source, { mode: 'train', cropSize: 48, augmentation: 'heavy', rng: createRng(3) });
+			const trainPixels = await loadImageTensorData(source, {
+				mode: 'train',
+				cropSize: 48,
+				augmentation: 'heavy',
+				rng: createRng(3),
+			});
 			for (const pixels of [evalPixels, trainPixels]) {
 				assert.equal(pixels.length, 48 * 48 * 3, file);
 				assert.ok(pixels.every(Number.isFinite), `${file} has finite values`);

@@ -12,7 +12,16 @@ import { testBackend } from './support/backend';
 // onnxruntime-node is a devDependency: CI installs it (its CPU binaries are in the npm tarball), so this runs there.
 describe('ONNX export, run by ONNX Runtime, agrees with TensorFlow.js', () => {
 	const size = 96;
-	const metadata: ModelMetadata = { format: MODEL_FORMAT, architecture: 'resnet18', classes: ['a', 'b', 'c', 'd', 'e'], inputSize: size, resizeSize: 110, normalization: IMAGENET_NORMALIZATION, packageVersion: 'test', createdAt: 'now' };
+	const metadata: ModelMetadata = {
+		format: MODEL_FORMAT,
+		architecture: 'resnet18',
+		classes: ['a', 'b', 'c', 'd', 'e'],
+		inputSize: size,
+		resizeSize: 110,
+		normalization: IMAGENET_NORMALIZATION,
+		packageVersion: 'test',
+		createdAt: 'now',
+	};
 	let network: ResNet18;
 	let images: Float32Array;
 	let expected: Float32Array;
@@ -25,9 +34,14 @@ describe('ONNX export, run by ONNX Runtime, agrees with TensorFlow.js', () => {
 		const state = network.toStateDict();
 		const rng = createRng(5);
 		for (const [name, tensor] of state) {
-			if (name.endsWith('running_mean') || name.endsWith('running_var') || name.endsWith('bn1.weight')) {
+			if (
+				name.endsWith('running_mean') ||
+				name.endsWith('running_var') ||
+				name.endsWith('bn1.weight')
+			) {
 				const data = tensor.data as Float32Array;
-				for (let i = 0; i < data.length; i++) data[i] = name.endsWith('running_mean') ? rng.next() * 0.2 - 0.1 : 0.5 + rng.next();
+				for (let i = 0; i < data.length; i++)
+					data[i] = name.endsWith('running_mean') ? rng.next() * 0.2 - 0.1 : 0.5 + rng.next();
 			}
 		}
 		network.dispose();
@@ -53,7 +67,11 @@ describe('ONNX export, run by ONNX Runtime, agrees with TensorFlow.js', () => {
 		for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
 		assert.ok(worst <= 1e-4, `max |Δp| = ${worst}`);
 		for (let row = 0; row < 4; row++) {
-			const argmax = (p: Float32Array) => [...p.subarray(row * 5, row * 5 + 5)].reduce((best, v, j, all) => (v > all[best] ? j : best), 0);
+			const argmax = (p: Float32Array) =>
+				[...p.subarray(row * 5, row * 5 + 5)].reduce(
+					(best, v, j, all) => (v > all[best] ? j : best),
+					0,
+				);
 			assert.equal(argmax(got), argmax(expected), `row ${row} top-1`);
 		}
 		let worstFeature = 0;
@@ -62,7 +80,10 @@ describe('ONNX export, run by ONNX Runtime, agrees with TensorFlow.js', () => {
 			worstFeature = Math.max(worstFeature, Math.abs(features[i] - expectedFeatures[i]));
 			scale = Math.max(scale, Math.abs(expectedFeatures[i]));
 		}
-		assert.ok(worstFeature <= 1e-4 * Math.max(1, scale), `max |Δfeature| = ${worstFeature} (scale ${scale})`);
+		assert.ok(
+			worstFeature <= 1e-4 * Math.max(1, scale),
+			`max |Δfeature| = ${worstFeature} (scale ${scale})`,
+		);
 	});
 
 	it('falls back to TensorFlow.js after detaching, leaving no tensors behind', async () => {

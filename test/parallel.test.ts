@@ -19,9 +19,19 @@ describe('data-parallel training over worker threads (one WebAssembly instance p
 	before(testBackend);
 
 	it('splits a batch into even shares, this thread first', () => {
-		assert.deepEqual(splitShares(8, 2), [[0, 4], [4, 4]]);
-		assert.deepEqual(splitShares(7, 3), [[0, 3], [3, 2], [5, 2]]);
-		assert.deepEqual(splitShares(1, 2), [[0, 1], [1, 0]]);
+		assert.deepEqual(splitShares(8, 2), [
+			[0, 4],
+			[4, 4],
+		]);
+		assert.deepEqual(splitShares(7, 3), [
+			[0, 3],
+			[3, 2],
+			[5, 2],
+		]);
+		assert.deepEqual(splitShares(1, 2), [
+			[0, 1],
+			[1, 0],
+		]);
 	});
 
 	it('makes the same update as one thread over the whole batch (where batch statistics agree), running statistics included', async () => {
@@ -69,7 +79,8 @@ describe('data-parallel training over worker threads (one WebAssembly instance p
 			// SyncBatchNorm: on 2×2 maps a share of 3 (12 values) differs from the batch of 6 (24 values) by ~5 % of the update.
 			const tolerance = name.endsWith('running_var') ? 0.1 : 1e-2;
 			assert.ok(worst <= tolerance * scale + 1e-6, `${name}: max |Δ update| ${worst} of ${scale}`);
-			if (!name.endsWith('running_var')) worstRelative = Math.max(worstRelative, worst / (scale + 1e-12));
+			if (!name.endsWith('running_var'))
+				worstRelative = Math.max(worstRelative, worst / (scale + 1e-12));
 		}
 		assert.ok(worstRelative < 1e-2, String(worstRelative));
 		sgdA.dispose();
@@ -83,10 +94,17 @@ describe('data-parallel training over worker threads (one WebAssembly instance p
 		await writeSyntheticDataset(dir, { classes: 3, perClass: 24, size: 80, seed: 1 });
 		const data = await prepareTrainingData(dir, { validationSplit: 0.25, seed: 7 });
 		const before = tf.memory().numTensors;
-		const result = await train(data, { epochs: 3, batchSize: 8, learningRate: 1e-3, imageSize: 64, seed: 7, augment: 'standard' }, { threads: 2 });
+		const result = await train(
+			data,
+			{ epochs: 3, batchSize: 8, learningRate: 1e-3, imageSize: 64, seed: 7, augment: 'standard' },
+			{ threads: 2 },
+		);
 		assert.equal(result.threads, 2);
 		const best = Math.max(...result.history.map((h) => h.validationAccuracy ?? 0));
-		assert.ok(best >= 0.7, `validation accuracy ${result.history.map((h) => h.validationAccuracy).join(', ')}`);
+		assert.ok(
+			best >= 0.7,
+			`validation accuracy ${result.history.map((h) => h.validationAccuracy).join(', ')}`,
+		);
 		result.model.network.dispose();
 		assert.equal(tf.memory().numTensors, before);
 	});

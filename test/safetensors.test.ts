@@ -47,14 +47,18 @@ describe('safetensors files', () => {
 		const length = Buffer.alloc(8);
 		length.writeBigUInt64LE(BigInt(header.length));
 		const { tensors } = readSafetensors(Buffer.concat([length, Buffer.from(header), data]));
-		assert.deepEqual([...tensors.values()].map((t) => t.data[0]), [1, -3, 0.25]);
+		assert.deepEqual(
+			[...tensors.values()].map((t) => t.data[0]),
+			[1, -3, 0.25],
+		);
 	});
 
 	it('rejects a truncated file with an error naming the file and tensor', () => {
 		const bytes = writeSafetensors(tinyState());
 		assert.throws(
 			() => readSafetensors(bytes.subarray(0, bytes.length - 4), 'model.safetensors'),
-			(e: unknown) => e instanceof WeightsError && e.file === 'model.safetensors' && /a\.count/.test(e.message),
+			(e: unknown) =>
+				e instanceof WeightsError && e.file === 'model.safetensors' && /a\.count/.test(e.message),
 		);
 		assert.throws(() => readSafetensors(Buffer.from('hello world'), 'x.safetensors'), WeightsError);
 		assert.throws(() => readSafetensors(Buffer.alloc(3), 'x.safetensors'), /x\.safetensors/);
@@ -66,15 +70,27 @@ describe('loading a ResNet-18 state dict', () => {
 		await testBackend();
 		const missing = goldenStateDict(3);
 		missing.delete('layer2.0.downsample.0.weight');
-		assert.throws(() => ResNet18.fromStateDict(missing, { file: 'm.safetensors' }), (e: unknown) => e instanceof WeightsError && e.tensor === 'layer2.0.downsample.0.weight' && /missing/.test(e.message));
+		assert.throws(
+			() => ResNet18.fromStateDict(missing, { file: 'm.safetensors' }),
+			(e: unknown) =>
+				e instanceof WeightsError &&
+				e.tensor === 'layer2.0.downsample.0.weight' &&
+				/missing/.test(e.message),
+		);
 
 		const extra = goldenStateDict(3);
 		extra.set('layer5.0.conv1.weight', { dtype: 'float32', shape: [1], data: Float32Array.of(0) });
-		assert.throws(() => ResNet18.fromStateDict(extra), (e: unknown) => e instanceof WeightsError && e.tensor === 'layer5.0.conv1.weight');
+		assert.throws(
+			() => ResNet18.fromStateDict(extra),
+			(e: unknown) => e instanceof WeightsError && e.tensor === 'layer5.0.conv1.weight',
+		);
 
 		const misshaped = goldenStateDict(3);
 		misshaped.set('bn1.weight', { dtype: 'float32', shape: [32], data: new Float32Array(32) });
-		assert.throws(() => ResNet18.fromStateDict(misshaped), /"bn1\.weight" has shape \[32\], expected \[64\]/);
+		assert.throws(
+			() => ResNet18.fromStateDict(misshaped),
+			/"bn1\.weight" has shape \[32\], expected \[64\]/,
+		);
 	});
 
 	it('replaces a 1,000-class ImageNet classifier for fine-tuning, and otherwise refuses a class-count mismatch', async () => {

@@ -9,7 +9,8 @@ describe('learning-rate schedules', () => {
 	before(testBackend);
 
 	it('warms up linearly, then decays along a cosine to 0 at the last step', () => {
-		const at = (epoch: number, batch: number) => learningRateAt(1e-3, 'cosine', 1, epoch, batch, 10, 5);
+		const at = (epoch: number, batch: number) =>
+			learningRateAt(1e-3, 'cosine', 1, epoch, batch, 10, 5);
 		assert.ok(Math.abs(at(1, 1) - 1e-3 / 11) < 1e-12, 'first warm-up step');
 		assert.ok(at(1, 10) < at(2, 1), 'rising through warm-up');
 		assert.ok(Math.abs(at(2, 1) - 1e-3) < 1e-12, 'peak right after warm-up');
@@ -24,7 +25,10 @@ describe('learning-rate schedules', () => {
 			const v = tf.variable(tf.scalar(0));
 			setLearningRate(optimizer, 0.25);
 			optimizer.applyGradients({ [v.name]: tf.scalar(1) });
-			assert.ok(Math.abs((await v.data())[0] + 0.25) < 1e-5, `moved by the new rate: ${(await v.data())[0]}`);
+			assert.ok(
+				Math.abs((await v.data())[0] + 0.25) < 1e-5,
+				`moved by the new rate: ${(await v.data())[0]}`,
+			);
 			optimizer.dispose();
 			v.dispose();
 		}

@@ -13,7 +13,9 @@ interface TorchRun {
 
 // PyTorch's numbers were written by test/fixtures/side_by_side.py (Debian PyTorch 1.13) from the same initial weights
 // and the same input tensors; CI does not need PyTorch to run this.
-const reference = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../test/fixtures/side-by-side/torch.json'), 'utf8')) as TorchRun;
+const reference = JSON.parse(
+	fs.readFileSync(path.resolve(__dirname, '../../test/fixtures/side-by-side/torch.json'), 'utf8'),
+) as TorchRun;
 
 describe(`training tracks PyTorch ${reference.torch} on 10-class Fashion-MNIST (200 training + 1,000 validation images at 32 px, Adam 1e-4)`, () => {
 	let ours: TrainResult;
@@ -32,7 +34,10 @@ describe(`training tracks PyTorch ${reference.torch} on 10-class Fashion-MNIST (
 		for (const [i, theirs] of reference.history.entries()) {
 			const mine = ours.history[i].trainLoss;
 			const gap = Math.abs(mine - theirs.trainLoss) / theirs.trainLoss;
-			assert.ok(gap < 0.05, `epoch ${theirs.epoch}: loss ${mine.toFixed(4)} vs PyTorch ${theirs.trainLoss.toFixed(4)} (gap ${(gap * 100).toFixed(1)} %)`);
+			assert.ok(
+				gap < 0.05,
+				`epoch ${theirs.epoch}: loss ${mine.toFixed(4)} vs PyTorch ${theirs.trainLoss.toFixed(4)} (gap ${(gap * 100).toFixed(1)} %)`,
+			);
 		}
 	});
 
@@ -41,8 +46,13 @@ describe(`training tracks PyTorch ${reference.torch} on 10-class Fashion-MNIST (
 		const mine = Math.round(ours.history.at(-1)!.validationAccuracy! * images);
 		const theirs = Math.round(reference.history.at(-1)!.validationAccuracy * images);
 		assert.equal(images, 1000);
-		assert.ok(Math.abs(mine - theirs) <= 0.02 * images, `validation: ${mine} of ${images} right vs PyTorch ${theirs}`);
+		assert.ok(
+			Math.abs(mine - theirs) <= 0.02 * images,
+			`validation: ${mine} of ${images} right vs PyTorch ${theirs}`,
+		);
 		// The figures for the record (the closing note of the issue quotes them).
-		console.log(`side by side: ${ours.history.map((h, i) => `epoch ${h.epoch} loss ${h.trainLoss.toFixed(4)} (PyTorch ${reference.history[i].trainLoss.toFixed(4)})`).join('; ')}; validation ${mine}/${images} vs ${theirs}/${images}`);
+		console.log(
+			`side by side: ${ours.history.map((h, i) => `epoch ${h.epoch} loss ${h.trainLoss.toFixed(4)} (PyTorch ${reference.history[i].trainLoss.toFixed(4)})`).join('; ')}; validation ${mine}/${images} vs ${theirs}/${images}`,
+		);
 	});
 });

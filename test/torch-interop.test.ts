@@ -12,7 +12,9 @@ import { goldenInputNHWC } from './support/golden-weights';
 import { testBackend } from './support/backend';
 import { tempDir } from './support/temp';
 
-const torchAvailable = spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
+const torchAvailable =
+	spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status ===
+	0;
 
 /** Loads our file with nothing but the format's spec (header JSON + raw bytes) into torchvision, strictly. */
 const LOAD_IN_TORCH = `
@@ -35,25 +37,48 @@ with torch.no_grad():
 `;
 
 describe('our model files in PyTorch', () => {
-	it('load into torchvision.models.resnet18(num_classes=K) with strict load_state_dict and give our logits (needs Debian PyTorch; skipped without)', { skip: !torchAvailable && 'python3-torch not installed' }, async () => {
-		await testBackend();
-		const dir = tempDir();
-		const file = path.join(dir, 'model.safetensors');
-		const network = ResNet18.initialize(4, 11);
-		// A training-mode pass moves the BN running statistics away from their initial values.
-		tf.tidy(() => network.forward(tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 3) as tf.Tensor4D, { training: true }));
-		await saveModel(file, {
-			network,
-			metadata: { format: MODEL_FORMAT, architecture: 'resnet18', classes: ['a', 'b', 'c', 'd'], inputSize: 64, resizeSize: 73, normalization: IMAGENET_NORMALIZATION, packageVersion: 'test', createdAt: 'now' },
-		});
-		const input = goldenInputNHWC([1, 3, 64, 64], 77);
-		const ours = tf.tidy(() => Array.from(network.forward(tf.tensor4d(input.data, input.shape)).dataSync()));
-		network.dispose();
-		const out = execFileSync('/usr/bin/python3', ['-c', LOAD_IN_TORCH, file, '4', path.join(__dirname, '../../test/fixtures')], { encoding: 'utf8' });
-		const theirs = JSON.parse(out) as { classes: string[]; logits: number[] };
-		assert.deepEqual(theirs.classes, ['a', 'b', 'c', 'd']);
-		const diff = Math.max(...theirs.logits.map((v, i) => Math.abs(v - ours[i])));
-		assert.ok(diff <= 1e-4, `max |Δlogit| ${diff}`);
-		assert.ok(fs.statSync(file).size > 40e6);
-	});
+	it(
+		'load into torchvision.models.resnet18(num_classes=K) with strict load_state_dict and give our logits (needs Debian PyTorch; skipped without)',
+		{ skip: !torchAvailable && 'python3-torch not installed' },
+		async () => {
+			await testBackend();
+			const dir = tempDir();
+			const file = path.join(dir, 'model.safetensors');
+			const network = ResNet18.initialize(4, 11);
+			// A training-mode pass moves the BN running statistics away from their initial values.
+			tf.tidy(() =>
+				network.forward(tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 3) as tf.Tensor4D, {
+					training: true,
+				}),
+			);
+			await saveModel(file, {
+				network,
+				metadata: {
+					format: MODEL_FORMAT,
+					architecture: 'resnet18',
+					classes: ['a', 'b', 'c', 'd'],
+					inputSize: 64,
+					resizeSize: 73,
+					normalization: IMAGENET_NORMALIZATION,
+					packageVersion: 'test',
+					createdAt: 'now',
+				},
+			});
+			const input = goldenInputNHWC([1, 3, 64, 64], 77);
+			const ours = tf.tidy(() =>
+				Array.from(network.forward(tf.tensor4d(input.data, input.shape)).dataSync()),
+			);
+			network.dispose();
+			const out = execFileSync(
+				'/usr/bin/python3',
+				['-c', LOAD_IN_TORCH, file, '4', path.join(__dirname, '../../test/fixtures')],
+				{ encoding: 'utf8' },
+			);
+			const theirs = JSON.parse(out) as { classes: string[]; logits: number[] };
+			assert.deepEqual(theirs.classes, ['a', 'b', 'c', 'd']);
+			const diff = Math.max(...theirs.logits.map((v, i) => Math.abs(v - ours[i])));
+			assert.ok(diff <= 1e-4, `max |Δlogit| ${diff}`);
+			assert.ok(fs.statSync(file).size > 40e6);
+		},
+	);
 });

@@ -11,7 +11,15 @@ import { train, type TrainResult } from '../lib/train/train';
 import { testBackend } from './support/backend';
 import { tempDir } from './support/temp';
 
-const OPTIONS = { epochs: 1, batchSize: 8, learningRate: 1e-3, imageSize: 64, seed: 7, augment: 'standard', fineTune: 'full' };
+const OPTIONS = {
+	epochs: 1,
+	batchSize: 8,
+	learningRate: 1e-3,
+	imageSize: 64,
+	seed: 7,
+	augment: 'standard',
+	fineTune: 'full',
+};
 
 /** The longest the event loop of this thread was held up while `run` ran, in ms. */
 async function longestStall<T>(run: () => Promise<T>): Promise<{ value: T; stallMs: number }> {
@@ -47,15 +55,27 @@ describe('training on a thread of its own (what the Train node does on WebAssemb
 		if (!there) return t.skip('needs the WebAssembly or JS backend');
 		assert.equal(there.value.trainedOn, 'worker thread');
 		assert.deepEqual(
-			there.value.history.map((h) => [h.trainLoss, h.trainAccuracy, h.validationLoss, h.validationAccuracy]),
-			here.value.history.map((h) => [h.trainLoss, h.trainAccuracy, h.validationLoss, h.validationAccuracy]),
+			there.value.history.map((h) => [
+				h.trainLoss,
+				h.trainAccuracy,
+				h.validationLoss,
+				h.validationAccuracy,
+			]),
+			here.value.history.map((h) => [
+				h.trainLoss,
+				h.trainAccuracy,
+				h.validationLoss,
+				h.validationAccuracy,
+			]),
 		);
 		const theirs = there.value.model.network.toStateDict();
 		let worst = 0;
 		for (const [name, tensor] of here.value.model.network.toStateDict()) {
 			const other = theirs.get(name)!;
 			assert.deepEqual(other.shape, tensor.shape, name);
-			if (tensor.dtype === 'float32') for (let i = 0; i < tensor.data.length; i++) worst = Math.max(worst, Math.abs(tensor.data[i] - (other.data as Float32Array)[i]));
+			if (tensor.dtype === 'float32')
+				for (let i = 0; i < tensor.data.length; i++)
+					worst = Math.max(worst, Math.abs(tensor.data[i] - (other.data as Float32Array)[i]));
 			else assert.deepEqual(other.data, tensor.data, name);
 		}
 		assert.equal(worst, 0, `max |Δ weight| ${worst}`);
@@ -66,9 +86,17 @@ describe('training on a thread of its own (what the Train node does on WebAssemb
 	it('holds up this thread a small fraction of what training here does', (t) => {
 		if (!there) return t.skip('needs the WebAssembly or JS backend');
 		const steps = here.value.history[0].seconds;
-		assert.ok(here.stallMs > 100, `training here stalled this thread ${here.stallMs.toFixed(0)} ms at most (epoch ${steps} s)`);
-		console.log(`longest stall of this thread: ${here.stallMs.toFixed(0)} ms training here, ${there.stallMs.toFixed(0)} ms training on a thread of its own`);
-		assert.ok(there.stallMs < here.stallMs / 2, `off-thread ${there.stallMs.toFixed(0)} ms vs here ${here.stallMs.toFixed(0)} ms`);
+		assert.ok(
+			here.stallMs > 100,
+			`training here stalled this thread ${here.stallMs.toFixed(0)} ms at most (epoch ${steps} s)`,
+		);
+		console.log(
+			`longest stall of this thread: ${here.stallMs.toFixed(0)} ms training here, ${there.stallMs.toFixed(0)} ms training on a thread of its own`,
+		);
+		assert.ok(
+			there.stallMs < here.stallMs / 2,
+			`off-thread ${there.stallMs.toFixed(0)} ms vs here ${here.stallMs.toFixed(0)} ms`,
+		);
 	});
 
 	it('leaves no tensors behind on this thread but the model it returns', (t) => {
@@ -85,16 +113,20 @@ describe('training on a thread of its own (what the Train node does on WebAssemb
 		const seen: string[] = [];
 		let stoppedAt = 0;
 		await assert.rejects(
-			trainOffThread(data, { ...OPTIONS, epochs: 3 }, {
-				signal: controller.signal,
-				onProgress: (p) => {
-					seen.push(stoppedAt ? `after stop: ${p.kind}` : p.kind);
-					if (p.kind === 'batch' && !stoppedAt) {
-						stoppedAt = seen.length;
-						controller.abort();
-					}
+			trainOffThread(
+				data,
+				{ ...OPTIONS, epochs: 3 },
+				{
+					signal: controller.signal,
+					onProgress: (p) => {
+						seen.push(stoppedAt ? `after stop: ${p.kind}` : p.kind);
+						if (p.kind === 'batch' && !stoppedAt) {
+							stoppedAt = seen.length;
+							controller.abort();
+						}
+					},
 				},
-			}),
+			),
 			TrainingAbortedError,
 		);
 		// Give a thread that were still running the time of a step to report.

@@ -54,14 +54,20 @@ describe('training a ResNet-18 on a real image folder', () => {
 	});
 
 	it('leaves no tensor behind but the model it returns', () => {
-		const modelTensors = result.model.network.specs.filter((s) => s.role !== 'bn.num_batches_tracked').length;
+		const modelTensors = result.model.network.specs.filter(
+			(s) => s.role !== 'bn.num_batches_tracked',
+		).length;
 		assert.equal(tf.memory().numTensors, tensorsBefore + modelTensors);
 	});
 
 	it('saves one safetensors file that loads back to identical predictions', async () => {
 		const file = path.join(dir, 'model.safetensors');
 		await saveModel(file, result.model);
-		assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+		assert.deepEqual(
+			fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+			[],
+			'no temporary file left',
+		);
 		const loaded = await loadModel(file);
 		assert.deepEqual(loaded.metadata.classes, data.classes);
 		assert.equal(loaded.metadata.inputSize, 64);
@@ -87,19 +93,30 @@ describe('training a ResNet-18 on a real image folder', () => {
 		assert.equal(tf.memory().numTensors, baseline);
 		const m = evaluation.metrics;
 		assert.equal(m.count, 18);
-		assert.equal(m.confusionMatrix.flat().reduce((a, b) => a + b, 0), 18);
+		assert.equal(
+			m.confusionMatrix.flat().reduce((a, b) => a + b, 0),
+			18,
+		);
 		assert.equal(m.perClass.length, 3);
 		assert.ok(m.topKAccuracy >= m.accuracy);
 		// The model holds the best validated epoch's weights (keepBest): evaluating it must give that epoch's score.
-		const kept = result.history.find((h) => h.epoch === (result.restoredEpoch ?? result.history[result.history.length - 1].epoch))!;
+		const kept = result.history.find(
+			(h) => h.epoch === (result.restoredEpoch ?? result.history[result.history.length - 1].epoch),
+		)!;
 		assert.equal(kept.epoch, result.bestEpoch);
-		assert.ok(Math.abs(m.accuracy - kept.validationAccuracy!) < 1e-9, 'same images, same score as training reported for the kept epoch');
+		assert.ok(
+			Math.abs(m.accuracy - kept.validationAccuracy!) < 1e-9,
+			'same images, same score as training reported for the kept epoch',
+		);
 		assert.equal(evaluation.misclassified.length, Math.round(18 * (1 - m.accuracy)));
 	});
 
 	it('labels a low-confidence prediction "unknown" under a threshold', async () => {
 		const [prediction] = await classify(result.model, [data.validation[0].file], { threshold: 1 });
-		assert.equal(prediction.label, prediction.confidence >= 1 ? prediction.topK[0].label : 'unknown');
+		assert.equal(
+			prediction.label,
+			prediction.confidence >= 1 ? prediction.topK[0].label : 'unknown',
+		);
 	});
 });
 
@@ -113,12 +130,16 @@ describe('stopping and refusing', () => {
 		let batches = 0;
 		const baseline = tf.memory().numTensors;
 		await assert.rejects(
-			train(data, { epochs: 3, batchSize: 4, imageSize: 32 }, {
-				signal: controller.signal,
-				onProgress: (p) => {
-					if (p.kind === 'batch' && ++batches === 2) controller.abort();
+			train(
+				data,
+				{ epochs: 3, batchSize: 4, imageSize: 32 },
+				{
+					signal: controller.signal,
+					onProgress: (p) => {
+						if (p.kind === 'batch' && ++batches === 2) controller.abort();
+					},
 				},
-			}),
+			),
 			TrainingAbortedError,
 		);
 		assert.equal(batches, 2);
@@ -136,7 +157,10 @@ describe('stopping and refusing', () => {
 			[{ evalSteps: 0 }, 'evalSteps'],
 		];
 		for (const [options, parameter] of cases) {
-			await assert.rejects(train(data, options), (e: unknown) => e instanceof InvalidParameterError && e.parameter === parameter);
+			await assert.rejects(
+				train(data, options),
+				(e: unknown) => e instanceof InvalidParameterError && e.parameter === parameter,
+			);
 		}
 	});
 
@@ -148,9 +172,21 @@ describe('stopping and refusing', () => {
 		const { ResNet18 } = await import('../lib/model/resnet18');
 		const model: TrainedModel = {
 			network: ResNet18.initialize(2, 0),
-			metadata: { format: 'n8n-nodes-resnet18/1', architecture: 'resnet18', classes: ['a', 'b'], inputSize: 32, resizeSize: 37, normalization: { mean: [0, 0, 0], std: [1, 1, 1] }, packageVersion: 'test', createdAt: 'now' },
+			metadata: {
+				format: 'n8n-nodes-resnet18/1',
+				architecture: 'resnet18',
+				classes: ['a', 'b'],
+				inputSize: 32,
+				resizeSize: 37,
+				normalization: { mean: [0, 0, 0], std: [1, 1, 1] },
+				packageVersion: 'test',
+				createdAt: 'now',
+			},
 		};
-		await assert.rejects(saveModel(target, model), (e: unknown) => e instanceof FileError && e.file === target);
+		await assert.rejects(
+			saveModel(target, model),
+			(e: unknown) => e instanceof FileError && e.file === target,
+		);
 		assert.deepEqual(fs.readdirSync(dir), ['model.safetensors'], 'no temporary file left behind');
 		assert.ok(fs.statSync(target).isDirectory());
 		model.network.dispose();

@@ -38,7 +38,10 @@ export function parseBackendChoice(value: unknown, parameter = 'backend'): Backe
 	if (typeof value === 'string' && (BACKEND_CHOICES as readonly string[]).includes(value)) {
 		return value as BackendChoice;
 	}
-	throw new InvalidParameterError(parameter, `expected one of ${BACKEND_CHOICES.join(', ')}, got ${JSON.stringify(value)}`);
+	throw new InvalidParameterError(
+		parameter,
+		`expected one of ${BACKEND_CHOICES.join(', ')}, got ${JSON.stringify(value)}`,
+	);
 }
 
 /**
@@ -93,16 +96,28 @@ async function select(choice: BackendChoice): Promise<BackendReport> {
 	throw new BackendUnavailableError('js', 'No TensorFlow.js backend could be started');
 }
 
-function report(kind: BackendKind, skipped: { kind: BackendKind; reason: string }[]): BackendReport {
-	const hint = skipped.length > 0 ? ` (skipped: ${skipped.map((s) => `${s.kind}: ${s.reason}`).join('; ')})` : '';
-	return { kind, tfjsName: tf.getBackend(), summary: `Compute backend: ${LABELS[kind]}${hint}`, skipped };
+function report(
+	kind: BackendKind,
+	skipped: { kind: BackendKind; reason: string }[],
+): BackendReport {
+	const hint =
+		skipped.length > 0
+			? ` (skipped: ${skipped.map((s) => `${s.kind}: ${s.reason}`).join('; ')})`
+			: '';
+	return {
+		kind,
+		tfjsName: tf.getBackend(),
+		summary: `Compute backend: ${LABELS[kind]}${hint}`,
+		skipped,
+	};
 }
 
 /** Returns undefined when the backend now runs, or the reason it cannot. */
 async function tryStart(kind: BackendKind): Promise<string | undefined> {
 	switch (kind) {
 		case 'gpu':
-			if (!cudaDeviceVisible()) return 'no CUDA device is visible (no /dev/nvidia0, or CUDA_VISIBLE_DEVICES hides it)';
+			if (!cudaDeviceVisible())
+				return 'no CUDA device is visible (no /dev/nvidia0, or CUDA_VISIBLE_DEVICES hides it)';
 			return startNative(NATIVE_PACKAGES.gpu);
 		case 'cpu-native':
 			return startNative(NATIVE_PACKAGES['cpu-native']);
@@ -145,7 +160,9 @@ async function startNative(pkg: string): Promise<string | undefined> {
 	if (!tf.findBackend('tensorflow')) {
 		return `${pkg} registered its backend on another @tensorflow/tfjs-core copy; install ${pkg}@${tf.version_core} next to this package`;
 	}
-	return (await tf.setBackend('tensorflow')) ? undefined : `${pkg} loaded but its backend failed to initialise`;
+	return (await tf.setBackend('tensorflow'))
+		? undefined
+		: `${pkg} loaded but its backend failed to initialise`;
 }
 
 async function startWasm(): Promise<string | undefined> {
@@ -156,7 +173,9 @@ async function startWasm(): Promise<string | undefined> {
 		return `@tensorflow/tfjs-backend-wasm could not be loaded (${error instanceof Error ? error.message : String(error)})`;
 	}
 	try {
-		return (await tf.setBackend('wasm')) ? undefined : 'the WebAssembly module failed to initialise';
+		return (await tf.setBackend('wasm'))
+			? undefined
+			: 'the WebAssembly module failed to initialise';
 	} catch (error) {
 		return `the WebAssembly module failed to initialise (${error instanceof Error ? error.message : String(error)})`;
 	}

@@ -2,7 +2,9 @@ import * as os from 'node:os';
 
 /** Cores this process may use (Node's view of the CPU quota where it has one). */
 export function availableCores(): number {
-	return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+	return typeof os.availableParallelism === 'function'
+		? os.availableParallelism()
+		: os.cpus().length;
 }
 
 /** RESNET18_THREADS when it is a positive whole number: the user's cap on threads (e.g. on a shared host). */

@@ -12,14 +12,23 @@ export interface AugmentationSpec {
 	/** RandomRotation: a uniform angle in ±degrees (corners filled white, like flattened alpha). */
 	readonly rotation: number;
 	/** ColorJitter strengths: each factor uniform in [1 − s, 1 + s]. */
-	readonly colorJitter?: { readonly brightness: number; readonly contrast: number; readonly saturation: number };
+	readonly colorJitter?: {
+		readonly brightness: number;
+		readonly contrast: number;
+		readonly saturation: number;
+	};
 }
 
 export const AUGMENTATION_PRESETS: Readonly<Record<AugmentationPreset, AugmentationSpec>> = {
 	none: { flip: false, rotation: 0 },
 	light: { flip: true, rotation: 0 },
 	standard: { cropScale: [0.5, 1], flip: true, rotation: 10 },
-	heavy: { cropScale: [0.5, 1], flip: true, rotation: 20, colorJitter: { brightness: 0.3, contrast: 0.3, saturation: 0.3 } },
+	heavy: {
+		cropScale: [0.5, 1],
+		flip: true,
+		rotation: 20,
+		colorJitter: { brightness: 0.3, contrast: 0.3, saturation: 0.3 },
+	},
 };
 
 export const AUGMENTATION_CHOICES = ['auto', 'none', 'light', 'standard', 'heavy'] as const;
@@ -35,7 +44,11 @@ export function sampleColorFactors(spec: AugmentationSpec, rng: Rng): ColorFacto
 	const j = spec.colorJitter;
 	if (!j) return undefined;
 	const factor = (s: number) => 1 - s + rng.next() * 2 * s;
-	return { brightness: factor(j.brightness), contrast: factor(j.contrast), saturation: factor(j.saturation) };
+	return {
+		brightness: factor(j.brightness),
+		contrast: factor(j.contrast),
+		saturation: factor(j.saturation),
+	};
 }
 
 const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);

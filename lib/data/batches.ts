@@ -28,7 +28,10 @@ export interface BatchOptions {
  * Stream a dataset as batches, decoding the next ones on sharp's thread pool while the consumer computes. Only
  * `prefetch + 1` batches of pixels exist at any time.
  */
-export async function* imageBatches(samples: readonly { file: string; label: number }[], options: BatchOptions): AsyncGenerator<ImageBatch> {
+export async function* imageBatches(
+	samples: readonly { file: string; label: number }[],
+	options: BatchOptions,
+): AsyncGenerator<ImageBatch> {
 	const order = samples.map((_, i) => i);
 	if (options.shuffle) createRng(options.seed).shuffle(order);
 	const starts: number[] = [];
@@ -36,7 +39,11 @@ export async function* imageBatches(samples: readonly { file: string; label: num
 	const pending: Promise<ImageBatch>[] = [];
 	const ahead = Math.max(0, options.prefetch ?? 2);
 	const schedule = (b: number) => {
-		const promise = decodeBatch(samples, order.slice(starts[b], starts[b] + options.batchSize), options);
+		const promise = decodeBatch(
+			samples,
+			order.slice(starts[b], starts[b] + options.batchSize),
+			options,
+		);
 		// A prefetched batch may fail while an earlier one is consumed; the error surfaces when its turn comes.
 		promise.catch(() => undefined);
 		pending.push(promise);
@@ -49,7 +56,11 @@ export async function* imageBatches(samples: readonly { file: string; label: num
 	}
 }
 
-async function decodeBatch(samples: readonly { file: string; label: number }[], indices: number[], options: BatchOptions): Promise<ImageBatch> {
+async function decodeBatch(
+	samples: readonly { file: string; label: number }[],
+	indices: number[],
+	options: BatchOptions,
+): Promise<ImageBatch> {
 	const pixels = options.cropSize * options.cropSize * 3;
 	const images = new Float32Array(indices.length * pixels);
 	const decoded = await Promise.all(
@@ -66,5 +77,9 @@ async function decodeBatch(samples: readonly { file: string; label: number }[], 
 		),
 	);
 	decoded.forEach((d, j) => images.set(d, j * pixels));
-	return { images, labels: Int32Array.from(indices, (i) => samples[i].label), files: indices.map((i) => samples[i].file) };
+	return {
+		images,
+		labels: Int32Array.from(indices, (i) => samples[i].label),
+		files: indices.map((i) => samples[i].file),
+	};
 }

@@ -58,7 +58,19 @@ export interface ScanOptions {
 export const TINY_IMAGE_SIDE = 32;
 
 // heic/heif are listed so that iPhone photos get a reason a user can act on, not "not an image extension".
-export const DEFAULT_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'avif', 'tif', 'tiff', 'gif', 'bmp', 'heic', 'heif'];
+export const DEFAULT_EXTENSIONS = [
+	'jpg',
+	'jpeg',
+	'png',
+	'webp',
+	'avif',
+	'tif',
+	'tiff',
+	'gif',
+	'bmp',
+	'heic',
+	'heif',
+];
 
 /** Files operating systems and archivers leave behind; never images, never worth a report line. */
 const LITTER = new Set(['.ds_store', 'thumbs.db', 'desktop.ini', '__macosx', '.git']);
@@ -67,10 +79,17 @@ const VALIDATION_FOLDERS = ['val', 'validation'];
 const VERIFY_CONCURRENCY = 8;
 
 /** Scan a folder with one subfolder per class (or `train/` + `val/` holding such subfolders). */
-export async function scanImageFolder(root: string, options: ScanOptions = {}): Promise<ImageFolder> {
+export async function scanImageFolder(
+	root: string,
+	options: ScanOptions = {},
+): Promise<ImageFolder> {
 	const resolved = path.resolve(root);
 	const stat = await fs.stat(resolved).catch((error: NodeJS.ErrnoException) => {
-		throw new FileError(root, error.code === 'ENOENT' ? 'folder does not exist' : `cannot be read (${error.code})`, { cause: error });
+		throw new FileError(
+			root,
+			error.code === 'ENOENT' ? 'folder does not exist' : `cannot be read (${error.code})`,
+			{ cause: error },
+		);
 	});
 	if (!stat.isDirectory()) throw new FileError(root, 'is not a folder');
 	const top = await subfolders(resolved);
@@ -78,7 +97,8 @@ export async function scanImageFolder(root: string, options: ScanOptions = {}): 
 	const split = top.includes('train') && validationName !== undefined;
 	const trainRoot = split ? path.join(resolved, 'train') : resolved;
 	const classes = await subfolders(trainRoot);
-	if (classes.length === 0) throw new FileError(root, 'has no class subfolders (expected one folder of images per class)');
+	if (classes.length === 0)
+		throw new FileError(root, 'has no class subfolders (expected one folder of images per class)');
 	const problems: Problem[] = [];
 	const hashes = new Map<string, string>();
 	const samples = await scanClasses(resolved, trainRoot, classes, options, problems, hashes);
@@ -87,12 +107,34 @@ export async function scanImageFolder(root: string, options: ScanOptions = {}): 
 		const validationRoot = path.join(resolved, validationName);
 		const unknown = (await subfolders(validationRoot)).filter((c) => !classes.includes(c));
 		for (const c of unknown) {
-			problems.push({ file: path.join(validationRoot, c), reason: `class "${c}" is not among the training classes; its images are left out`, kind: 'unknown-class', kept: false });
+			problems.push({
+				file: path.join(validationRoot, c),
+				reason: `class "${c}" is not among the training classes; its images are left out`,
+				kind: 'unknown-class',
+				kept: false,
+			});
 		}
-		explicitValidation = await scanClasses(resolved, validationRoot, classes, { ...options, maxPerClass: undefined }, problems, hashes);
+		explicitValidation = await scanClasses(
+			resolved,
+			validationRoot,
+			classes,
+			{ ...options, maxPerClass: undefined },
+			problems,
+			hashes,
+		);
 	}
-	const counts = Object.fromEntries(classes.map((c, i) => [c, samples.filter((s) => s.label === i).length]));
-	return { root: resolved, classes, samples, explicitValidation, counts, problems, contentHashes: hashes };
+	const counts = Object.fromEntries(
+		classes.map((c, i) => [c, samples.filter((s) => s.label === i).length]),
+	);
+	return {
+		root: resolved,
+		classes,
+		samples,
+		explicitValidation,
+		counts,
+		problems,
+		contentHashes: hashes,
+	};
 }
 
 async function subfolders(dir: string): Promise<string[]> {
@@ -111,25 +153,38 @@ async function scanClasses(
 	problems: Problem[],
 	hashes: Map<string, string>,
 ): Promise<Sample[]> {
-	const extensions = new Set((options.extensions ?? DEFAULT_EXTENSIONS).map((e) => e.toLowerCase().replace(/^\./, '')));
+	const extensions = new Set(
+		(options.extensions ?? DEFAULT_EXTENSIONS).map((e) => e.toLowerCase().replace(/^\./, '')),
+	);
 	const realRoot = await fs.realpath(root);
 	const samples: Sample[] = [];
 	for (const [label, name] of classes.entries()) {
 		const dir = path.join(base, name);
-		const exists = await fs.stat(dir).then((s) => s.isDirectory(), () => false);
+		const exists = await fs.stat(dir).then(
+			(s) => s.isDirectory(),
+			() => false,
+		);
 		if (!exists) continue;
 		const files = (await listFiles(dir, realRoot, problems)).filter((file) => {
 			const ext = path.extname(file).slice(1).toLowerCase();
 			if (extensions.has(ext)) return true;
-			problems.push({ file, reason: `skipped: ".${ext || '(none)'}" is not one of the image extensions (${[...extensions].join(', ')})`, kind: 'unsupported-extension', kept: false });
+			problems.push({
+				file,
+				reason: `skipped: ".${ext || '(none)'}" is not one of the image extensions (${[...extensions].join(', ')})`,
+				kind: 'unsupported-extension',
+				kept: false,
+			});
 			return false;
 		});
 		const limit = options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT;
-		const checked = await mapLimited(files, VERIFY_CONCURRENCY, (file) => inspectImage(file, limit));
+		const checked = await mapLimited(files, VERIFY_CONCURRENCY, (file) =>
+			inspectImage(file, limit),
+		);
 		// libvips keeps one error buffer per process: among parallel decodes a failing file can report another's message
 		// or "Unknown error". Failures are rare; checking them again one at a time gives each its own reason.
 		for (const [i, check] of checked.entries()) {
-			if (!check.ok && check.kind === 'unreadable') checked[i] = await inspectImage(files[i], limit);
+			if (!check.ok && check.kind === 'unreadable')
+				checked[i] = await inspectImage(files[i], limit);
 		}
 		let kept = 0;
 		files.forEach((file, i) => {
@@ -140,7 +195,12 @@ async function scanClasses(
 			}
 			if (options.maxPerClass !== undefined && kept >= options.maxPerClass) return;
 			if (Math.min(check.width, check.height) < TINY_IMAGE_SIDE) {
-				problems.push({ file, reason: `is only ${check.width}×${check.height} pixels; upscaled to the network input it carries little detail`, kind: 'tiny-image', kept: true });
+				problems.push({
+					file,
+					reason: `is only ${check.width}×${check.height} pixels; upscaled to the network input it carries little detail`,
+					kind: 'tiny-image',
+					kept: true,
+				});
 			}
 			samples.push({ file, label });
 			hashes.set(file, check.sha256);
@@ -165,7 +225,12 @@ async function listFiles(dir: string, realRoot: string, problems: Problem[]): Pr
 			const target = await fs.realpath(full).catch(() => undefined);
 			const relative = target === undefined ? '..' : path.relative(realRoot, target);
 			if (target === undefined || relative.startsWith('..') || path.isAbsolute(relative)) {
-				problems.push({ file: full, reason: `is a link to ${target ?? 'a missing file'}, outside the dataset folder; not followed`, kind: 'link-outside-folder', kept: false });
+				problems.push({
+					file: full,
+					reason: `is a link to ${target ?? 'a missing file'}, outside the dataset folder; not followed`,
+					kind: 'link-outside-folder',
+					kept: false,
+				});
 				continue;
 			}
 			const stat = await fs.stat(target);
@@ -179,25 +244,43 @@ async function listFiles(dir: string, realRoot: string, problems: Problem[]): Pr
 }
 
 export type ImageCheck =
-	| { readonly ok: true; readonly width: number; readonly height: number; readonly format: string; readonly sha256: string }
-	| { readonly ok: false; readonly reason: string; readonly kind: 'unreadable' | 'too-many-pixels' };
+	| {
+			readonly ok: true;
+			readonly width: number;
+			readonly height: number;
+			readonly format: string;
+			readonly sha256: string;
+	  }
+	| {
+			readonly ok: false;
+			readonly reason: string;
+			readonly kind: 'unreadable' | 'too-many-pixels';
+	  };
 
 /**
  * Whether an image (a file or its bytes) can be used: its header is read first, so a decompression bomb is refused
  * without decoding; then a thumbnail is decoded, the cheapest check that catches truncated data headers do not reveal.
  */
-export async function inspectImage(source: string | Buffer, limitInputPixels = DEFAULT_PIXEL_LIMIT): Promise<ImageCheck> {
+export async function inspectImage(
+	source: string | Buffer,
+	limitInputPixels = DEFAULT_PIXEL_LIMIT,
+): Promise<ImageCheck> {
 	let bytes: Buffer;
 	try {
 		bytes = typeof source === 'string' ? await fs.readFile(source) : source;
 	} catch (error) {
-		return { ok: false, kind: 'unreadable', reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+		return {
+			ok: false,
+			kind: 'unreadable',
+			reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+		};
 	}
 	if (bytes.length === 0) return { ok: false, kind: 'unreadable', reason: 'is empty (0 bytes)' };
 	const heif = heifBrand(bytes);
 	try {
 		const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-		if (!meta.width || !meta.height) return { ok: false, kind: 'unreadable', reason: 'has no image dimensions' };
+		if (!meta.width || !meta.height)
+			return { ok: false, kind: 'unreadable', reason: 'has no image dimensions' };
 		if (meta.width * meta.height > limitInputPixels) {
 			return {
 				ok: false,
@@ -205,7 +288,10 @@ export async function inspectImage(source: string | Buffer, limitInputPixels = D
 				reason: `is ${meta.width}×${meta.height} pixels (${((meta.width * meta.height) / 1e6).toFixed(0)} megapixels), over the limit of ${(limitInputPixels / 1e6).toFixed(0)} megapixels; not decoded`,
 			};
 		}
-		await sharp(bytes, { limitInputPixels, failOn: 'error' }).resize(16, 16, { fit: 'inside' }).raw().toBuffer();
+		await sharp(bytes, { limitInputPixels, failOn: 'error' })
+			.resize(16, 16, { fit: 'inside' })
+			.raw()
+			.toBuffer();
 		const swap = (meta.orientation ?? 1) >= 5;
 		return {
 			ok: true,
@@ -216,22 +302,34 @@ export async function inspectImage(source: string | Buffer, limitInputPixels = D
 		};
 	} catch (error) {
 		if (heif) {
-			return { ok: false, kind: 'unreadable', reason: `is a HEIC/HEIF photo (${heif}), which this build of sharp cannot decode; export it as JPEG (iPhone: Settings → Camera → Formats → Most Compatible)` };
+			return {
+				ok: false,
+				kind: 'unreadable',
+				reason: `is a HEIC/HEIF photo (${heif}), which this build of sharp cannot decode; export it as JPEG (iPhone: Settings → Camera → Formats → Most Compatible)`,
+			};
 		}
-		return { ok: false, kind: 'unreadable', reason: describeDecodeFailure(error, limitInputPixels) };
+		return {
+			ok: false,
+			kind: 'unreadable',
+			reason: describeDecodeFailure(error, limitInputPixels),
+		};
 	}
 }
-
 
 /** The ISO-BMFF brand of a HEIF-family file (`heic`, `mif1`, …), or undefined. */
 function heifBrand(bytes: Buffer): string | undefined {
 	if (bytes.length < 12 || bytes.toString('latin1', 4, 8) !== 'ftyp') return undefined;
 	const brand = bytes.toString('latin1', 8, 12);
-	return ['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1'].includes(brand) ? brand : undefined;
+	return ['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1'].includes(brand)
+		? brand
+		: undefined;
 }
 
 /** undefined when the image (a file or its bytes) can be used; otherwise the reason it cannot. */
-export async function verifyImage(source: string | Buffer, limitInputPixels = DEFAULT_PIXEL_LIMIT): Promise<string | undefined> {
+export async function verifyImage(
+	source: string | Buffer,
+	limitInputPixels = DEFAULT_PIXEL_LIMIT,
+): Promise<string | undefined> {
 	const check = await inspectImage(source, limitInputPixels);
 	return check.ok ? undefined : check.reason;
 }

@@ -3,7 +3,12 @@ import sharp from 'sharp';
 import { FileError } from '../errors';
 import { IMAGENET_NORMALIZATION, type Normalization } from './normalization';
 import type { AugmentationPreset } from '../train/recommend';
-import { AUGMENTATION_PRESETS, jitterColors, sampleColorFactors, type ColorFactors } from './augment';
+import {
+	AUGMENTATION_PRESETS,
+	jitterColors,
+	sampleColorFactors,
+	type ColorFactors,
+} from './augment';
 import type { Rng } from './random';
 
 /** Images above this many pixels are refused before decoding (decompression bombs). */
@@ -36,7 +41,10 @@ export function defaultResizeSize(cropSize: number): number {
  * Decode an image into normalised float32 HWC pixels of `cropSize`²×3: EXIF orientation applied, any colourspace
  * or bit depth to 8-bit sRGB, alpha flattened onto white, first frame of animations.
  */
-export async function loadImageTensorData(source: ImageInput, transform: ImageTransform): Promise<Float32Array> {
+export async function loadImageTensorData(
+	source: ImageInput,
+	transform: ImageTransform,
+): Promise<Float32Array> {
 	const name = transform.name ?? (typeof source === 'string' ? source : 'image');
 	await rejectEmpty(source, name);
 	const size = transform.cropSize;
@@ -49,14 +57,25 @@ export async function loadImageTensorData(source: ImageInput, transform: ImageTr
 			if (spec.cropScale) {
 				const { width, height } = await orientedSize(source, transform.limitInputPixels);
 				const box = randomResizedCrop(width, height, spec.cropScale, [3 / 4, 4 / 3], rng);
-				pixels = await decoder(source, transform.limitInputPixels).extract(box).resize(size, size, { fit: 'fill' }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+				pixels = await decoder(source, transform.limitInputPixels)
+					.extract(box)
+					.resize(size, size, { fit: 'fill' })
+					.raw({ depth: 'uchar' })
+					.toBuffer({ resolveWithObject: true });
 			} else {
-				pixels = await centreCropped(source, size, transform.resizeSize ?? defaultResizeSize(size), transform.limitInputPixels);
+				pixels = await centreCropped(
+					source,
+					size,
+					transform.resizeSize ?? defaultResizeSize(size),
+					transform.limitInputPixels,
+				);
 			}
 			if (spec.rotation > 0) {
 				const angle = (rng.next() * 2 - 1) * spec.rotation;
 				const { data, info } = pixels;
-				pixels = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+				pixels = await sharp(data, {
+					raw: { width: info.width, height: info.height, channels: info.channels },
+				})
 					.rotate(angle, { background: '#ffffff' })
 					.raw({ depth: 'uchar' })
 					.toBuffer({ resolveWithObject: true });
@@ -67,22 +86,56 @@ export async function loadImageTensorData(source: ImageInput, transform: ImageTr
 			// Rotation grows the canvas; the centre keeps the input size, as torchvision's RandomRotation (expand=False).
 			const left = Math.round((info.width - size) / 2);
 			const top = Math.round((info.height - size) / 2);
-			return normalise(data, info.width, info.height, info.channels, left, top, size, transform.normalization, flip, colors);
+			return normalise(
+				data,
+				info.width,
+				info.height,
+				info.channels,
+				left,
+				top,
+				size,
+				transform.normalization,
+				flip,
+				colors,
+			);
 		}
-		const { data, info } = await centreCropped(source, size, transform.resizeSize ?? defaultResizeSize(size), transform.limitInputPixels);
+		const { data, info } = await centreCropped(
+			source,
+			size,
+			transform.resizeSize ?? defaultResizeSize(size),
+			transform.limitInputPixels,
+		);
 		// torchvision's CenterCrop: offset round((side - crop) / 2).
 		const left = Math.round((info.width - size) / 2);
 		const top = Math.round((info.height - size) / 2);
-		return normalise(data, info.width, info.height, info.channels, left, top, size, transform.normalization);
+		return normalise(
+			data,
+			info.width,
+			info.height,
+			info.channels,
+			left,
+			top,
+			size,
+			transform.normalization,
+		);
 	} catch (error) {
 		throw decodeError(name, error, transform.limitInputPixels);
 	}
 }
 
 /** The shorter side resized to `resize`; the caller crops the centre `size`² (torchvision's Resize + CenterCrop). */
-function centreCropped(source: ImageInput, size: number, resize: number, limitInputPixels?: number): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
-	if (resize < size) throw new Error(`internal: resize ${resize} is smaller than the ${size}px crop`);
-	return decoder(source, limitInputPixels).resize({ width: resize, height: resize, fit: 'outside' }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+function centreCropped(
+	source: ImageInput,
+	size: number,
+	resize: number,
+	limitInputPixels?: number,
+): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+	if (resize < size)
+		throw new Error(`internal: resize ${resize} is smaller than the ${size}px crop`);
+	return decoder(source, limitInputPixels)
+		.resize({ width: resize, height: resize, fit: 'outside' })
+		.raw({ depth: 'uchar' })
+		.toBuffer({ resolveWithObject: true });
 }
 
 function decoder(source: ImageInput, limitInputPixels = DEFAULT_PIXEL_LIMIT): sharp.Sharp {
@@ -93,11 +146,16 @@ function decoder(source: ImageInput, limitInputPixels = DEFAULT_PIXEL_LIMIT): sh
 }
 
 /** Width and height after EXIF orientation (orientations 5–8 swap them). */
-export async function orientedSize(source: ImageInput, limitInputPixels = DEFAULT_PIXEL_LIMIT): Promise<{ width: number; height: number }> {
+export async function orientedSize(
+	source: ImageInput,
+	limitInputPixels = DEFAULT_PIXEL_LIMIT,
+): Promise<{ width: number; height: number }> {
 	const meta = await sharp(source, { limitInputPixels }).metadata();
 	if (!meta.width || !meta.height) throw new Error('the image has no dimensions');
 	const swap = (meta.orientation ?? 1) >= 5;
-	return swap ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
+	return swap
+		? { width: meta.height, height: meta.width }
+		: { width: meta.width, height: meta.height };
 }
 
 /** torchvision's RandomResizedCrop box: 10 tries at a random area share and aspect ratio, else a centre crop. */
@@ -124,7 +182,12 @@ export function randomResizedCrop(
 	let h = height;
 	if (inRatio < ratio[0]) h = Math.round(w / ratio[0]);
 	else if (inRatio > ratio[1]) w = Math.round(h * ratio[1]);
-	return { left: Math.floor((width - w) / 2), top: Math.floor((height - h) / 2), width: w, height: h };
+	return {
+		left: Math.floor((width - w) / 2),
+		top: Math.floor((height - h) / 2),
+		width: w,
+		height: h,
+	};
 }
 
 function normalise(
@@ -139,7 +202,8 @@ function normalise(
 	flip = false,
 	colors?: ColorFactors,
 ): Float32Array {
-	if (width < left + size || height < top + size || left < 0 || top < 0) throw new Error(`internal: ${width}×${height} image is smaller than the ${size}px crop`);
+	if (width < left + size || height < top + size || left < 0 || top < 0)
+		throw new Error(`internal: ${width}×${height} image is smaller than the ${size}px crop`);
 	const out = new Float32Array(size * size * 3);
 	// Grey images keep one band (sRGB conversion of a 1-band image can stay 1 band); it feeds all three channels.
 	const g = channels >= 3 ? 1 : 0;
@@ -169,7 +233,11 @@ async function rejectEmpty(source: ImageInput, name: string): Promise<void> {
 		try {
 			size = (await fs.stat(source)).size;
 		} catch (error) {
-			throw new FileError(name, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+			throw new FileError(
+				name,
+				`cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+				{ cause: error },
+			);
 		}
 		if (size === 0) throw new FileError(name, 'is empty (0 bytes)');
 	} else if (source.length === 0) {
@@ -178,12 +246,23 @@ async function rejectEmpty(source: ImageInput, name: string): Promise<void> {
 }
 
 /** sharp's messages, made into one reason a user can act on. */
-export function describeDecodeFailure(error: unknown, limitInputPixels = DEFAULT_PIXEL_LIMIT): string {
+export function describeDecodeFailure(
+	error: unknown,
+	limitInputPixels = DEFAULT_PIXEL_LIMIT,
+): string {
 	const message = error instanceof Error ? error.message : String(error);
-	if (/pixel limit/i.test(message)) return `is larger than the pixel limit of ${(limitInputPixels / 1e6).toFixed(0)} megapixels`;
-	if (/unsupported image format|bad seek|Input file contains unsupported/i.test(message)) return 'is not an image format we can read';
-	if (/heif|heic/i.test(message)) return `is a HEIF/HEIC image this build of sharp cannot decode (${message})`;
-	if (/premature end|truncated|VipsJpeg|end of file|corrupt|invalid|read error|unexpected end/i.test(message)) return `is truncated or corrupt (${message.split('\n')[0]})`;
+	if (/pixel limit/i.test(message))
+		return `is larger than the pixel limit of ${(limitInputPixels / 1e6).toFixed(0)} megapixels`;
+	if (/unsupported image format|bad seek|Input file contains unsupported/i.test(message))
+		return 'is not an image format we can read';
+	if (/heif|heic/i.test(message))
+		return `is a HEIF/HEIC image this build of sharp cannot decode (${message})`;
+	if (
+		/premature end|truncated|VipsJpeg|end of file|corrupt|invalid|read error|unexpected end/i.test(
+			message,
+		)
+	)
+		return `is truncated or corrupt (${message.split('\n')[0]})`;
 	return `cannot be decoded (${message.split('\n')[0]})`;
 }
 

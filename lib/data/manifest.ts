@@ -21,7 +21,9 @@ export interface DatasetManifest {
 	/** How validation images were chosen: a separate folder, a seeded stratified split, or none. */
 	readonly validationSource: 'folder' | 'split' | 'none';
 	readonly split: { readonly fraction: number; readonly seed: number };
-	readonly counts: Readonly<Record<string, { readonly train: number; readonly validation: number }>>;
+	readonly counts: Readonly<
+		Record<string, { readonly train: number; readonly validation: number }>
+	>;
 	/** Files left out, and why; duplicates; classes too small to learn; tiny images. */
 	readonly problems: readonly Problem[];
 	readonly report: DatasetReport;
@@ -60,23 +62,41 @@ export interface FolderManifestOptions extends ScanOptions {
 }
 
 /** Scan a folder of class subfolders (or `train/` + `val/`) into a manifest. */
-export async function manifestFromFolder(root: string, options: FolderManifestOptions = {}): Promise<DatasetManifest> {
+export async function manifestFromFolder(
+	root: string,
+	options: FolderManifestOptions = {},
+): Promise<DatasetManifest> {
 	const fraction = options.validationSplit ?? 0.2;
 	const seed = options.seed ?? 42;
-	if (!(fraction >= 0 && fraction <= 0.5)) throw new InvalidParameterError('validationSplit', `must be between 0 and 0.5 (0–50 %), got ${fraction}`);
+	if (!(fraction >= 0 && fraction <= 0.5))
+		throw new InvalidParameterError(
+			'validationSplit',
+			`must be between 0 and 0.5 (0–50 %), got ${fraction}`,
+		);
 	const folder = await scanImageFolder(root, options);
 	const problems = [...folder.problems];
-	const label = (s: { file: string; label: number }): ManifestImage => ({ file: s.file, label: folder.classes[s.label] });
+	const label = (s: { file: string; label: number }): ManifestImage => ({
+		file: s.file,
+		label: folder.classes[s.label],
+	});
 	let train = folder.samples;
 	let validation: typeof train = [];
 	let validationSource: DatasetManifest['validationSource'];
 	const hashes = new Map(folder.contentHashes);
 	if (options.validationFolder) {
-		const extra = await scanImageFolder(options.validationFolder, { ...options, maxPerClass: undefined });
+		const extra = await scanImageFolder(options.validationFolder, {
+			...options,
+			maxPerClass: undefined,
+		});
 		problems.push(...extra.problems);
 		for (const [file, hash] of extra.contentHashes) hashes.set(file, hash);
 		for (const c of extra.classes.filter((c) => !folder.classes.includes(c))) {
-			problems.push({ file: path.join(extra.root, c), reason: `class "${c}" of the validation folder is not among the training classes; its images are left out`, kind: 'unknown-class', kept: false });
+			problems.push({
+				file: path.join(extra.root, c),
+				reason: `class "${c}" of the validation folder is not among the training classes; its images are left out`,
+				kind: 'unknown-class',
+				kept: false,
+			});
 		}
 		validation = extra.samples
 			.filter((s) => folder.classes.includes(extra.classes[s.label]))
@@ -86,18 +106,23 @@ export async function manifestFromFolder(root: string, options: FolderManifestOp
 		validation = folder.explicitValidation;
 		validationSource = 'folder';
 	} else {
-		({ train, validation } = stratifiedSplit(folder.samples, fraction, seed, (sample) => folder.contentHashes.get(sample.file)));
+		({ train, validation } = stratifiedSplit(folder.samples, fraction, seed, (sample) =>
+			folder.contentHashes.get(sample.file),
+		));
 		validationSource = fraction > 0 ? 'split' : 'none';
 	}
-	return buildManifest({
-		source: folder.root,
-		classes: folder.classes,
-		train: train.map(label),
-		validation: validation.map(label),
-		validationSource,
-		split: { fraction, seed },
-		problems,
-	}, hashes);
+	return buildManifest(
+		{
+			source: folder.root,
+			classes: folder.classes,
+			train: train.map(label),
+			validation: validation.map(label),
+			validationSource,
+			split: { fraction, seed },
+			problems,
+		},
+		hashes,
+	);
 }
 
 /** Assemble a manifest: counts, duplicate files, too-small classes and the model card's recommendation. */
@@ -113,7 +138,12 @@ export async function buildManifest(
 	const totals = parts.classes.map((c) => counts[c].train + counts[c].validation);
 	parts.classes.forEach((c, i) => {
 		if (totals[i] < MIN_IMAGES_PER_CLASS) {
-			problems.push({ file: c, reason: `class "${c}" has only ${totals[i]} image${totals[i] === 1 ? '' : 's'}; at least ${MIN_IMAGES_PER_CLASS} per class are needed to learn and validate it`, kind: 'class-too-small', kept: true });
+			problems.push({
+				file: c,
+				reason: `class "${c}" has only ${totals[i]} image${totals[i] === 1 ? '' : 's'}; at least ${MIN_IMAGES_PER_CLASS} per class are needed to learn and validate it`,
+				kind: 'class-too-small',
+				kept: true,
+			});
 		}
 	});
 	const all = [...parts.train, ...parts.validation];
@@ -131,7 +161,15 @@ export async function buildManifest(
 		tinyImages: problems.filter((p) => p.kind === 'tiny-image').length,
 		recommendation: recommendFor(parts.train.length),
 	};
-	return { kind: MANIFEST_KIND, version: 1, ...parts, counts, problems, report, createdAt: new Date().toISOString() };
+	return {
+		kind: MANIFEST_KIND,
+		version: 1,
+		...parts,
+		counts,
+		problems,
+		report,
+		createdAt: new Date().toISOString(),
+	};
 }
 
 /** Check that JSON from an upstream node (or an expression) is a manifest, naming what is wrong. */
@@ -141,21 +179,34 @@ export function parseManifest(value: unknown, parameter = 'dataset'): DatasetMan
 		try {
 			value = JSON.parse(value) as unknown;
 		} catch {
-			throw new InvalidParameterError(parameter, 'is text that is not JSON; connect Load Image Dataset, or use {{ $json }}');
+			throw new InvalidParameterError(
+				parameter,
+				'is text that is not JSON; connect Load Image Dataset, or use {{ $json }}',
+			);
 		}
 	}
 	const fail = (why: string): never => {
-		throw new InvalidParameterError(parameter, `is not a dataset manifest from the Load Image Dataset node: ${why}`);
+		throw new InvalidParameterError(
+			parameter,
+			`is not a dataset manifest from the Load Image Dataset node: ${why}`,
+		);
 	};
 	if (typeof value !== 'object' || value === null) return fail('expected an object');
 	const m = value as Partial<DatasetManifest>;
-	if (m.kind !== MANIFEST_KIND) return fail(`"kind" is ${JSON.stringify(m.kind)}, expected "${MANIFEST_KIND}"`);
-	if (!Array.isArray(m.classes) || !m.classes.every((c) => typeof c === 'string')) return fail('"classes" must be a list of names');
+	if (m.kind !== MANIFEST_KIND)
+		return fail(`"kind" is ${JSON.stringify(m.kind)}, expected "${MANIFEST_KIND}"`);
+	if (!Array.isArray(m.classes) || !m.classes.every((c) => typeof c === 'string'))
+		return fail('"classes" must be a list of names');
 	for (const key of ['train', 'validation'] as const) {
 		const list = m[key];
 		if (!Array.isArray(list)) return fail(`"${key}" must be a list of images`);
-		const bad = list.find((image) => typeof image?.file !== 'string' || !m.classes!.includes(image?.label));
-		if (bad) return fail(`"${key}" has an entry ${JSON.stringify(bad).slice(0, 200)} whose label is not one of the classes`);
+		const bad = list.find(
+			(image) => typeof image?.file !== 'string' || !m.classes!.includes(image?.label),
+		);
+		if (bad)
+			return fail(
+				`"${key}" has an entry ${JSON.stringify(bad).slice(0, 200)} whose label is not one of the classes`,
+			);
 	}
 	return m as DatasetManifest;
 }
@@ -163,20 +214,31 @@ export function parseManifest(value: unknown, parameter = 'dataset'): DatasetMan
 /** The manifest as the training loop's input: labels become indices into the class list. */
 export function manifestToTrainingData(manifest: DatasetManifest): TrainingData {
 	const index = new Map(manifest.classes.map((c, i) => [c, i]));
-	const convert = (images: readonly ManifestImage[]) => images.map((image) => ({ file: image.file, label: index.get(image.label)! }));
-	return { classes: manifest.classes, train: convert(manifest.train), validation: convert(manifest.validation) };
+	const convert = (images: readonly ManifestImage[]) =>
+		images.map((image) => ({ file: image.file, label: index.get(image.label)! }));
+	return {
+		classes: manifest.classes,
+		train: convert(manifest.train),
+		validation: convert(manifest.validation),
+	};
 }
 
 /**
  * Manifest images labelled by a model's own class indices, for evaluating a model on a dataset: a class the model
  * was not trained on cannot be scored, and is an error naming it.
  */
-export function labelsForModel(images: readonly ManifestImage[], modelClasses: readonly string[]): { file: string; label: number }[] {
+export function labelsForModel(
+	images: readonly ManifestImage[],
+	modelClasses: readonly string[],
+): { file: string; label: number }[] {
 	const index = new Map(modelClasses.map((c, i) => [c, i]));
 	return images.map((image) => {
 		const label = index.get(image.label);
 		if (label === undefined) {
-			throw new InvalidParameterError('dataset', `class "${image.label}" (${image.file}) is not one the model knows (${modelClasses.join(', ')})`);
+			throw new InvalidParameterError(
+				'dataset',
+				`class "${image.label}" (${image.file}) is not one the model knows (${modelClasses.join(', ')})`,
+			);
 		}
 		return { file: image.file, label };
 	});

@@ -5,4 +5,7 @@ export interface Normalization {
 }
 
 /** The statistics torchvision's ImageNet weights were trained with. */
-export const IMAGENET_NORMALIZATION: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+export const IMAGENET_NORMALIZATION: Normalization = {
+	mean: [0.485, 0.456, 0.406],
+	std: [0.229, 0.224, 0.225],
+};

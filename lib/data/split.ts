@@ -14,7 +14,11 @@ export function stratifiedSplit<T extends { label: number }>(
 	seed: number,
 	groupOf?: (sample: T, index: number) => string | undefined,
 ): { train: T[]; validation: T[] } {
-	if (!(fraction >= 0 && fraction <= 0.5)) throw new InvalidParameterError('validationSplit', `must be between 0 and 0.5, got ${fraction}`);
+	if (!(fraction >= 0 && fraction <= 0.5))
+		throw new InvalidParameterError(
+			'validationSplit',
+			`must be between 0 and 0.5, got ${fraction}`,
+		);
 	const units: T[][] = [];
 	const byKey = new Map<string, T[]>();
 	samples.forEach((sample, i) => {

@@ -22,10 +22,16 @@ export interface SyntheticOptions {
 	readonly seed?: number;
 }
 
-export async function writeSyntheticDataset(dir: string, options: SyntheticOptions): Promise<string[]> {
+export async function writeSyntheticDataset(
+	dir: string,
+	options: SyntheticOptions,
+): Promise<string[]> {
 	const count = options.classes ?? 3;
 	if (!Number.isInteger(count) || count < 2 || count > SYNTHETIC_CLASSES.length) {
-		throw new InvalidParameterError('classes', `must be 2–${SYNTHETIC_CLASSES.length}, got ${count}`);
+		throw new InvalidParameterError(
+			'classes',
+			`must be 2–${SYNTHETIC_CLASSES.length}, got ${count}`,
+		);
 	}
 	const rng = createRng(options.seed ?? 0);
 	const classes = SYNTHETIC_CLASSES.slice(0, count);
@@ -34,7 +40,11 @@ export async function writeSyntheticDataset(dir: string, options: SyntheticOptio
 		for (let i = 0; i < options.perClass; i++) {
 			const svg = render(c, options.size, rng);
 			const image = sharp(Buffer.from(svg));
-			const file = path.join(dir, name, `${name}-${String(i).padStart(4, '0')}.${i % 2 === 0 ? 'jpg' : 'png'}`);
+			const file = path.join(
+				dir,
+				name,
+				`${name}-${String(i).padStart(4, '0')}.${i % 2 === 0 ? 'jpg' : 'png'}`,
+			);
 			await (i % 2 === 0 ? image.jpeg({ quality: 90 }) : image.png()).toFile(file);
 		}
 	}

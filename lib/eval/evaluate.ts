@@ -3,7 +3,13 @@ import { TrainingAbortedError } from '../errors';
 import { predictProbabilities } from '../infer/predict';
 import type { TrainedModel } from '../model-file/model-file';
 import type { ResNet18 } from '../model/resnet18';
-import { argmaxRow, calibration, classificationMetrics, type Calibration, type ClassificationMetrics } from './metrics';
+import {
+	argmaxRow,
+	calibration,
+	classificationMetrics,
+	type Calibration,
+	type ClassificationMetrics,
+} from './metrics';
 
 export interface EvaluatedImage {
 	readonly file: string;
@@ -48,8 +54,12 @@ export async function evaluateSamples(
 		cropSize: options.imageSize,
 		resizeSize: options.resizeSize,
 	})) {
-		if (options.signal?.aborted) throw new TrainingAbortedError('Stopped before evaluation finished');
-		probabilities.set(await predictProbabilities(network, batch.images, options.imageSize), offset * k);
+		if (options.signal?.aborted)
+			throw new TrainingAbortedError('Stopped before evaluation finished');
+		probabilities.set(
+			await predictProbabilities(network, batch.images, options.imageSize),
+			offset * k,
+		);
 		labels.set(batch.labels, offset);
 		files.push(...batch.files);
 		offset += batch.labels.length;
@@ -59,7 +69,12 @@ export async function evaluateSamples(
 	for (let i = 0; i < files.length; i++) {
 		const predicted = argmaxRow(probabilities, i, k);
 		if (predicted !== labels[i]) {
-			misclassified.push({ file: files[i], trueLabel: classes[labels[i]], predictedLabel: classes[predicted], confidence: probabilities[i * k + predicted] });
+			misclassified.push({
+				file: files[i],
+				trueLabel: classes[labels[i]],
+				predictedLabel: classes[predicted],
+				confidence: probabilities[i * k + predicted],
+			});
 		}
 	}
 	misclassified.sort((a, b) => b.confidence - a.confidence);
@@ -67,7 +82,11 @@ export async function evaluateSamples(
 }
 
 /** Evaluate a trained model on images labelled with its own class names. */
-export function evaluate(model: TrainedModel, samples: readonly { file: string; label: number }[], options: Partial<EvaluateOptions> = {}): Promise<Evaluation> {
+export function evaluate(
+	model: TrainedModel,
+	samples: readonly { file: string; label: number }[],
+	options: Partial<EvaluateOptions> = {},
+): Promise<Evaluation> {
 	return evaluateSamples(model.network, samples, model.metadata.classes, {
 		imageSize: model.metadata.inputSize,
 		resizeSize: model.metadata.resizeSize,

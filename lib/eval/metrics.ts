@@ -40,7 +40,12 @@ export function argmaxRow(values: ArrayLike<number>, row: number, k: number): nu
 }
 
 /** Indices of the `count` largest values of a row, most probable first. */
-export function topIndices(values: ArrayLike<number>, row: number, k: number, count: number): number[] {
+export function topIndices(
+	values: ArrayLike<number>,
+	row: number,
+	k: number,
+	count: number,
+): number[] {
 	return Array.from({ length: k }, (_, j) => j)
 		.sort((a, b) => values[row * k + b] - values[row * k + a])
 		.slice(0, Math.min(count, k));
@@ -79,7 +84,8 @@ export function classificationMetrics(
 	});
 	const average = (weights: number[]): AveragedMetrics => {
 		const total = weights.reduce((a, b) => a + b, 0) || 1;
-		const mean = (key: keyof AveragedMetrics) => perClass.reduce((sum, m, c) => sum + m[key] * weights[c], 0) / total;
+		const mean = (key: keyof AveragedMetrics) =>
+			perClass.reduce((sum, m, c) => sum + m[key] * weights[c], 0) / total;
 		return { precision: mean('precision'), recall: mean('recall'), f1: mean('f1') };
 	};
 	return {
@@ -99,11 +105,22 @@ export interface Calibration {
 	/** Expected calibration error: the confidence-weighted gap between confidence and accuracy (0 = calibrated). */
 	readonly ece: number;
 	/** Equal-width confidence bins; empty bins have count 0. */
-	readonly bins: readonly { readonly from: number; readonly to: number; readonly count: number; readonly confidence: number; readonly accuracy: number }[];
+	readonly bins: readonly {
+		readonly from: number;
+		readonly to: number;
+		readonly count: number;
+		readonly confidence: number;
+		readonly accuracy: number;
+	}[];
 }
 
 /** How far top-1 confidence is from top-1 accuracy (Guo et al. 2017, 10 equal-width bins). */
-export function calibration(probabilities: ArrayLike<number>, trueLabels: ArrayLike<number>, k: number, binCount = 10): Calibration {
+export function calibration(
+	probabilities: ArrayLike<number>,
+	trueLabels: ArrayLike<number>,
+	k: number,
+	binCount = 10,
+): Calibration {
 	const n = trueLabels.length;
 	const sums = Array.from({ length: binCount }, () => ({ count: 0, confidence: 0, correct: 0 }));
 	for (let i = 0; i < n; i++) {

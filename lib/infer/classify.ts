@@ -25,7 +25,11 @@ export type ImageSource = string | { readonly data: Buffer; readonly name: strin
 export const UNKNOWN_LABEL = 'unknown';
 
 /** Decode one image the way the model was trained to see it (resize, centre crop, its normalisation). */
-export function decodeForModel(model: TrainedModel, image: ImageSource, limitInputPixels?: number): Promise<Float32Array> {
+export function decodeForModel(
+	model: TrainedModel,
+	image: ImageSource,
+	limitInputPixels?: number,
+): Promise<Float32Array> {
 	const { inputSize, resizeSize, normalization } = model.metadata;
 	return loadImageTensorData(typeof image === 'string' ? image : image.data, {
 		mode: 'eval',
@@ -41,13 +45,20 @@ export function decodeForModel(model: TrainedModel, image: ImageSource, limitInp
  * Classify already-decoded images in batches. Decoding is separate so that a caller can decode each image on its
  * own (and report a bad one without losing the others) and still run the network on full batches.
  */
-export async function predictDecoded(model: TrainedModel, decoded: readonly Float32Array[], options: ClassifyOptions = {}): Promise<Prediction[]> {
+export async function predictDecoded(
+	model: TrainedModel,
+	decoded: readonly Float32Array[],
+	options: ClassifyOptions = {},
+): Promise<Prediction[]> {
 	const topK = options.topK ?? 3;
-	if (!Number.isInteger(topK) || topK < 1) throw new InvalidParameterError('topK', `must be a whole number ≥ 1, got ${topK}`);
+	if (!Number.isInteger(topK) || topK < 1)
+		throw new InvalidParameterError('topK', `must be a whole number ≥ 1, got ${topK}`);
 	const threshold = options.threshold ?? 0;
-	if (!(threshold >= 0 && threshold <= 1)) throw new InvalidParameterError('threshold', `must be between 0 and 1, got ${threshold}`);
+	if (!(threshold >= 0 && threshold <= 1))
+		throw new InvalidParameterError('threshold', `must be between 0 and 1, got ${threshold}`);
 	const batchSize = options.batchSize ?? 8;
-	if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidParameterError('batchSize', `must be a whole number ≥ 1, got ${batchSize}`);
+	if (!Number.isInteger(batchSize) || batchSize < 1)
+		throw new InvalidParameterError('batchSize', `must be a whole number ≥ 1, got ${batchSize}`);
 	const { inputSize, classes } = model.metadata;
 	const k = classes.length;
 	const pixels = inputSize * inputSize * 3;
@@ -58,21 +69,36 @@ export async function predictDecoded(model: TrainedModel, decoded: readonly Floa
 		chunk.forEach((d, i) => stacked.set(d, i * pixels));
 		const probabilities = await predictProbabilities(model.network, stacked, inputSize);
 		for (let i = 0; i < chunk.length; i++) {
-			const top = topIndices(probabilities, i, k, topK).map((c) => ({ label: classes[c], probability: probabilities[i * k + c] }));
+			const top = topIndices(probabilities, i, k, topK).map((c) => ({
+				label: classes[c],
+				probability: probabilities[i * k + c],
+			}));
 			const confidence = top[0].probability;
-			predictions.push({ label: confidence >= threshold ? top[0].label : UNKNOWN_LABEL, confidence, topK: top });
+			predictions.push({
+				label: confidence >= threshold ? top[0].label : UNKNOWN_LABEL,
+				confidence,
+				topK: top,
+			});
 		}
 	}
 	return predictions;
 }
 
 /** Classify images (paths or buffers). A bad image rejects the whole call with an error naming it. */
-export async function classify(model: TrainedModel, images: readonly ImageSource[], options: ClassifyOptions = {}): Promise<Prediction[]> {
+export async function classify(
+	model: TrainedModel,
+	images: readonly ImageSource[],
+	options: ClassifyOptions = {},
+): Promise<Prediction[]> {
 	const batchSize = options.batchSize ?? 8;
 	const predictions: Prediction[] = [];
 	// Decode one batch at a time so that memory holds one batch of pixels, however many images are passed.
 	for (let start = 0; start < images.length; start += batchSize) {
-		const decoded = await Promise.all(images.slice(start, start + batchSize).map((image) => decodeForModel(model, image, options.limitInputPixels)));
+		const decoded = await Promise.all(
+			images
+				.slice(start, start + batchSize)
+				.map((image) => decodeForModel(model, image, options.limitInputPixels)),
+		);
 		predictions.push(...(await predictDecoded(model, decoded, options)));
 	}
 	return predictions;

@@ -34,7 +34,11 @@ const pools = new WeakMap<ResNet18, InferencePool>();
  * Make a loaded model predict with the fastest engine present. A failure to build an engine is not fatal: the model
  * still predicts, on this thread's TensorFlow.js.
  */
-export async function prepareInference(network: ResNet18, metadata: ModelMetadata, options: PrepareOptions = {}): Promise<EngineReport> {
+export async function prepareInference(
+	network: ResNet18,
+	metadata: ModelMetadata,
+	options: PrepareOptions = {},
+): Promise<EngineReport> {
 	let reason: string | undefined = 'ONNX Runtime not asked for';
 	if (options.onnxRuntime !== false) {
 		try {
@@ -55,7 +59,11 @@ export async function prepareInference(network: ResNet18, metadata: ModelMetadat
 		pools.set(network, pool);
 		return { engine: 'tfjs', threads: pool.threads, reason };
 	} catch (error) {
-		return { engine: 'tfjs', threads: 1, reason: `${reason ? `${reason}; ` : ''}inference threads could not start (${firstLine(error)})` };
+		return {
+			engine: 'tfjs',
+			threads: 1,
+			reason: `${reason ? `${reason}; ` : ''}inference threads could not start (${firstLine(error)})`,
+		};
 	}
 }
 
@@ -76,7 +84,12 @@ export function inferenceThreads(network: ResNet18): number {
 }
 
 /** Probabilities or features of NHWC pixels, on the engine attached to the network (this thread's tfjs if none). */
-export async function infer(network: ResNet18, images: Float32Array, size: number, output: InferenceOutput): Promise<Float32Array> {
+export async function infer(
+	network: ResNet18,
+	images: Float32Array,
+	size: number,
+	output: InferenceOutput,
+): Promise<Float32Array> {
 	const fromOnnx = await runOnnx(network, images, output);
 	if (fromOnnx) return fromOnnx;
 	const pool = pools.get(network);

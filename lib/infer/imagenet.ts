@@ -6,7 +6,12 @@ import { resnet18TensorSpecs } from '../model/architecture';
 import { ResNet18 } from '../model/resnet18';
 import type { StateDict } from '../weights/host-tensor';
 import { IMAGENET_CLASS_COUNT, IMAGENET_CLASSES } from '../weights/imagenet-classes';
-import { ensurePretrained, PRETRAINED_SOURCES, type PretrainedOptions, type PretrainedSource } from '../weights/pretrained';
+import {
+	ensurePretrained,
+	PRETRAINED_SOURCES,
+	type PretrainedOptions,
+	type PretrainedSource,
+} from '../weights/pretrained';
 import { readWeightsFile } from '../weights/read-weights';
 import { packageVersion } from '../version';
 
@@ -20,19 +25,37 @@ import { packageVersion } from '../version';
  * The shorter side each source's own evaluation transform resizes to before the 224 centre crop: torchvision's
  * Resize(256); timm's a1 recipe has crop_pct 0.95, i.e. floor(224 / 0.95) = 235.
  */
-const EVAL_RESIZE: Readonly<Record<PretrainedSource, number>> = { 'imagenet-torchvision': 256, 'imagenet-timm': 235 };
+const EVAL_RESIZE: Readonly<Record<PretrainedSource, number>> = {
+	'imagenet-torchvision': 256,
+	'imagenet-timm': 235,
+};
 const INPUT_SIZE = 224;
 
 /** The ImageNet classifier for the weights of `source` already read into `state` (`file` is named in errors). */
-export function imagenetClassifierFromWeights(state: StateDict, source: PretrainedSource, file?: string): TrainedModel {
+export function imagenetClassifierFromWeights(
+	state: StateDict,
+	source: PretrainedSource,
+	file?: string,
+): TrainedModel {
 	const spec = PRETRAINED_SOURCES[source];
-	if (!spec) throw new InvalidParameterError('weightsSource', `unknown ImageNet weights source ${JSON.stringify(source)}; use one of ${Object.keys(PRETRAINED_SOURCES).join(', ')}`);
+	if (!spec)
+		throw new InvalidParameterError(
+			'weightsSource',
+			`unknown ImageNet weights source ${JSON.stringify(source)}; use one of ${Object.keys(PRETRAINED_SOURCES).join(', ')}`,
+		);
 	const fc = state.get('fc.weight');
 	if (fc && fc.shape.length === 2 && fc.shape[0] !== IMAGENET_CLASS_COUNT) {
-		throw new WeightsError(`has a ${fc.shape[0]}-class classifier, not ImageNet's ${IMAGENET_CLASS_COUNT} classes: use it as a model file, or pick ImageNet weights`, file, 'fc.weight');
+		throw new WeightsError(
+			`has a ${fc.shape[0]}-class classifier, not ImageNet's ${IMAGENET_CLASS_COUNT} classes: use it as a model file, or pick ImageNet weights`,
+			file,
+			'fc.weight',
+		);
 	}
 	// numClasses pins the classifier to 1,000 outputs and no replaceClassifier: the file's own FC layer is used.
-	const network = ResNet18.fromStateDict(withBatchCounters(state), { numClasses: IMAGENET_CLASS_COUNT, file });
+	const network = ResNet18.fromStateDict(withBatchCounters(state), {
+		numClasses: IMAGENET_CLASS_COUNT,
+		file,
+	});
 	return {
 		network,
 		metadata: {
@@ -51,12 +74,18 @@ export function imagenetClassifierFromWeights(state: StateDict, source: Pretrain
 }
 
 /** The ImageNet classifier from a weight file on disk (`.pth` or `.safetensors`, recognised by content). */
-export async function loadImagenetClassifier(file: string, source: PretrainedSource = 'imagenet-torchvision'): Promise<TrainedModel> {
+export async function loadImagenetClassifier(
+	file: string,
+	source: PretrainedSource = 'imagenet-torchvision',
+): Promise<TrainedModel> {
 	return imagenetClassifierFromWeights(await readWeightsFile(file), source, file);
 }
 
 /** Download the source's weights into the cache once (verified, resumable), then build the ImageNet classifier. */
-export async function imagenetClassifier(source: PretrainedSource, options: PretrainedOptions): Promise<{ model: TrainedModel; file: string; downloaded: boolean }> {
+export async function imagenetClassifier(
+	source: PretrainedSource,
+	options: PretrainedOptions,
+): Promise<{ model: TrainedModel; file: string; downloaded: boolean }> {
 	const { file, downloaded } = await ensurePretrained(source, options);
 	return { model: await loadImagenetClassifier(file, source), file, downloaded };
 }
@@ -66,9 +95,12 @@ export async function imagenetClassifier(source: PretrainedSource, options: Pret
  * counters only steer training, which this model never does, so a missing one is zero.
  */
 function withBatchCounters(state: StateDict): StateDict {
-	const missing = resnet18TensorSpecs(IMAGENET_CLASS_COUNT).filter((s) => s.role === 'bn.num_batches_tracked' && !state.has(s.name));
+	const missing = resnet18TensorSpecs(IMAGENET_CLASS_COUNT).filter(
+		(s) => s.role === 'bn.num_batches_tracked' && !state.has(s.name),
+	);
 	if (missing.length === 0) return state;
 	const filled: StateDict = new Map(state);
-	for (const spec of missing) filled.set(spec.name, { dtype: 'int64', shape: [], data: BigInt64Array.of(0n) });
+	for (const spec of missing)
+		filled.set(spec.name, { dtype: 'int64', shape: [], data: BigInt64Array.of(0n) });
 	return filled;
 }

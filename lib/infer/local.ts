@@ -3,7 +3,12 @@ import type { ResNet18 } from '../model/resnet18';
 import type { InferenceOutput } from './pool/messages';
 
 /** Softmax probabilities ([n, classes]), 512-d features ([n, 512]) or layer3's activations (NHWC) of NHWC pixels, here. */
-export async function computeLocally(network: ResNet18, images: Float32Array, size: number, output: InferenceOutput): Promise<Float32Array> {
+export async function computeLocally(
+	network: ResNet18,
+	images: Float32Array,
+	size: number,
+	output: InferenceOutput,
+): Promise<Float32Array> {
 	const n = images.length / (size * size * 3);
 	const result = tf.tidy(() => {
 		const x = tf.tensor4d(images, [n, size, size, 3]);

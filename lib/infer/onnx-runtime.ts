@@ -18,7 +18,9 @@ interface OrtSession {
 	release(): Promise<void>;
 }
 interface OrtModule {
-	readonly InferenceSession: { create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSession> };
+	readonly InferenceSession: {
+		create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSession>;
+	};
 	readonly Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
 }
 
@@ -33,13 +35,15 @@ let ort: OrtModule | string | undefined;
 /** The installed onnxruntime-node, or the reason there is none (looked up once per process). */
 export function onnxRuntime(): OrtModule | string {
 	if (ort !== undefined) return ort;
-	if (process.env.RESNET18_ONNXRUNTIME === 'off') return (ort = 'turned off by RESNET18_ONNXRUNTIME=off');
+	if (process.env.RESNET18_ONNXRUNTIME === 'off')
+		return (ort = 'turned off by RESNET18_ONNXRUNTIME=off');
 	let resolved: string;
 	// From this package's folder up, as Node resolves it (not from the host process's working directory).
 	try {
 		resolved = require.resolve('onnxruntime-node', { paths: [__dirname] });
 	} catch {
-		return (ort = 'onnxruntime-node is not installed (npm install onnxruntime-node --onnxruntime-node-install=skip; see README "Backends")');
+		return (ort =
+			'onnxruntime-node is not installed (npm install onnxruntime-node --onnxruntime-node-install=skip; see README "Backends")');
 	}
 	try {
 		// A path found at run time (the package is optional): only require() can load it.
@@ -57,7 +61,11 @@ const sessions = new WeakMap<ResNet18, { session: OrtSession; size: number; laye
  * Build an ONNX Runtime session for this network (its current weights) so that predictions and features of it run
  * there. Later weight changes are not seen: call it for trained models, or for a frozen body.
  */
-export async function attachOnnxRuntime(network: ResNet18, metadata: ModelMetadata, options: { layer3?: boolean } = {}): Promise<OnnxReport> {
+export async function attachOnnxRuntime(
+	network: ResNet18,
+	metadata: ModelMetadata,
+	options: { layer3?: boolean } = {},
+): Promise<OnnxReport> {
 	const existing = sessions.get(network);
 	if (existing && (existing.layer3 || !options.layer3)) return { engine: 'onnxruntime' };
 	await detachOnnxRuntime(network);
@@ -65,10 +73,13 @@ export async function attachOnnxRuntime(network: ResNet18, metadata: ModelMetada
 	if (typeof runtime === 'string') return { engine: 'tfjs', reason: runtime };
 	// ONNX Runtime uses every core by default; RESNET18_THREADS caps it (e.g. beside other work on a shared host).
 	const threads = Number(process.env.RESNET18_THREADS);
-	const session = await runtime.InferenceSession.create(exportOnnx(network.toStateDict(), metadata, { layer3Output: options.layer3 }), {
-		graphOptimizationLevel: 'all',
-		...(Number.isInteger(threads) && threads > 0 ? { intraOpNumThreads: threads } : {}),
-	});
+	const session = await runtime.InferenceSession.create(
+		exportOnnx(network.toStateDict(), metadata, { layer3Output: options.layer3 }),
+		{
+			graphOptimizationLevel: 'all',
+			...(Number.isInteger(threads) && threads > 0 ? { intraOpNumThreads: threads } : {}),
+		},
+	);
 	sessions.set(network, { session, size: metadata.inputSize, layer3: options.layer3 === true });
 	return { engine: 'onnxruntime' };
 }
@@ -83,7 +94,11 @@ export async function detachOnnxRuntime(network: ResNet18): Promise<void> {
  * ONNX Runtime's `output` for NHWC pixels (as our decoder makes them), or undefined when no session is attached (or
  * it was built without the layer3 output). Layer3's activations come back NHWC, as TensorFlow.js holds them.
  */
-export async function runOnnx(network: ResNet18, imagesNhwc: Float32Array, output: InferenceOutput): Promise<Float32Array | undefined> {
+export async function runOnnx(
+	network: ResNet18,
+	imagesNhwc: Float32Array,
+	output: InferenceOutput,
+): Promise<Float32Array | undefined> {
 	const entry = sessions.get(network);
 	if (!entry || (output === 'layer3' && !entry.layer3)) return undefined;
 	const s = entry.size;
@@ -98,7 +113,10 @@ export async function runOnnx(network: ResNet18, imagesNhwc: Float32Array, outpu
 		}
 	}
 	const runtime = onnxRuntime() as OrtModule;
-	const result = await entry.session.run({ input: new runtime.Tensor('float32', nchw, [n, 3, s, s]) }, [output]);
+	const result = await entry.session.run(
+		{ input: new runtime.Tensor('float32', nchw, [n, 3, s, s]) },
+		[output],
+	);
 	const out = result[output];
 	return output === 'layer3' ? nchwToNhwc(out.data, out.dims) : Float32Array.from(out.data);
 }

@@ -29,7 +29,9 @@ export function encodeMetadata(meta: ModelMetadata): Record<string, string> {
 	const out: Record<string, string> = {};
 	for (const [key, value] of Object.entries(meta)) {
 		if (value === undefined) continue;
-		out[key] = (JSON_FIELDS as readonly string[]).includes(key) ? JSON.stringify(value) : String(value);
+		out[key] = (JSON_FIELDS as readonly string[]).includes(key)
+			? JSON.stringify(value)
+			: String(value);
 	}
 	return out;
 }
@@ -38,18 +40,34 @@ export function encodeMetadata(meta: ModelMetadata): Record<string, string> {
  * Reads our metadata; files from elsewhere (a torchvision/timm export) have none, and get generic class names
  * and torchvision's preprocessing so they still load.
  */
-export function decodeMetadata(raw: Record<string, string>, numClasses: number, file?: string): ModelMetadata {
+export function decodeMetadata(
+	raw: Record<string, string>,
+	numClasses: number,
+	file?: string,
+): ModelMetadata {
 	const parse = <T>(key: string, fallback: T): T => {
 		if (raw[key] === undefined) return fallback;
 		try {
 			return JSON.parse(raw[key]) as T;
 		} catch (error) {
-			throw new WeightsError(`metadata field "${key}" is not valid JSON`, file, undefined, { cause: error });
+			throw new WeightsError(`metadata field "${key}" is not valid JSON`, file, undefined, {
+				cause: error,
+			});
 		}
 	};
-	const classes = parse<string[]>('classes', Array.from({ length: numClasses }, (_, i) => `class_${i}`));
-	if (!Array.isArray(classes) || classes.length !== numClasses || !classes.every((c) => typeof c === 'string')) {
-		throw new WeightsError(`metadata lists ${Array.isArray(classes) ? classes.length : 'no'} class names but the classifier has ${numClasses} outputs`, file);
+	const classes = parse<string[]>(
+		'classes',
+		Array.from({ length: numClasses }, (_, i) => `class_${i}`),
+	);
+	if (
+		!Array.isArray(classes) ||
+		classes.length !== numClasses ||
+		!classes.every((c) => typeof c === 'string')
+	) {
+		throw new WeightsError(
+			`metadata lists ${Array.isArray(classes) ? classes.length : 'no'} class names but the classifier has ${numClasses} outputs`,
+			file,
+		);
 	}
 	const inputSize = Number(raw.inputSize ?? 224);
 	return {

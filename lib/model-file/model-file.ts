@@ -38,7 +38,11 @@ export async function loadModel(file: string): Promise<TrainedModel> {
 	try {
 		bytes = await fs.readFile(file);
 	} catch (error) {
-		throw new FileError(file, `cannot read the model file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+		throw new FileError(
+			file,
+			`cannot read the model file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+			{ cause: error },
+		);
 	}
 	return deserializeModel(bytes, file);
 }

@@ -21,7 +21,10 @@ const LIVE_FILE = 'LIVE';
 
 export function checkModelName(name: unknown, parameter = 'modelName'): string {
 	if (typeof name !== 'string' || !NAME.test(name) || name.includes('..')) {
-		throw new InvalidParameterError(parameter, `must be 1–100 letters, digits, ".", "_" or "-" (no slashes), got ${JSON.stringify(name)}`);
+		throw new InvalidParameterError(
+			parameter,
+			`must be 1–100 letters, digits, ".", "_" or "-" (no slashes), got ${JSON.stringify(name)}`,
+		);
 	}
 	return name;
 }
@@ -49,7 +52,11 @@ export async function listVersions(root: string, name: string): Promise<ModelVer
  * Write the model as the next version. Two writers racing for the same number cannot overwrite each other: the
  * file is created exclusively, and the loser takes the next number.
  */
-export async function saveVersion(root: string, name: string, model: TrainedModel): Promise<ModelVersion & { bytes: number }> {
+export async function saveVersion(
+	root: string,
+	name: string,
+	model: TrainedModel,
+): Promise<ModelVersion & { bytes: number }> {
 	checkModelName(name);
 	const bytes = serializeModel(model);
 	for (let attempt = 0; attempt < 100; attempt++) {
@@ -57,15 +64,21 @@ export async function saveVersion(root: string, name: string, model: TrainedMode
 		// A lost race means the winner's file is now listed: the next listing yields the next free number.
 		const version = (versions.at(-1)?.version ?? 0) + 1;
 		const file = versionFile(root, name, version);
-		if (await writeFileExclusive(file, bytes)) return { name, version, file, bytes: bytes.byteLength };
+		if (await writeFileExclusive(file, bytes))
+			return { name, version, file, bytes: bytes.byteLength };
 	}
-	throw new FileError(path.join(root, name), 'could not claim a new version number after 100 tries');
+	throw new FileError(
+		path.join(root, name),
+		'could not claim a new version number after 100 tries',
+	);
 }
 
 /** The version that serves: the one `LIVE` names, else the newest (a model folder filled by hand has no LIVE file). */
 export async function liveVersion(root: string, name: string): Promise<ModelVersion | undefined> {
 	const versions = await listVersions(root, name);
-	const live = await fs.readFile(path.join(root, checkModelName(name), LIVE_FILE), 'utf8').catch(() => undefined);
+	const live = await fs
+		.readFile(path.join(root, checkModelName(name), LIVE_FILE), 'utf8')
+		.catch(() => undefined);
 	if (live !== undefined) {
 		const found = versions.find((v) => v.version === Number(live.trim().replace(/^v/, '')));
 		if (found) return found;
@@ -74,9 +87,20 @@ export async function liveVersion(root: string, name: string): Promise<ModelVers
 }
 
 /** Make `version` the one that serves. Readers see the old or the new pointer, never a half-written one. */
-export async function publishVersion(root: string, name: string, version: number): Promise<ModelVersion> {
+export async function publishVersion(
+	root: string,
+	name: string,
+	version: number,
+): Promise<ModelVersion> {
 	const found = (await listVersions(root, name)).find((v) => v.version === version);
-	if (!found) throw new InvalidParameterError('version', `model "${name}" has no version ${version} in ${path.join(root, name)}`);
-	await writeFileAtomic(path.join(root, name, LIVE_FILE), Buffer.from(`v${String(version).padStart(4, '0')}\n`));
+	if (!found)
+		throw new InvalidParameterError(
+			'version',
+			`model "${name}" has no version ${version} in ${path.join(root, name)}`,
+		);
+	await writeFileAtomic(
+		path.join(root, name, LIVE_FILE),
+		Buffer.from(`v${String(version).padStart(4, '0')}\n`),
+	);
 	return found;
 }

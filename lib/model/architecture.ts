@@ -4,7 +4,15 @@
  * one list, so a tensor cannot be added in one place and forgotten in another.
  */
 
-export type TensorRole = 'conv' | 'bn.weight' | 'bn.bias' | 'bn.running_mean' | 'bn.running_var' | 'bn.num_batches_tracked' | 'fc.weight' | 'fc.bias';
+export type TensorRole =
+	| 'conv'
+	| 'bn.weight'
+	| 'bn.bias'
+	| 'bn.running_mean'
+	| 'bn.running_var'
+	| 'bn.num_batches_tracked'
+	| 'fc.weight'
+	| 'fc.bias';
 
 export interface TensorSpec {
 	readonly name: string;
@@ -40,7 +48,8 @@ export const STEM: ConvSpec = { conv: 'conv1', bn: 'bn1', stride: 2, padding: 3 
 
 /** Side of layer3's output for a square input: the stem, the max-pool and layer2/layer3 each halve it (rounding up). */
 export function layer3Side(inputSize: number): number {
-	const out = (n: number, kernel: number, stride: number, pad: number) => Math.floor((n + 2 * pad - kernel) / stride) + 1;
+	const out = (n: number, kernel: number, stride: number, pad: number) =>
+		Math.floor((n + 2 * pad - kernel) / stride) + 1;
 	return out(out(out(out(inputSize, 7, 2, 3), 3, 2, 1), 3, 2, 1), 3, 2, 1);
 }
 
@@ -52,13 +61,28 @@ export const BLOCKS: readonly BlockSpec[] = STAGE_WIDTHS.flatMap((_, stage) =>
 			prefix,
 			conv1: { conv: `${prefix}.conv1`, bn: `${prefix}.bn1`, stride, padding: 1 },
 			conv2: { conv: `${prefix}.conv2`, bn: `${prefix}.bn2`, stride: 1, padding: 1 },
-			downsample: stride !== 1 ? { conv: `${prefix}.downsample.0`, bn: `${prefix}.downsample.1`, stride, padding: 0 } : undefined,
+			downsample:
+				stride !== 1
+					? { conv: `${prefix}.downsample.0`, bn: `${prefix}.downsample.1`, stride, padding: 0 }
+					: undefined,
 		};
 	}),
 );
 
-function convTensors(conv: string, outChannels: number, inChannels: number, kernel: number): TensorSpec[] {
-	return [{ name: `${conv}.weight`, shape: [outChannels, inChannels, kernel, kernel], role: 'conv', trainable: true }];
+function convTensors(
+	conv: string,
+	outChannels: number,
+	inChannels: number,
+	kernel: number,
+): TensorSpec[] {
+	return [
+		{
+			name: `${conv}.weight`,
+			shape: [outChannels, inChannels, kernel, kernel],
+			role: 'conv',
+			trainable: true,
+		},
+	];
 }
 
 function bnTensors(bn: string, channels: number): TensorSpec[] {
@@ -67,7 +91,12 @@ function bnTensors(bn: string, channels: number): TensorSpec[] {
 		{ name: `${bn}.bias`, shape: [channels], role: 'bn.bias', trainable: true },
 		{ name: `${bn}.running_mean`, shape: [channels], role: 'bn.running_mean', trainable: false },
 		{ name: `${bn}.running_var`, shape: [channels], role: 'bn.running_var', trainable: false },
-		{ name: `${bn}.num_batches_tracked`, shape: [], role: 'bn.num_batches_tracked', trainable: false },
+		{
+			name: `${bn}.num_batches_tracked`,
+			shape: [],
+			role: 'bn.num_batches_tracked',
+			trainable: false,
+		},
 	];
 }
 
@@ -77,10 +106,19 @@ export function resnet18TensorSpecs(numClasses: number): TensorSpec[] {
 	let inChannels = 64;
 	BLOCKS.forEach((block, i) => {
 		const width = STAGE_WIDTHS[Math.floor(i / BLOCKS_PER_STAGE)];
-		specs.push(...convTensors(block.conv1.conv, width, inChannels, 3), ...bnTensors(block.conv1.bn, width));
-		specs.push(...convTensors(block.conv2.conv, width, width, 3), ...bnTensors(block.conv2.bn, width));
+		specs.push(
+			...convTensors(block.conv1.conv, width, inChannels, 3),
+			...bnTensors(block.conv1.bn, width),
+		);
+		specs.push(
+			...convTensors(block.conv2.conv, width, width, 3),
+			...bnTensors(block.conv2.bn, width),
+		);
 		if (block.downsample) {
-			specs.push(...convTensors(block.downsample.conv, width, inChannels, 1), ...bnTensors(block.downsample.bn, width));
+			specs.push(
+				...convTensors(block.downsample.conv, width, inChannels, 1),
+				...bnTensors(block.downsample.bn, width),
+			);
 		}
 		inChannels = width;
 	});

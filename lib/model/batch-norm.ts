@@ -33,7 +33,11 @@ export interface TrainNormOptions {
  *   dx = s·g − s·dβ/M − s·dγ·(x − μ)/(M·√(σ² + ε))  =  a·g + b·x + c  per channel,
  * which is torch's batch-norm backward.
  */
-export function batchNormTrain(x: tf.Tensor4D, p: BatchNormParams, options: TrainNormOptions): { y: tf.Tensor4D; stats: BatchStatistics } {
+export function batchNormTrain(
+	x: tf.Tensor4D,
+	p: BatchNormParams,
+	options: TrainNormOptions,
+): { y: tf.Tensor4D; stats: BatchStatistics } {
 	const [n, h, w] = x.shape;
 	const count = n * h * w;
 	let mean: tf.Tensor1D | undefined;
@@ -55,7 +59,13 @@ export function batchNormTrain(x: tf.Tensor4D, p: BatchNormParams, options: Trai
 		return {
 			value: y as tf.Tensor4D,
 			gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-				const [sx, sy, sMean, sRstd, sGamma] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+				const [sx, sy, sMean, sRstd, sGamma] = saved as [
+					tf.Tensor4D,
+					tf.Tensor4D,
+					tf.Tensor1D,
+					tf.Tensor1D,
+					tf.Tensor1D,
+				];
 				// The ReLU passes the gradient where its output is positive.
 				const g = options.relu ? tf.mul(dy, tf.step(sy)) : dy;
 				// The shortcut's gradient is g itself; a copy when g is dy, which the tape disposes on its own.
@@ -71,7 +81,9 @@ export function batchNormTrain(x: tf.Tensor4D, p: BatchNormParams, options: Trai
 			},
 		};
 	};
-	const fn = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...t: tf.Tensor[]) => tf.Tensor4D;
+	const fn = tf.customGrad(
+		forward as unknown as Parameters<typeof tf.customGrad>[0],
+	) as unknown as (...t: tf.Tensor[]) => tf.Tensor4D;
 	const y = options.residual ? fn(x, p.gamma, p.beta, options.residual) : fn(x, p.gamma, p.beta);
 	return { y, stats: { mean: mean!, variance: variance!, count } };
 }

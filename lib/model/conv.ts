@@ -13,7 +13,13 @@ import * as tf from '../compute/tf';
  *
  * `inputGradient: false` (the stem, whose input is the image) skips the input gradient nobody uses.
  */
-export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, pad: number, options: { inputGradient?: boolean } = {}): tf.Tensor4D {
+export function conv2d(
+	x: tf.Tensor4D,
+	filter: tf.Tensor4D,
+	stride: number,
+	pad: number,
+	options: { inputGradient?: boolean } = {},
+): tf.Tensor4D {
 	if (tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined) {
 		return tf.conv2d(x, filter, stride, pad);
 	}
@@ -36,13 +42,17 @@ function convWithGradients(stride: number, pad: number, withInputGradient: boole
 				gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
 					const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
 					const dy4 = dy as tf.Tensor4D;
-					const dx = withInputGradient ? inputGradient(dy4, sw, sx.shape, stride, pad) : tf.zerosLike(sx);
+					const dx = withInputGradient
+						? inputGradient(dy4, sw, sx.shape, stride, pad)
+						: tf.zerosLike(sx);
 					return [dx, filterGradient(sx, dy4, sw.shape, stride, pad)];
 				},
 			};
 		};
 		// customGrad's typing cannot express (x, filter, save); the call shape is exactly that at run time.
-		fn = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as ConvFn;
+		fn = tf.customGrad(
+			forward as unknown as Parameters<typeof tf.customGrad>[0],
+		) as unknown as ConvFn;
 		cache.set(key, fn);
 	}
 	return fn;
@@ -65,7 +75,10 @@ export function filterGradient(
 		const xT = tf.transpose(x, [3, 1, 2, 0]);
 		const dyT = tf.transpose(dy, [1, 2, 0, 3]);
 		const full = tf.conv2d(xT, dyT, 1, pad, 'NHWC', stride);
-		const cropped = full.shape[1] === kh && full.shape[2] === kw ? full : tf.slice(full, [0, 0, 0, 0], [ci, kh, kw, co]);
+		const cropped =
+			full.shape[1] === kh && full.shape[2] === kw
+				? full
+				: tf.slice(full, [0, 0, 0, 0], [ci, kh, kw, co]);
 		return tf.transpose(cropped, [1, 2, 0, 3]);
 	});
 }
@@ -75,29 +88,59 @@ export function filterGradient(
  * columns, padded by (k − 1 − pad) before and whatever completes the input size after, convolved at stride 1 with the
  * filter rotated 180° and its in/out channel axes swapped.
  */
-export function inputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: readonly [number, number, number, number], stride: number, pad: number): tf.Tensor4D {
+export function inputGradient(
+	dy: tf.Tensor4D,
+	filter: tf.Tensor4D,
+	xShape: readonly [number, number, number, number],
+	stride: number,
+	pad: number,
+): tf.Tensor4D {
 	return tf.tidy((): tf.Tensor4D => {
 		const [n, oh, ow, co] = dy.shape;
 		const [kh, kw] = filter.shape;
 		const [, h, w] = xShape;
 		let spread: tf.Tensor4D = dy;
 		if (stride > 1) {
-			const gaps = tf.pad(tf.reshape(dy, [n, oh, 1, ow, 1, co]), [[0, 0], [0, 0], [0, stride - 1], [0, 0], [0, stride - 1], [0, 0]]);
-			spread = tf.slice(tf.reshape(gaps, [n, oh * stride, ow * stride, co]) as tf.Tensor4D, [0, 0, 0, 0], [n, (oh - 1) * stride + 1, (ow - 1) * stride + 1, co]);
+			const gaps = tf.pad(tf.reshape(dy, [n, oh, 1, ow, 1, co]), [
+				[0, 0],
+				[0, 0],
+				[0, stride - 1],
+				[0, 0],
+				[0, stride - 1],
+				[0, 0],
+			]);
+			spread = tf.slice(
+				tf.reshape(gaps, [n, oh * stride, ow * stride, co]) as tf.Tensor4D,
+				[0, 0, 0, 0],
+				[n, (oh - 1) * stride + 1, (ow - 1) * stride + 1, co],
+			);
 		}
 		const top = kh - 1 - pad;
 		const left = kw - 1 - pad;
 		const bottom = h - spread.shape[1] - top + kh - 1;
 		const right = w - spread.shape[2] - left + kw - 1;
-		const padded = tf.pad(spread, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+		const padded = tf.pad(spread, [
+			[0, 0],
+			[top, bottom],
+			[left, right],
+			[0, 0],
+		]);
 		// Rotating by 180° is reversing the kh·kw taps: a product with the anti-identity, on the GEMM kernel. WASM's
 		// Gather and Reverse copy element by element: 81 ms for a 3×3×512×512 filter against 3 ms for the product,
 		// a fifth of a training step at 64 px.
 		const [, , ci] = filter.shape;
 		const taps = kh * kw;
-		const reversal = tf.tensor2d(Float32Array.from({ length: taps * taps }, (_, i) => (i % taps === taps - 1 - Math.floor(i / taps) ? 1 : 0)), [taps, taps]);
+		const reversal = tf.tensor2d(
+			Float32Array.from({ length: taps * taps }, (_, i) =>
+				i % taps === taps - 1 - Math.floor(i / taps) ? 1 : 0,
+			),
+			[taps, taps],
+		);
 		const reversed = tf.matMul(reversal, tf.reshape(filter, [taps, ci * co]));
-		const flipped = tf.transpose(tf.reshape(reversed, [kh, kw, ci, co]), [0, 1, 3, 2]) as tf.Tensor4D;
+		const flipped = tf.transpose(
+			tf.reshape(reversed, [kh, kw, ci, co]),
+			[0, 1, 3, 2],
+		) as tf.Tensor4D;
 		return tf.conv2d(padded, flipped, 1, 'valid');
 	});
 }

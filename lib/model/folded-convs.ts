@@ -23,7 +23,9 @@ export class FoldedConvs {
 
 	/** The folded convolutions for `specs`, refolded when any weight changed since the last call. */
 	get(specs: readonly ConvSpec[]): ReadonlyMap<string, FoldedConv> {
-		const current = specs.flatMap((s) => this.sourceNames(s).map((name) => this.variable(name).dataId as object));
+		const current = specs.flatMap((s) =>
+			this.sourceNames(s).map((name) => this.variable(name).dataId as object),
+		);
 		if (current.length !== this.sources.length || current.some((id, i) => id !== this.sources[i])) {
 			this.release();
 			for (const spec of specs) this.folded.set(spec.conv, this.fold(spec));
@@ -44,12 +46,20 @@ export class FoldedConvs {
 	}
 
 	private sourceNames(spec: ConvSpec): string[] {
-		return [`${spec.conv}.weight`, `${spec.bn}.weight`, `${spec.bn}.bias`, `${spec.bn}.running_mean`, `${spec.bn}.running_var`];
+		return [
+			`${spec.conv}.weight`,
+			`${spec.bn}.weight`,
+			`${spec.bn}.bias`,
+			`${spec.bn}.running_mean`,
+			`${spec.bn}.running_var`,
+		];
 	}
 
 	private fold(spec: ConvSpec): FoldedConv {
 		return tf.tidy(() => {
-			const [weight, gamma, beta, mean, variance] = this.sourceNames(spec).map((name) => this.variable(name));
+			const [weight, gamma, beta, mean, variance] = this.sourceNames(spec).map((name) =>
+				this.variable(name),
+			);
 			const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, BN_EPS)));
 			// HWIO: the output channel is the last axis, so the per-channel scale broadcasts.
 			const filter = tf.keep(tf.mul(weight, scale) as tf.Tensor4D);

@@ -5,8 +5,14 @@ import type { TensorSpec } from './architecture';
  * torch and tfjs order tensor axes differently: convolutions are OIHW in torch and HWIO in tfjs; the classifier is
  * [out, in] in torch and [in, out] for tfjs's `matMul(x, W)`. Everything else is 1-D and identical.
  */
-const TORCH_TO_TFJS: Partial<Record<TensorSpec['role'], number[]>> = { conv: [2, 3, 1, 0], 'fc.weight': [1, 0] };
-const TFJS_TO_TORCH: Partial<Record<TensorSpec['role'], number[]>> = { conv: [3, 2, 0, 1], 'fc.weight': [1, 0] };
+const TORCH_TO_TFJS: Partial<Record<TensorSpec['role'], number[]>> = {
+	conv: [2, 3, 1, 0],
+	'fc.weight': [1, 0],
+};
+const TFJS_TO_TORCH: Partial<Record<TensorSpec['role'], number[]>> = {
+	conv: [3, 2, 0, 1],
+	'fc.weight': [1, 0],
+};
 
 export function torchToTfjs(spec: TensorSpec, data: Float32Array): tf.Tensor {
 	return tf.tidy(() => {

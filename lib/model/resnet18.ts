@@ -23,7 +23,10 @@ export const MAX_CLASSES = 10_000;
 const LAYER4 = BLOCKS.findIndex((b) => b.prefix.startsWith('layer4.'));
 
 /** Every convolution, in forward order. */
-const ALL_CONVS: readonly ConvSpec[] = [STEM, ...BLOCKS.flatMap((b) => [b.conv1, b.conv2, ...(b.downsample ? [b.downsample] : [])])];
+const ALL_CONVS: readonly ConvSpec[] = [
+	STEM,
+	...BLOCKS.flatMap((b) => [b.conv1, b.conv2, ...(b.downsample ? [b.downsample] : [])]),
+];
 
 export interface LoadOptions {
 	/** Classes of the model to build; defaults to the classifier size found in the weights. */
@@ -59,7 +62,11 @@ export class ResNet18 {
 	static initialize(numClasses: number, seed = 0): ResNet18 {
 		const model = new ResNet18(numClasses);
 		const rng = createRng(seed);
-		for (const spec of model.specs) model.setFromTorch(spec, initialValues(spec, () => rng.next()));
+		for (const spec of model.specs)
+			model.setFromTorch(
+				spec,
+				initialValues(spec, () => rng.next()),
+			);
 		return model;
 	}
 
@@ -67,24 +74,36 @@ export class ResNet18 {
 		const fc = state.get('fc.weight');
 		const fileClasses = fc && fc.shape.length === 2 ? fc.shape[0] : undefined;
 		const numClasses = options.numClasses ?? fileClasses;
-		if (numClasses === undefined) throw new WeightsError('missing tensor "fc.weight"', options.file, 'fc.weight');
+		if (numClasses === undefined)
+			throw new WeightsError('missing tensor "fc.weight"', options.file, 'fc.weight');
 		const model = new ResNet18(numClasses);
 		const replace = options.replaceClassifier === true && fileClasses !== numClasses;
 		const expected = new Set(model.specs.map((s) => s.name));
 		const extra = [...state.keys()].filter((name) => !expected.has(name));
 		if (extra.length > 0) {
-			throw new WeightsError(`unexpected tensor(s) for ResNet-18: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`, options.file, extra[0]);
+			throw new WeightsError(
+				`unexpected tensor(s) for ResNet-18: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`,
+				options.file,
+				extra[0],
+			);
 		}
 		const rng = createRng(options.seed ?? 0);
 		try {
 			for (const spec of model.specs) {
 				if (replace && spec.role.startsWith('fc.')) {
-					model.setFromTorch(spec, initialValues(spec, () => rng.next()));
+					model.setFromTorch(
+						spec,
+						initialValues(spec, () => rng.next()),
+					);
 					continue;
 				}
 				const tensor = state.get(spec.name);
-				if (!tensor) throw new WeightsError(`missing tensor "${spec.name}"`, options.file, spec.name);
-				if (tensor.shape.length !== spec.shape.length || tensor.shape.some((d, i) => d !== spec.shape[i])) {
+				if (!tensor)
+					throw new WeightsError(`missing tensor "${spec.name}"`, options.file, spec.name);
+				if (
+					tensor.shape.length !== spec.shape.length ||
+					tensor.shape.some((d, i) => d !== spec.shape[i])
+				) {
 					throw new WeightsError(
 						`tensor "${spec.name}" has shape [${tensor.shape.join(', ')}], expected [${spec.shape.join(', ')}]`,
 						options.file,
@@ -92,9 +111,17 @@ export class ResNet18 {
 					);
 				}
 				if (spec.role === 'bn.num_batches_tracked') {
-					model.batchesTracked.set(spec.name, tensor.dtype === 'int64' ? tensor.data[0] : BigInt(Math.round(tensor.data[0])));
+					model.batchesTracked.set(
+						spec.name,
+						tensor.dtype === 'int64' ? tensor.data[0] : BigInt(Math.round(tensor.data[0])),
+					);
 				} else {
-					if (tensor.dtype !== 'float32') throw new WeightsError(`tensor "${spec.name}" is an integer tensor, expected floats`, options.file, spec.name);
+					if (tensor.dtype !== 'float32')
+						throw new WeightsError(
+							`tensor "${spec.name}" is an integer tensor, expected floats`,
+							options.file,
+							spec.name,
+						);
 					model.setFromTorch(spec, tensor.data);
 				}
 			}
@@ -110,8 +137,10 @@ export class ResNet18 {
 	restoreStateDict(state: StateDict): void {
 		for (const spec of this.specs) {
 			const tensor = state.get(spec.name);
-			if (!tensor) throw new WeightsError(`checkpoint lacks "${spec.name}"`, 'checkpoint', spec.name);
-			if (spec.role === 'bn.num_batches_tracked') this.batchesTracked.set(spec.name, tensor.dtype === 'int64' ? tensor.data[0] : 0n);
+			if (!tensor)
+				throw new WeightsError(`checkpoint lacks "${spec.name}"`, 'checkpoint', spec.name);
+			if (spec.role === 'bn.num_batches_tracked')
+				this.batchesTracked.set(spec.name, tensor.dtype === 'int64' ? tensor.data[0] : 0n);
 			else this.setFromTorch(spec, tensor.data as Float32Array);
 		}
 	}
@@ -121,9 +150,17 @@ export class ResNet18 {
 		const state: StateDict = new Map();
 		for (const spec of this.specs) {
 			if (spec.role === 'bn.num_batches_tracked') {
-				state.set(spec.name, { dtype: 'int64', shape: [], data: BigInt64Array.of(this.batchesTracked.get(spec.name) ?? 0n) });
+				state.set(spec.name, {
+					dtype: 'int64',
+					shape: [],
+					data: BigInt64Array.of(this.batchesTracked.get(spec.name) ?? 0n),
+				});
 			} else {
-				state.set(spec.name, { dtype: 'float32', shape: [...spec.shape], data: tfjsToTorch(spec, this.variable(spec.name)) });
+				state.set(spec.name, {
+					dtype: 'float32',
+					shape: [...spec.shape],
+					data: tfjsToTorch(spec, this.variable(spec.name)),
+				});
 			}
 		}
 		return state;
@@ -134,8 +171,14 @@ export class ResNet18 {
 	}
 
 	/** Every float tensor (parameters and running statistics) in the state dict's order, for copying weights in bulk. */
-	floatVariables(): { readonly name: string; readonly variable: tf.Variable; readonly trainable: boolean }[] {
-		return this.specs.filter((s) => s.role !== 'bn.num_batches_tracked').map((s) => ({ name: s.name, variable: this.variable(s.name), trainable: s.trainable }));
+	floatVariables(): {
+		readonly name: string;
+		readonly variable: tf.Variable;
+		readonly trainable: boolean;
+	}[] {
+		return this.specs
+			.filter((s) => s.role !== 'bn.num_batches_tracked')
+			.map((s) => ({ name: s.name, variable: this.variable(s.name), trainable: s.trainable }));
 	}
 
 	/** Trainable variables; `scope` restricts to the classifier or to tensors whose name starts with a prefix. */
@@ -168,7 +211,9 @@ export class ResNet18 {
 
 	/** Logits from layer3's output: layer4, pooling and the classifier (training mode updates layer4's statistics). */
 	forwardFromLayer3(activations: tf.Tensor4D, options: { training?: boolean } = {}): tf.Tensor2D {
-		return this.logits(this.run(activations, LAYER4, BLOCKS.length, options.training === true, true) as tf.Tensor2D);
+		return this.logits(
+			this.run(activations, LAYER4, BLOCKS.length, options.training === true, true) as tf.Tensor2D,
+		);
 	}
 
 	/**
@@ -176,13 +221,31 @@ export class ResNet18 {
 	 * average-pooled. Training uses batch statistics and updates the running ones after the pass, as torch's
 	 * `model.train()` forward does; eval runs on the folded convolutions.
 	 */
-	private run(input: tf.Tensor4D, from: number, to: number, training: boolean, pool: boolean): tf.Tensor {
+	private run(
+		input: tf.Tensor4D,
+		from: number,
+		to: number,
+		training: boolean,
+		pool: boolean,
+	): tf.Tensor {
 		const updates: Array<() => void> = [];
 		const folded = training ? undefined : this.folded.get(ALL_CONVS);
-		const layer = (x: tf.Tensor4D, spec: ConvSpec, relu: boolean, residual?: tf.Tensor4D): tf.Tensor4D => {
+		const layer = (
+			x: tf.Tensor4D,
+			spec: ConvSpec,
+			relu: boolean,
+			residual?: tf.Tensor4D,
+		): tf.Tensor4D => {
 			if (training) return this.convBn(x, spec, relu, updates, residual);
 			const { filter, bias } = folded!.get(spec.conv)!;
-			const y = tf.fused.conv2d({ x, filter, strides: spec.stride, pad: spec.padding, bias, activation: relu && !residual ? 'relu' : 'linear' });
+			const y = tf.fused.conv2d({
+				x,
+				filter,
+				strides: spec.stride,
+				pad: spec.padding,
+				bias,
+				activation: relu && !residual ? 'relu' : 'linear',
+			});
 			return residual ? (tf.relu(tf.add(y, residual)) as tf.Tensor4D) : y;
 		};
 		return tf.tidy(() => {
@@ -210,7 +273,13 @@ export class ResNet18 {
 	}
 
 	logits(features: tf.Tensor2D): tf.Tensor2D {
-		return tf.tidy(() => tf.add(tf.matMul(features, this.variable('fc.weight')), this.variable('fc.bias')) as tf.Tensor2D);
+		return tf.tidy(
+			() =>
+				tf.add(
+					tf.matMul(features, this.variable('fc.weight')),
+					this.variable('fc.bias'),
+				) as tf.Tensor2D,
+		);
 	}
 
 	dispose(): void {
@@ -220,9 +289,21 @@ export class ResNet18 {
 	}
 
 	/** Training: conv → batch norm on the batch's statistics [→ + residual] [→ ReLU]; queues the running update. */
-	private convBn(x: tf.Tensor4D, spec: ConvSpec, relu: boolean, updates: Array<() => void>, residual?: tf.Tensor4D): tf.Tensor4D {
+	private convBn(
+		x: tf.Tensor4D,
+		spec: ConvSpec,
+		relu: boolean,
+		updates: Array<() => void>,
+		residual?: tf.Tensor4D,
+	): tf.Tensor4D {
 		// The stem's input is the image: no gradient is needed for it.
-		const convolved = conv2d(x, this.variable(`${spec.conv}.weight`) as tf.Tensor4D, spec.stride, spec.padding, { inputGradient: spec !== STEM });
+		const convolved = conv2d(
+			x,
+			this.variable(`${spec.conv}.weight`) as tf.Tensor4D,
+			spec.stride,
+			spec.padding,
+			{ inputGradient: spec !== STEM },
+		);
 		const { y, stats } = batchNormTrain(convolved, this.bnParams(spec.bn), { relu, residual });
 		updates.push(() => {
 			this.updateRunningStatistics(spec.bn, stats.mean, stats.variance, stats.count);
@@ -231,19 +312,29 @@ export class ResNet18 {
 		return y;
 	}
 
-	private updateRunningStatistics(bn: string, mean: tf.Tensor1D, variance: tf.Tensor1D, count: number): void {
+	private updateRunningStatistics(
+		bn: string,
+		mean: tf.Tensor1D,
+		variance: tf.Tensor1D,
+		count: number,
+	): void {
 		const runningMean = this.variable(`${bn}.running_mean`);
 		const runningVar = this.variable(`${bn}.running_var`);
 		const unbiased = count > 1 ? count / (count - 1) : 1;
 		// Buffers are not among the variables gradients are taken for, so these updates add nothing to the backward pass.
 		runningMean.assign(tf.add(tf.mul(runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
-		runningVar.assign(tf.add(tf.mul(runningVar, 1 - BN_MOMENTUM), tf.mul(variance, BN_MOMENTUM * unbiased)));
+		runningVar.assign(
+			tf.add(tf.mul(runningVar, 1 - BN_MOMENTUM), tf.mul(variance, BN_MOMENTUM * unbiased)),
+		);
 		const name = `${bn}.num_batches_tracked`;
 		this.batchesTracked.set(name, (this.batchesTracked.get(name) ?? 0n) + 1n);
 	}
 
 	private bnParams(bn: string): BatchNormParams {
-		return { gamma: this.variable(`${bn}.weight`) as tf.Tensor1D, beta: this.variable(`${bn}.bias`) as tf.Tensor1D };
+		return {
+			gamma: this.variable(`${bn}.weight`) as tf.Tensor1D,
+			beta: this.variable(`${bn}.bias`) as tf.Tensor1D,
+		};
 	}
 
 	private variable(name: string): tf.Variable {
@@ -273,7 +364,10 @@ let nextId = 0;
 
 function checkClassCount(numClasses: number): void {
 	if (!Number.isInteger(numClasses) || numClasses < 2 || numClasses > MAX_CLASSES) {
-		throw new InvalidParameterError('numClasses', `must be an integer from 2 to ${MAX_CLASSES}, got ${numClasses}`);
+		throw new InvalidParameterError(
+			'numClasses',
+			`must be an integer from 2 to ${MAX_CLASSES}, got ${numClasses}`,
+		);
 	}
 }
 

@@ -20,15 +20,25 @@ export interface ExportOptions {
 	readonly layer3Output?: boolean;
 }
 
-export function exportOnnx(state: StateDict, metadata: ModelMetadata, options: ExportOptions = {}): Uint8Array {
+export function exportOnnx(
+	state: StateDict,
+	metadata: ModelMetadata,
+	options: ExportOptions = {},
+): Uint8Array {
 	const nodes: onnx.INodeProto[] = [];
 	const initializers: onnx.ITensorProto[] = [];
 	let counter = 0;
 	const fresh = (hint: string) => `${hint}_${counter++}`;
 	const weight = (name: string): string => {
 		const tensor = state.get(name);
-		if (!tensor || tensor.dtype !== 'float32') throw new Error(`internal: ${name} missing or not float32`);
-		initializers.push({ name, dataType: onnx.TensorProto.DataType.FLOAT, dims: [...tensor.shape], rawData: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength) });
+		if (!tensor || tensor.dtype !== 'float32')
+			throw new Error(`internal: ${name} missing or not float32`);
+		initializers.push({
+			name,
+			dataType: onnx.TensorProto.DataType.FLOAT,
+			dims: [...tensor.shape],
+			rawData: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
+		});
 		return name;
 	};
 	const convBn = (x: string, spec: ConvSpec, relu: boolean): string => {
@@ -39,13 +49,23 @@ export function exportOnnx(state: StateDict, metadata: ModelMetadata, options: E
 			name: conv,
 			input: [x, weight(`${spec.conv}.weight`)],
 			output: [conv],
-			attribute: [ints('kernel_shape', [kernel, kernel]), ints('strides', [spec.stride, spec.stride]), ints('pads', [spec.padding, spec.padding, spec.padding, spec.padding])],
+			attribute: [
+				ints('kernel_shape', [kernel, kernel]),
+				ints('strides', [spec.stride, spec.stride]),
+				ints('pads', [spec.padding, spec.padding, spec.padding, spec.padding]),
+			],
 		});
 		const bn = fresh(spec.bn);
 		nodes.push({
 			opType: 'BatchNormalization',
 			name: bn,
-			input: [conv, weight(`${spec.bn}.weight`), weight(`${spec.bn}.bias`), weight(`${spec.bn}.running_mean`), weight(`${spec.bn}.running_var`)],
+			input: [
+				conv,
+				weight(`${spec.bn}.weight`),
+				weight(`${spec.bn}.bias`),
+				weight(`${spec.bn}.running_mean`),
+				weight(`${spec.bn}.running_var`),
+			],
 			output: [bn],
 			attribute: [float('epsilon', BN_EPS), float('momentum', 0.9)],
 		});
@@ -56,7 +76,13 @@ export function exportOnnx(state: StateDict, metadata: ModelMetadata, options: E
 	};
 	let h = convBn('input', STEM, true);
 	const pooled = fresh('maxpool');
-	nodes.push({ opType: 'MaxPool', name: pooled, input: [h], output: [pooled], attribute: [ints('kernel_shape', [3, 3]), ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1])] });
+	nodes.push({
+		opType: 'MaxPool',
+		name: pooled,
+		input: [h],
+		output: [pooled],
+		attribute: [ints('kernel_shape', [3, 3]), ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1])],
+	});
 	h = pooled;
 	let layer3 = '';
 	for (const block of BLOCKS) {
@@ -71,9 +97,27 @@ export function exportOnnx(state: StateDict, metadata: ModelMetadata, options: E
 		h = out;
 	}
 	nodes.push({ opType: 'GlobalAveragePool', name: 'avgpool', input: [h], output: ['avgpool'] });
-	nodes.push({ opType: 'Flatten', name: 'flatten', input: ['avgpool'], output: ['features'], attribute: [int('axis', 1)] });
-	nodes.push({ opType: 'Gemm', name: 'fc', input: ['features', weight('fc.weight'), weight('fc.bias')], output: ['logits'], attribute: [int('transB', 1)] });
-	nodes.push({ opType: 'Softmax', name: 'softmax', input: ['logits'], output: ['probabilities'], attribute: [int('axis', 1)] });
+	nodes.push({
+		opType: 'Flatten',
+		name: 'flatten',
+		input: ['avgpool'],
+		output: ['features'],
+		attribute: [int('axis', 1)],
+	});
+	nodes.push({
+		opType: 'Gemm',
+		name: 'fc',
+		input: ['features', weight('fc.weight'), weight('fc.bias')],
+		output: ['logits'],
+		attribute: [int('transB', 1)],
+	});
+	nodes.push({
+		opType: 'Softmax',
+		name: 'softmax',
+		input: ['logits'],
+		output: ['probabilities'],
+		attribute: [int('axis', 1)],
+	});
 
 	const size = metadata.inputSize;
 	const classes = metadata.classes.length;
@@ -93,7 +137,12 @@ export function exportOnnx(state: StateDict, metadata: ModelMetadata, options: E
 			node: nodes,
 			initializer: initializers,
 			input: [valueInfo('input', ['batch', 3, size, size])],
-			output: [valueInfo('logits', ['batch', classes]), valueInfo('probabilities', ['batch', classes]), valueInfo('features', ['batch', 512]), ...extra],
+			output: [
+				valueInfo('logits', ['batch', classes]),
+				valueInfo('probabilities', ['batch', classes]),
+				valueInfo('features', ['batch', 512]),
+				...extra,
+			],
 		},
 	});
 	return onnx.ModelProto.encode(model).finish();
@@ -111,6 +160,13 @@ function float(name: string, value: number): onnx.IAttributeProto {
 function valueInfo(name: string, dims: (number | string)[]): onnx.IValueInfoProto {
 	return {
 		name,
-		type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+		type: {
+			tensorType: {
+				elemType: onnx.TensorProto.DataType.FLOAT,
+				shape: {
+					dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
+				},
+			},
+		},
 	};
 }

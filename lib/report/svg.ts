@@ -2,13 +2,34 @@ import sharp from 'sharp';
 
 /** Small SVG building blocks for report pictures, rendered to PNG by sharp (librsvg). */
 export const FONT = 'DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif';
-export const COLORS = { train: '#1d4ed8', validation: '#c2410c', grid: '#e5e7eb', text: '#111827', muted: '#6b7280', best: '#15803d' };
+export const COLORS = {
+	train: '#1d4ed8',
+	validation: '#c2410c',
+	grid: '#e5e7eb',
+	text: '#111827',
+	muted: '#6b7280',
+	best: '#15803d',
+};
 
 export function escapeXml(text: string): string {
-	return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+	return text.replace(
+		/[<>&'"]/g,
+		(c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+	);
 }
 
-export function text(x: number, y: number, content: string, options: { size?: number; anchor?: 'start' | 'middle' | 'end'; color?: string; weight?: string; rotate?: number } = {}): string {
+export function text(
+	x: number,
+	y: number,
+	content: string,
+	options: {
+		size?: number;
+		anchor?: 'start' | 'middle' | 'end';
+		color?: string;
+		weight?: string;
+		rotate?: number;
+	} = {},
+): string {
 	const transform = options.rotate ? ` transform="rotate(${options.rotate} ${x} ${y})"` : '';
 	return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-family="${FONT}" font-size="${options.size ?? 14}" text-anchor="${options.anchor ?? 'start'}" fill="${options.color ?? COLORS.text}" font-weight="${options.weight ?? 'normal'}"${transform}>${escapeXml(content)}</text>`;
 }

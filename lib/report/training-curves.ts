@@ -5,7 +5,11 @@ import { COLORS, svgDocument, text, toPng } from './svg';
  * Loss and accuracy per epoch, training and validation, side by side; the best epoch marked. Overfitting shows as
  * validation loss rising while training loss falls; underfitting as both accuracies staying low.
  */
-export function trainingCurvesSvg(history: readonly EpochRecord[], bestEpoch: number, title: string): string {
+export function trainingCurvesSvg(
+	history: readonly EpochRecord[],
+	bestEpoch: number,
+	title: string,
+): string {
 	const width = 1000;
 	const height = 440;
 	const panels = [
@@ -17,42 +21,78 @@ export function trainingCurvesSvg(history: readonly EpochRecord[], bestEpoch: nu
 		const w = 400;
 		const h = 300;
 		const top = 70;
-		const values = history.flatMap((r) => panel.key.map((k) => r[k]).filter((v): v is number => v !== undefined && Number.isFinite(v)));
+		const values = history.flatMap((r) =>
+			panel.key.map((k) => r[k]).filter((v): v is number => v !== undefined && Number.isFinite(v)),
+		);
 		const isAccuracy = panel.unit === '%';
 		const max = isAccuracy ? 1 : Math.max(...values, 1e-6) * 1.1;
 		const min = 0;
 		const epochs = Math.max(history.length, 1);
-		const px = (epoch: number) => panel.x + (epochs === 1 ? w / 2 : ((epoch - 1) / (epochs - 1)) * w);
+		const px = (epoch: number) =>
+			panel.x + (epochs === 1 ? w / 2 : ((epoch - 1) / (epochs - 1)) * w);
 		const py = (v: number) => top + h - ((v - min) / (max - min)) * h;
-		body += text(panel.x + w / 2, top - 14, panel.label, { size: 16, anchor: 'middle', weight: 'bold' });
+		body += text(panel.x + w / 2, top - 14, panel.label, {
+			size: 16,
+			anchor: 'middle',
+			weight: 'bold',
+		});
 		for (let i = 0; i <= 4; i++) {
 			const v = min + ((max - min) * i) / 4;
 			body += `<line x1="${panel.x}" x2="${panel.x + w}" y1="${py(v)}" y2="${py(v)}" stroke="${COLORS.grid}"/>`;
-			body += text(panel.x - 8, py(v) + 5, isAccuracy ? `${Math.round(v * 100)}%` : v.toFixed(2), { size: 12, anchor: 'end', color: COLORS.muted });
+			body += text(panel.x - 8, py(v) + 5, isAccuracy ? `${Math.round(v * 100)}%` : v.toFixed(2), {
+				size: 12,
+				anchor: 'end',
+				color: COLORS.muted,
+			});
 		}
 		const tickEvery = Math.max(1, Math.ceil(epochs / 10));
 		for (const r of history) {
-			if ((r.epoch - 1) % tickEvery === 0 || r.epoch === epochs) body += text(px(r.epoch), top + h + 20, String(r.epoch), { size: 12, anchor: 'middle', color: COLORS.muted });
+			if ((r.epoch - 1) % tickEvery === 0 || r.epoch === epochs)
+				body += text(px(r.epoch), top + h + 20, String(r.epoch), {
+					size: 12,
+					anchor: 'middle',
+					color: COLORS.muted,
+				});
 		}
-		body += text(panel.x + w / 2, top + h + 42, 'epoch', { size: 13, anchor: 'middle', color: COLORS.muted });
+		body += text(panel.x + w / 2, top + h + 42, 'epoch', {
+			size: 13,
+			anchor: 'middle',
+			color: COLORS.muted,
+		});
 		if (history.some((r) => r.epoch === bestEpoch)) {
 			body += `<line x1="${px(bestEpoch)}" x2="${px(bestEpoch)}" y1="${top}" y2="${top + h}" stroke="${COLORS.best}" stroke-dasharray="6 4" stroke-width="2"/>`;
 			// Right of the line, or left of it in the panel's right half, so the label never runs past the panel.
 			const onLeft = px(bestEpoch) > panel.x + w / 2;
-			body += text(px(bestEpoch) + (onLeft ? -4 : 4), top + 14, `best: ${bestEpoch}`, { size: 12, color: COLORS.best, anchor: onLeft ? 'end' : 'start' });
+			body += text(px(bestEpoch) + (onLeft ? -4 : 4), top + 14, `best: ${bestEpoch}`, {
+				size: 12,
+				color: COLORS.best,
+				anchor: onLeft ? 'end' : 'start',
+			});
 		}
 		panel.key.forEach((key, series) => {
-			const points = history.filter((r) => r[key] !== undefined && Number.isFinite(r[key])).map((r) => [px(r.epoch), py(r[key] as number)] as const);
+			const points = history
+				.filter((r) => r[key] !== undefined && Number.isFinite(r[key]))
+				.map((r) => [px(r.epoch), py(r[key] as number)] as const);
 			const color = series === 0 ? COLORS.train : COLORS.validation;
-			if (points.length > 1) body += `<polyline fill="none" stroke="${color}" stroke-width="3" points="${points.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}"/>`;
-			for (const [x, y] of points) body += `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4" fill="${color}"/>`;
+			if (points.length > 1)
+				body += `<polyline fill="none" stroke="${color}" stroke-width="3" points="${points.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}"/>`;
+			for (const [x, y] of points)
+				body += `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4" fill="${color}"/>`;
 		});
 	}
-	body += `<rect x="380" y="${height - 34}" width="14" height="14" fill="${COLORS.train}"/>` + text(400, height - 22, 'training', { size: 14 });
-	body += `<rect x="500" y="${height - 34}" width="14" height="14" fill="${COLORS.validation}"/>` + text(520, height - 22, 'validation', { size: 14 });
+	body +=
+		`<rect x="380" y="${height - 34}" width="14" height="14" fill="${COLORS.train}"/>` +
+		text(400, height - 22, 'training', { size: 14 });
+	body +=
+		`<rect x="500" y="${height - 34}" width="14" height="14" fill="${COLORS.validation}"/>` +
+		text(520, height - 22, 'validation', { size: 14 });
 	return svgDocument(width, height, body);
 }
 
-export function trainingCurvesPng(history: readonly EpochRecord[], bestEpoch: number, title: string): Promise<Buffer> {
+export function trainingCurvesPng(
+	history: readonly EpochRecord[],
+	bestEpoch: number,
+	title: string,
+): Promise<Buffer> {
 	return toPng(trainingCurvesSvg(history, bestEpoch, title));
 }

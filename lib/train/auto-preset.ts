@@ -8,7 +8,16 @@ export type PresetChoice = (typeof PRESET_CHOICES)[number];
 /** The options *Auto* fills in; anything the user set explicitly is kept. */
 type PresetOptions = Pick<
 	TrainOptions,
-	'epochs' | 'batchSize' | 'learningRate' | 'augment' | 'optimizer' | 'schedule' | 'warmupEpochs' | 'labelSmoothing' | 'earlyStoppingPatience' | 'keepBest'
+	| 'epochs'
+	| 'batchSize'
+	| 'learningRate'
+	| 'augment'
+	| 'optimizer'
+	| 'schedule'
+	| 'warmupEpochs'
+	| 'labelSmoothing'
+	| 'earlyStoppingPatience'
+	| 'keepBest'
 >;
 
 export interface AutoPreset {
@@ -28,7 +37,11 @@ export interface AutoPreset {
  * AdamW, one warm-up epoch then cosine decay, label smoothing 0.1, and the best epoch kept with early stopping after a
  * quarter of the epochs (at least 3) without a lower validation loss.
  */
-export function autoPreset(trainImages: number, backend: BackendKind, explicit: TrainOptionsInput): AutoPreset {
+export function autoPreset(
+	trainImages: number,
+	backend: BackendKind,
+	explicit: TrainOptionsInput,
+): AutoPreset {
 	const card = recommendFor(trainImages);
 	const onCpu = backend !== 'gpu';
 	const chosen: PresetOptions = {
@@ -43,24 +56,35 @@ export function autoPreset(trainImages: number, backend: BackendKind, explicit: 
 		keepBest: true,
 		earlyStoppingPatience: Math.max(3, Math.round(card.epochs / 4)),
 	};
-	const kept = Object.keys(chosen).filter((key) => explicit[key as keyof TrainOptionsInput] !== undefined);
+	const kept = Object.keys(chosen).filter(
+		(key) => explicit[key as keyof TrainOptionsInput] !== undefined,
+	);
 	// The sentence describes what training runs with: Auto's choice, or the user's value marked as theirs.
-	const value = <K extends keyof PresetOptions>(key: K): { v: PresetOptions[K] | unknown; mine: string } =>
+	const value = <K extends keyof PresetOptions>(
+		key: K,
+	): { v: PresetOptions[K] | unknown; mine: string } =>
 		kept.includes(key) ? { v: explicit[key], mine: ' (yours)' } : { v: chosen[key], mine: '' };
 	const say = <K extends keyof PresetOptions>(key: K, text: (v: unknown) => string) => {
 		const { v, mine } = value(key);
 		return `${text(v)}${mine}`;
 	};
-	const cpuNote = onCpu && !kept.includes('batchSize') ? ' (the card\'s advice for CPU training)' : '';
+	const cpuNote =
+		onCpu && !kept.includes('batchSize') ? " (the card's advice for CPU training)" : '';
 	const optimizer = value('optimizer').v;
 	const schedule = value('schedule').v;
 	const warmup = Number(value('warmupEpochs').v ?? 0);
 	const recipe =
 		`${optimizer === 'adamw' ? 'AdamW' : optimizer === 'sgd' ? 'SGD with momentum' : 'Adam'}${value('optimizer').mine} with ` +
-		(schedule === 'cosine' ? `${warmup ? `${warmup} warm-up epoch${warmup === 1 ? '' : 's'} then ` : ''}cosine decay` : 'a constant learning rate') +
+		(schedule === 'cosine'
+			? `${warmup ? `${warmup} warm-up epoch${warmup === 1 ? '' : 's'} then ` : ''}cosine decay`
+			: 'a constant learning rate') +
 		`${value('schedule').mine}, ${say('labelSmoothing', (v) => `label smoothing ${String(v)}`)}, ` +
 		`${value('keepBest').v === false ? 'last epoch kept' : 'best epoch kept'}${value('keepBest').mine}, ` +
-		say('earlyStoppingPatience', (v) => (Number(v) > 0 ? `early stop after ${String(v)} validations without a lower validation loss` : 'no early stopping'));
+		say('earlyStoppingPatience', (v) =>
+			Number(v) > 0
+				? `early stop after ${String(v)} validations without a lower validation loss`
+				: 'no early stopping',
+		);
 	const reason =
 		`Auto for ${trainImages} training images (${card.datasetSize} dataset, per the model card): ` +
 		`${say('learningRate', (v) => `learning rate ${String(v)}`)}, ${say('epochs', (v) => `${String(v)} epochs`)}, ` +
@@ -71,6 +95,7 @@ export function autoPreset(trainImages: number, backend: BackendKind, explicit: 
 /** The options to train with: Auto's choices under the user's explicit ones. */
 export function withPreset(explicit: TrainOptionsInput, preset: AutoPreset): TrainOptionsInput {
 	const merged: TrainOptionsInput = { ...preset.chosen };
-	for (const [key, value] of Object.entries(explicit)) if (value !== undefined) merged[key as keyof TrainOptionsInput] = value;
+	for (const [key, value] of Object.entries(explicit))
+		if (value !== undefined) merged[key as keyof TrainOptionsInput] = value;
 	return merged;
 }

@@ -20,11 +20,21 @@ export class BestCheckpoint {
 
 	/** Call after every epoch; returns true when training should stop. */
 	afterEpoch(record: EpochRecord): boolean {
-		if (record.validationAccuracy === undefined || record.validationLoss === undefined) return false;
+		if (record.validationAccuracy === undefined || record.validationLoss === undefined)
+			return false;
 		const { validationAccuracy: accuracy, validationLoss: loss } = record;
-		if (!this.best || accuracy > this.best.accuracy || (accuracy === this.best.accuracy && loss < this.best.loss)) {
+		if (
+			!this.best ||
+			accuracy > this.best.accuracy ||
+			(accuracy === this.best.accuracy && loss < this.best.loss)
+		) {
 			// A host copy (~45 MB); taken only when the epoch is the best so far.
-			this.best = { epoch: record.epoch, accuracy, loss, state: this.keepBest ? this.network.toStateDict() : undefined };
+			this.best = {
+				epoch: record.epoch,
+				accuracy,
+				loss,
+				state: this.keepBest ? this.network.toStateDict() : undefined,
+			};
 		}
 		if (loss < this.lowestLoss) {
 			this.lowestLoss = loss;

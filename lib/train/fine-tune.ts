@@ -36,10 +36,21 @@ const SECONDS_PER_IMAGE: Readonly<Record<'wasm' | 'js', { lastStage: number; ful
 	js: { lastStage: 5, full: 22 },
 };
 
-export function planFineTune(choice: FineTuneChoice, backend: BackendKind, pretrained: boolean, workload?: Workload): FineTunePlan {
+export function planFineTune(
+	choice: FineTuneChoice,
+	backend: BackendKind,
+	pretrained: boolean,
+	workload?: Workload,
+): FineTunePlan {
 	if (choice === 'full') return { depth: 'full', reason: 'full fine-tuning, as chosen' };
-	const frozenWarning = pretrained ? '' : '; without pretrained weights the frozen layers are random, so expect little accuracy';
-	if (choice === 'last-stage') return { depth: 'last-stage', reason: `last stage + classifier, as chosen: stem to layer3 frozen, their output computed once per image view${frozenWarning}` };
+	const frozenWarning = pretrained
+		? ''
+		: '; without pretrained weights the frozen layers are random, so expect little accuracy';
+	if (choice === 'last-stage')
+		return {
+			depth: 'last-stage',
+			reason: `last stage + classifier, as chosen: stem to layer3 frozen, their output computed once per image view${frozenWarning}`,
+		};
 	if (choice === 'head') {
 		return {
 			depth: 'head',
@@ -48,12 +59,23 @@ export function planFineTune(choice: FineTuneChoice, backend: BackendKind, pretr
 				: `classifier only, as chosen${frozenWarning}`,
 		};
 	}
-	if (!pretrained) return { depth: 'full', reason: 'auto: full fine-tuning, because without pretrained weights every layer has to learn' };
-	if (backend === 'gpu' || backend === 'cpu-native') return { depth: 'full', reason: `auto: full fine-tuning, because the ${backend} backend is fast enough for it` };
+	if (!pretrained)
+		return {
+			depth: 'full',
+			reason: 'auto: full fine-tuning, because without pretrained weights every layer has to learn',
+		};
+	if (backend === 'gpu' || backend === 'cpu-native')
+		return {
+			depth: 'full',
+			reason: `auto: full fine-tuning, because the ${backend} backend is fast enough for it`,
+		};
 	const rates = SECONDS_PER_IMAGE[backend];
 	const install = 'install @tensorflow/tfjs-node for full fine-tuning at native speed';
 	if (!workload) {
-		return { depth: 'head', reason: `auto: classifier only on the ${backend} backend, where a full fine-tuning step is ~6–30× slower than PyTorch; choose Last Stage or Full to train more layers, or ${install}` };
+		return {
+			depth: 'head',
+			reason: `auto: classifier only on the ${backend} backend, where a full fine-tuning step is ~6–30× slower than PyTorch; choose Last Stage or Full to train more layers, or ${install}`,
+		};
 	}
 	const scale = (workload.imageSize / 224) ** 2;
 	const work = workload.trainImages * workload.epochs * scale;

@@ -30,18 +30,27 @@ export interface FrozenCut {
  * augmentation one view per image (the evaluation crop); with augmentation a second, augmented view, used on
  * alternate epochs.
  */
-export async function trainOnFrozenBody(session: TrainingSession, cut: FrozenCut): Promise<{ history: EpochRecord[]; featureEngine: string }> {
+export async function trainOnFrozenBody(
+	session: TrainingSession,
+	cut: FrozenCut,
+): Promise<{ history: EpochRecord[]; featureEngine: string }> {
 	const { network, updater, objective, data, opts, run } = session;
 	// The body is frozen, so its outputs can come from ONNX Runtime when installed (several times faster on CPU),
 	// else from TensorFlow.js on every core.
-	const engine = await prepareInference(network, inferenceMetadata(opts.imageSize, data.classes), { images: data.train.length, layer3: cut.output === 'layer3' });
+	const engine = await prepareInference(network, inferenceMetadata(opts.imageSize, data.classes), {
+		images: data.train.length,
+		layer3: cut.output === 'layer3',
+	});
 	let views: Float32Array[];
 	let validation: Float32Array | undefined;
 	try {
-		const extract = (samples: TrainingData['train'], mode: 'eval' | 'train', view: string) => extractOutputs(session, samples, mode, view, cut.output);
+		const extract = (samples: TrainingData['train'], mode: 'eval' | 'train', view: string) =>
+			extractOutputs(session, samples, mode, view, cut.output);
 		views = [await extract(data.train, 'eval', 'centre crop')];
-		if (opts.augment !== 'none') views.push(await extract(data.train, 'train', `augmented (${opts.augment})`));
-		validation = data.validation.length > 0 ? await extract(data.validation, 'eval', 'validation') : undefined;
+		if (opts.augment !== 'none')
+			views.push(await extract(data.train, 'train', `augmented (${opts.augment})`));
+		validation =
+			data.validation.length > 0 ? await extract(data.validation, 'eval', 'validation') : undefined;
 	} finally {
 		await detachInference(network);
 	}
@@ -64,12 +73,25 @@ export async function trainOnFrozenBody(session: TrainingSession, cut: FrozenCut
 		let correct = 0;
 		let seen = 0;
 		for (let b = 0; b < batches; b++) {
-			if (run.signal?.aborted) throw new TrainingAbortedError('Training was stopped before it finished; no model was written');
+			if (run.signal?.aborted)
+				throw new TrainingAbortedError(
+					'Training was stopped before it finished; no model was written',
+				);
 			const rows = order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
 			if (rows.length === 1 && singleValueBn) continue;
 			const x = tf.tensor(gather(features, rows, rowSize), [rows.length, ...cut.shape]);
 			const y = Int32Array.from(rows, (r) => trainLabels[r]);
-			updater.setLearningRate(learningRateAt(opts.learningRate, opts.schedule, opts.warmupEpochs, epoch, b + 1, batches, opts.epochs));
+			updater.setLearningRate(
+				learningRateAt(
+					opts.learningRate,
+					opts.schedule,
+					opts.warmupEpochs,
+					epoch,
+					b + 1,
+					batches,
+					opts.epochs,
+				),
+			);
 			const step = await optimizerStep(updater, () => cut.logits(x, true), y, objective, variables);
 			x.dispose();
 			lossSum += step.loss * rows.length;
@@ -79,7 +101,13 @@ export async function trainOnFrozenBody(session: TrainingSession, cut: FrozenCut
 			// Let n8n (and the request that stops this run) get on between steps.
 			await host.maybe();
 		}
-		let record: EpochRecord = { epoch, trainLoss: lossSum / seen, trainAccuracy: correct / seen, seconds: 0, ...clippedSteps(session) };
+		let record: EpochRecord = {
+			epoch,
+			trainLoss: lossSum / seen,
+			trainAccuracy: correct / seen,
+			seconds: 0,
+			...clippedSteps(session),
+		};
 		if (validation && (epoch % opts.evalSteps === 0 || epoch === opts.epochs)) {
 			const scored = await score(cut, validation, validationLabels, rowSize);
 			record = { ...record, validationLoss: scored.loss, validationAccuracy: scored.accuracy };
@@ -90,20 +118,37 @@ export async function trainOnFrozenBody(session: TrainingSession, cut: FrozenCut
 		if (session.afterEpoch(record)) break;
 	}
 	const threads = engine.threads > 1 ? ` on ${engine.threads} threads` : '';
-	const featureEngine = engine.engine === 'onnxruntime' ? 'ONNX Runtime' : `TensorFlow.js${threads} (${engine.reason})`;
+	const featureEngine =
+		engine.engine === 'onnxruntime' ? 'ONNX Runtime' : `TensorFlow.js${threads} (${engine.reason})`;
 	return { history, featureEngine };
 }
 
 /** The frozen part's output for every sample, in order, from one view (`mode`) of each image. */
-async function extractOutputs(session: TrainingSession, samples: TrainingData['train'], mode: 'eval' | 'train', view: string, output: FrozenCut['output']): Promise<Float32Array> {
+async function extractOutputs(
+	session: TrainingSession,
+	samples: TrainingData['train'],
+	mode: 'eval' | 'train',
+	view: string,
+	output: FrozenCut['output'],
+): Promise<Float32Array> {
 	const { network, opts, run } = session;
 	let out: Float32Array | undefined;
 	let offset = 0;
 	const batchSize = 16;
 	const batches = Math.ceil(samples.length / batchSize);
 	let index = 0;
-	for await (const batch of imageBatches(samples, { batchSize, shuffle: false, seed: opts.seed, mode, cropSize: opts.imageSize, augmentation: opts.augment })) {
-		if (run.signal?.aborted) throw new TrainingAbortedError('Training was stopped before it finished; no model was written');
+	for await (const batch of imageBatches(samples, {
+		batchSize,
+		shuffle: false,
+		seed: opts.seed,
+		mode,
+		cropSize: opts.imageSize,
+		augmentation: opts.augment,
+	})) {
+		if (run.signal?.aborted)
+			throw new TrainingAbortedError(
+				'Training was stopped before it finished; no model was written',
+			);
 		const part = await infer(network, batch.images, opts.imageSize, output);
 		const rowSize = part.length / batch.labels.length;
 		out ??= new Float32Array(samples.length * rowSize);
@@ -121,16 +166,30 @@ function gather(outputs: Float32Array, rows: readonly number[], rowSize: number)
 }
 
 /** Plain cross-entropy (no smoothing, no weights, comparable across runs) and accuracy on the validation outputs. */
-async function score(cut: FrozenCut, outputs: Float32Array, labels: Int32Array, rowSize: number): Promise<{ loss: number; accuracy: number }> {
+async function score(
+	cut: FrozenCut,
+	outputs: Float32Array,
+	labels: Int32Array,
+	rowSize: number,
+): Promise<{ loss: number; accuracy: number }> {
 	const n = labels.length;
 	let lossSum = 0;
 	let correct = 0;
 	for (let start = 0; start < n; start += SCORE_BATCH) {
 		const count = Math.min(SCORE_BATCH, n - start);
 		const [loss, hits] = tf.tidy(() => {
-			const logits = cut.logits(tf.tensor(outputs.subarray(start * rowSize, (start + count) * rowSize), [count, ...cut.shape]), false);
+			const logits = cut.logits(
+				tf.tensor(outputs.subarray(start * rowSize, (start + count) * rowSize), [
+					count,
+					...cut.shape,
+				]),
+				false,
+			);
 			const y = tf.tensor1d(labels.subarray(start, start + count), 'int32');
-			const summed = tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits), count);
+			const summed = tf.mul(
+				tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits),
+				count,
+			);
 			return [summed, tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'))];
 		});
 		const [l, c] = await Promise.all([loss.data(), hits.data()]);
@@ -145,5 +204,14 @@ const SCORE_BATCH = 64;
 
 /** What the exporter needs to know of a network that is not a finished model yet. */
 function inferenceMetadata(imageSize: number, classes: readonly string[]): ModelMetadata {
-	return { format: MODEL_FORMAT, architecture: 'resnet18', classes: [...classes], inputSize: imageSize, resizeSize: Math.round((imageSize * 256) / 224), normalization: IMAGENET_NORMALIZATION, packageVersion: 'training', createdAt: new Date().toISOString() };
+	return {
+		format: MODEL_FORMAT,
+		architecture: 'resnet18',
+		classes: [...classes],
+		inputSize: imageSize,
+		resizeSize: Math.round((imageSize * 256) / 224),
+		normalization: IMAGENET_NORMALIZATION,
+		packageVersion: 'training',
+		createdAt: new Date().toISOString(),
+	};
 }

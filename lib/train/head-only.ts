@@ -8,7 +8,9 @@ import type { EpochRecord } from './train';
  * Classifier only: the frozen ImageNet body turns each image view into its 512-d features once; the FC layer learns
  * on them. Seconds to minutes on CPU, the usual first step of fine-tuning.
  */
-export function trainHeadOnly(session: TrainingSession): Promise<{ history: EpochRecord[]; featureEngine: string }> {
+export function trainHeadOnly(
+	session: TrainingSession,
+): Promise<{ history: EpochRecord[]; featureEngine: string }> {
 	const { network } = session;
 	return trainOnFrozenBody(session, {
 		output: 'features',

@@ -13,7 +13,9 @@ export const LAST_STAGE_CACHE_LIMIT_BYTES = 3 * 2 ** 30;
  * residual blocks, ~75 % of the weights, with its batch norm in training mode) and the FC layer learn on it. About a
  * quarter of a full step's arithmetic per image, with the high-level features free to adapt.
  */
-export function trainLastStage(session: TrainingSession): Promise<{ history: EpochRecord[]; featureEngine: string }> {
+export function trainLastStage(
+	session: TrainingSession,
+): Promise<{ history: EpochRecord[]; featureEngine: string }> {
 	const { network, data, opts } = session;
 	const side = layer3Side(opts.imageSize);
 	const views = (opts.augment === 'none' ? 1 : 2) * data.train.length + data.validation.length;
@@ -28,6 +30,7 @@ export function trainLastStage(session: TrainingSession): Promise<{ history: Epo
 		output: 'layer3',
 		prefixes: ['layer4.', 'fc.'],
 		shape: [side, side, 256],
-		logits: (x, training) => network.forwardFromLayer3(x as Parameters<ResNet18['forwardFromLayer3']>[0], { training }),
+		logits: (x, training) =>
+			network.forwardFromLayer3(x as Parameters<ResNet18['forwardFromLayer3']>[0], { training }),
 	});
 }

@@ -40,7 +40,12 @@ export async function accumulateGradients(
 	try {
 		for (let start = 0; start < n; start += micro) {
 			const count = Math.min(micro, n - start);
-			const x = tf.tensor4d(images.subarray(start * pixels, (start + count) * pixels), [count, size, size, 3]);
+			const x = tf.tensor4d(images.subarray(start * pixels, (start + count) * pixels), [
+				count,
+				size,
+				size,
+				3,
+			]);
 			const y = tf.tensor1d(labels.subarray(start, start + count), 'int32');
 			let hits: tf.Scalar | undefined;
 			const { value, grads } = tf.variableGrads(() => {
@@ -83,7 +88,16 @@ export async function accumulatedStep(
 	objective: Objective = CROSS_ENTROPY,
 	variables: tf.Variable[] = network.trainableVariables(),
 ): Promise<StepResult> {
-	const { sums, loss, correct } = await accumulateGradients(network, images, labels, size, micro, lossNormaliser(labels, objective), objective, variables);
+	const { sums, loss, correct } = await accumulateGradients(
+		network,
+		images,
+		labels,
+		size,
+		micro,
+		lossNormaliser(labels, objective),
+		objective,
+		variables,
+	);
 	try {
 		await updaterOf(updater).apply(Object.fromEntries(sums) as tf.NamedTensorMap);
 		return { loss, correct };

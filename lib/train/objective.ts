@@ -31,19 +31,28 @@ export interface ClassWeighting {
  * if the classes were equally frequent); `auto` does so only when the largest class has ≥ 1.5× the training images
  * of the smallest.
  */
-export function classWeightsFor(choice: ClassWeightChoice, labels: ArrayLike<number>, classes: readonly string[]): ClassWeighting {
+export function classWeightsFor(
+	choice: ClassWeightChoice,
+	labels: ArrayLike<number>,
+	classes: readonly string[],
+): ClassWeighting {
 	const counts = new Array<number>(classes.length).fill(0);
 	for (let i = 0; i < labels.length; i++) counts[labels[i]]++;
 	const present = counts.filter((c) => c > 0);
 	const ratio = Math.max(...present) / Math.min(...present);
 	if (choice === 'none') return { reason: 'class weights off' };
 	if (choice === 'auto' && ratio < IMBALANCE_RATIO) {
-		return { reason: `classes are balanced enough (largest/smallest ${ratio.toFixed(2)} < ${IMBALANCE_RATIO}): no class weights` };
+		return {
+			reason: `classes are balanced enough (largest/smallest ${ratio.toFixed(2)} < ${IMBALANCE_RATIO}): no class weights`,
+		};
 	}
 	const n = labels.length;
 	// A class without training images never is a target; weight 1 keeps its smoothing term as without weights.
 	const weights = counts.map((c) => (c > 0 ? n / (classes.length * c) : 1));
-	const why = choice === 'auto' ? `largest/smallest class ${ratio.toFixed(2)} ≥ ${IMBALANCE_RATIO}` : 'asked for';
+	const why =
+		choice === 'auto'
+			? `largest/smallest class ${ratio.toFixed(2)} ≥ ${IMBALANCE_RATIO}`
+			: 'asked for';
 	return { weights, reason: `balanced class weights (${why}): rarer classes count more` };
 }
 
@@ -56,12 +65,19 @@ export function lossNormaliser(labels: ArrayLike<number>, objective: Objective):
 }
 
 /** Σ_i ℓ_i / `normaliser` for these logits; differentiable. */
-export function objectiveLoss(logits: tf.Tensor2D, labels: tf.Tensor1D, objective: Objective, normaliser: number): tf.Scalar {
+export function objectiveLoss(
+	logits: tf.Tensor2D,
+	labels: tf.Tensor1D,
+	objective: Objective,
+	normaliser: number,
+): tf.Scalar {
 	return tf.tidy(() => {
 		const classes = logits.shape[1];
 		const logp = tf.logSoftmax(logits);
 		const targets = tf.oneHot(labels, classes);
-		const weights = objective.classWeights ? tf.tensor1d(objective.classWeights as number[]) : tf.ones([classes]);
+		const weights = objective.classWeights
+			? tf.tensor1d(objective.classWeights as number[])
+			: tf.ones([classes]);
 		const eps = objective.labelSmoothing;
 		// (1 − ε)·onehot·w + (ε / C)·w: one weight matrix covers both terms of ℓ_i.
 		const mix = tf.mul(tf.add(tf.mul(targets, 1 - eps), eps / classes), weights);

@@ -96,11 +96,15 @@ export function checkRange(parameter: RangedOption, value: unknown): number {
 	if (typeof value !== 'number' || !Number.isFinite(value)) {
 		throw new InvalidParameterError(parameter, `must be a number, got ${JSON.stringify(value)}`);
 	}
-	if (range.integer && !Number.isInteger(value)) throw new InvalidParameterError(parameter, `must be a whole number, got ${value}`);
+	if (range.integer && !Number.isInteger(value))
+		throw new InvalidParameterError(parameter, `must be a whole number, got ${value}`);
 	// A relative tolerance keeps 0.00001 typed in an editor (which may arrive as 9.999999e-6) inside the range.
 	const slack = range.integer ? 0 : range.min * 1e-9;
 	if (value < range.min - slack || value > range.max + slack) {
-		throw new InvalidParameterError(parameter, `must be between ${range.min} and ${range.max}, got ${value}`);
+		throw new InvalidParameterError(
+			parameter,
+			`must be between ${range.min} and ${range.max}, got ${value}`,
+		);
 	}
 	return value;
 }
@@ -113,8 +117,14 @@ export function resolveTrainOptions(input: TrainOptionsInput = {}): TrainOptions
 	// true/false from earlier versions (and the CLI's --no-augment) still work.
 	const raw = input.augment ?? TRAIN_DEFAULTS.augment;
 	const augment = raw === true ? 'standard' : raw === false ? 'none' : raw;
-	if (typeof augment !== 'string' || !(AUGMENTATION_CHOICES as readonly string[]).includes(augment)) {
-		throw new InvalidParameterError('augment', `must be one of ${AUGMENTATION_CHOICES.join(', ')}, got ${JSON.stringify(raw)}`);
+	if (
+		typeof augment !== 'string' ||
+		!(AUGMENTATION_CHOICES as readonly string[]).includes(augment)
+	) {
+		throw new InvalidParameterError(
+			'augment',
+			`must be one of ${AUGMENTATION_CHOICES.join(', ')}, got ${JSON.stringify(raw)}`,
+		);
 	}
 	return {
 		preset: pickChoice('preset', input.preset ?? TRAIN_DEFAULTS.preset, PRESET_CHOICES),
@@ -127,14 +137,25 @@ export function resolveTrainOptions(input: TrainOptionsInput = {}): TrainOptions
 		augment: augment as AugmentationChoice,
 		fineTune: pickChoice('fineTune', input.fineTune ?? TRAIN_DEFAULTS.fineTune, FINE_TUNE_CHOICES),
 		shuffle: pickBoolean('shuffle', input.shuffle ?? TRAIN_DEFAULTS.shuffle),
-		optimizer: pickChoice('optimizer', input.optimizer ?? TRAIN_DEFAULTS.optimizer, ['adam', 'adamw', 'sgd'] as const),
+		optimizer: pickChoice('optimizer', input.optimizer ?? TRAIN_DEFAULTS.optimizer, [
+			'adam',
+			'adamw',
+			'sgd',
+		] as const),
 		weightDecay: pick('weightDecay'),
-		schedule: pickChoice('schedule', input.schedule ?? TRAIN_DEFAULTS.schedule, ['constant', 'cosine'] as const),
+		schedule: pickChoice('schedule', input.schedule ?? TRAIN_DEFAULTS.schedule, [
+			'constant',
+			'cosine',
+		] as const),
 		warmupEpochs: pick('warmupEpochs'),
 		keepBest: pickBoolean('keepBest', input.keepBest ?? TRAIN_DEFAULTS.keepBest),
 		earlyStoppingPatience: pick('earlyStoppingPatience'),
 		labelSmoothing: pick('labelSmoothing'),
-		classWeights: pickChoice('classWeights', input.classWeights ?? TRAIN_DEFAULTS.classWeights, CLASS_WEIGHT_CHOICES),
+		classWeights: pickChoice(
+			'classWeights',
+			input.classWeights ?? TRAIN_DEFAULTS.classWeights,
+			CLASS_WEIGHT_CHOICES,
+		),
 		gradientClipNorm: pick('gradientClipNorm'),
 		bodyLearningRateFactor: pick('bodyLearningRateFactor'),
 	};
@@ -142,12 +163,19 @@ export function resolveTrainOptions(input: TrainOptionsInput = {}): TrainOptions
 
 function pickChoice<T extends string>(parameter: string, value: unknown, choices: readonly T[]): T {
 	if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
-		throw new InvalidParameterError(parameter, `must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+		throw new InvalidParameterError(
+			parameter,
+			`must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`,
+		);
 	}
 	return value as T;
 }
 
 function pickBoolean(parameter: string, value: unknown): boolean {
-	if (typeof value !== 'boolean') throw new InvalidParameterError(parameter, `must be true or false, got ${JSON.stringify(value)}`);
+	if (typeof value !== 'boolean')
+		throw new InvalidParameterError(
+			parameter,
+			`must be true or false, got ${JSON.stringify(value)}`,
+		);
 	return value;
 }

@@ -4,7 +4,15 @@ import * as tf from '../compute/tf';
  * Learning-rate schedule: `constant`, or linear warm-up over the first `warmupEpochs` then cosine decay to 0 at the
  * last step (torch's LinearLR + CosineAnnealingLR, stepped per batch).
  */
-export function learningRateAt(base: number, schedule: 'constant' | 'cosine', warmupEpochs: number, epoch: number, batch: number, batchesPerEpoch: number, epochs: number): number {
+export function learningRateAt(
+	base: number,
+	schedule: 'constant' | 'cosine',
+	warmupEpochs: number,
+	epoch: number,
+	batch: number,
+	batchesPerEpoch: number,
+	epochs: number,
+): number {
 	if (schedule === 'constant') return base;
 	const step = (epoch - 1) * batchesPerEpoch + (batch - 1);
 	const total = Math.max(1, epochs * batchesPerEpoch);

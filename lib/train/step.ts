@@ -23,7 +23,13 @@ export function trainingStep(
 	objective: Objective = CROSS_ENTROPY,
 	variables: tf.Variable[] = network.trainableVariables(),
 ): Promise<StepResult> {
-	return optimizerStep(updater, () => network.forward(images, { training: true }), labels, objective, variables);
+	return optimizerStep(
+		updater,
+		() => network.forward(images, { training: true }),
+		labels,
+		objective,
+		variables,
+	);
 }
 
 /** The objective of `logits()` against `labels`, one update of `variables`; nothing it makes outlives it. */

@@ -45,9 +45,20 @@ export interface EpochRecord {
 }
 
 export type TrainingProgress =
-	| { readonly kind: 'batch'; readonly epoch: number; readonly batch: number; readonly batches: number; readonly loss: number }
+	| {
+			readonly kind: 'batch';
+			readonly epoch: number;
+			readonly batch: number;
+			readonly batches: number;
+			readonly loss: number;
+	  }
 	| { readonly kind: 'epoch'; readonly record: EpochRecord; readonly epochs: number }
-	| { readonly kind: 'features'; readonly view: string; readonly batch: number; readonly batches: number };
+	| {
+			readonly kind: 'features';
+			readonly view: string;
+			readonly batch: number;
+			readonly batches: number;
+	  };
 
 export interface TrainRun {
 	readonly onProgress?: (progress: TrainingProgress) => void;
@@ -84,26 +95,52 @@ export interface TrainResult {
 	/** What *Auto* chose, when it was asked for. */
 	readonly preset?: AutoPreset;
 	/** The loss minimised: label smoothing, class weights (by class name) and why. */
-	readonly objective: { readonly labelSmoothing: number; readonly classWeights?: Readonly<Record<string, number>>; readonly classWeightsReason: string };
+	readonly objective: {
+		readonly labelSmoothing: number;
+		readonly classWeights?: Readonly<Record<string, number>>;
+		readonly classWeightsReason: string;
+	};
 }
 
 /** Fine-tune (or train from scratch) a ResNet-18 with Adam on a folder's images. */
-export async function train(data: TrainingData, options: TrainOptionsInput = {}, run: TrainRun = {}): Promise<TrainResult> {
+export async function train(
+	data: TrainingData,
+	options: TrainOptionsInput = {},
+	run: TrainRun = {},
+): Promise<TrainResult> {
 	const given = resolveTrainOptions(options);
 	checkData(data);
 	const backend = await backendFor(run.backend);
-	const preset = given.preset === 'auto' ? autoPreset(data.train.length, backend.kind, options) : undefined;
+	const preset =
+		given.preset === 'auto' ? autoPreset(data.train.length, backend.kind, options) : undefined;
 	const requested = preset ? resolveTrainOptions(withPreset(options, preset)) : given;
-	const augmentation: AugmentationPreset = requested.augment === 'auto' ? recommendFor(data.train.length).augmentation : requested.augment;
+	const augmentation: AugmentationPreset =
+		requested.augment === 'auto' ? recommendFor(data.train.length).augmentation : requested.augment;
 	const opts = { ...requested, augment: augmentation };
-	const weighting = classWeightsFor(opts.classWeights, data.train.map((s) => s.label), data.classes);
-	const objective: Objective = { labelSmoothing: opts.labelSmoothing, classWeights: weighting.weights };
+	const weighting = classWeightsFor(
+		opts.classWeights,
+		data.train.map((s) => s.label),
+		data.classes,
+	);
+	const objective: Objective = {
+		labelSmoothing: opts.labelSmoothing,
+		classWeights: weighting.weights,
+	};
 	const started = Date.now();
 	const numClasses = data.classes.length;
 	const network = run.initialWeights
-		? ResNet18.fromStateDict(run.initialWeights, { numClasses, replaceClassifier: true, seed: opts.seed, file: 'initial weights' })
+		? ResNet18.fromStateDict(run.initialWeights, {
+				numClasses,
+				replaceClassifier: true,
+				seed: opts.seed,
+				file: 'initial weights',
+			})
 		: ResNet18.initialize(numClasses, opts.seed);
-	const fineTune = planFineTune(opts.fineTune, backend.kind, run.initialWeights !== undefined, { trainImages: data.train.length, epochs: opts.epochs, imageSize: opts.imageSize });
+	const fineTune = planFineTune(opts.fineTune, backend.kind, run.initialWeights !== undefined, {
+		trainImages: data.train.length,
+		epochs: opts.epochs,
+		imageSize: opts.imageSize,
+	});
 	const microBatch = microBatchSize(opts.batchSize, opts.imageSize, backend.kind);
 	const updater = new ParameterUpdater(network, opts);
 	let history: EpochRecord[];
@@ -111,11 +148,29 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 	let threads = 1;
 	let restoredEpoch: number | undefined;
 	const checkpoint = new BestCheckpoint(network, opts.keepBest, opts.earlyStoppingPatience);
-	const session: TrainingSession = { network, updater, objective, data, opts, run, afterEpoch: (record) => checkpoint.afterEpoch(record) };
+	const session: TrainingSession = {
+		network,
+		updater,
+		objective,
+		data,
+		opts,
+		run,
+		afterEpoch: (record) => checkpoint.afterEpoch(record),
+	};
 	try {
 		if (fineTune.depth === 'head') ({ history, featureEngine } = await trainHeadOnly(session));
-		else if (fineTune.depth === 'last-stage') ({ history, featureEngine } = await trainLastStage(session));
-		else ({ history, threads } = await trainFull(session, microBatch, ParallelTrainer.threadsFor(backend.kind, run.threads ?? threadsFromEnvironment(), opts.batchSize)));
+		else if (fineTune.depth === 'last-stage')
+			({ history, featureEngine } = await trainLastStage(session));
+		else
+			({ history, threads } = await trainFull(
+				session,
+				microBatch,
+				ParallelTrainer.threadsFor(
+					backend.kind,
+					run.threads ?? threadsFromEnvironment(),
+					opts.batchSize,
+				),
+			));
 		restoredEpoch = checkpoint.restore(history[history.length - 1].epoch);
 		// Validation folded the weights of its epoch; the model handed back holds its own tensors only.
 		network.releaseInferenceCache();
@@ -143,8 +198,26 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 				normalization: IMAGENET_NORMALIZATION,
 				packageVersion: packageVersion(),
 				createdAt: new Date().toISOString(),
-				training: { ...opts, fineTune: fineTune.depth, fineTuneReason: fineTune.reason, featureEngine, microBatch: fineTune.depth === 'full' ? microBatch : undefined, threads, backend: backend.kind, trainImages: data.train.length, validationImages: data.validation.length, pretrained: run.initialWeights !== undefined, seconds },
-				metrics: { epochs: history.length, trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, validationLoss: last.validationLoss, validationAccuracy: last.validationAccuracy },
+				training: {
+					...opts,
+					fineTune: fineTune.depth,
+					fineTuneReason: fineTune.reason,
+					featureEngine,
+					microBatch: fineTune.depth === 'full' ? microBatch : undefined,
+					threads,
+					backend: backend.kind,
+					trainImages: data.train.length,
+					validationImages: data.validation.length,
+					pretrained: run.initialWeights !== undefined,
+					seconds,
+				},
+				metrics: {
+					epochs: history.length,
+					trainLoss: last.trainLoss,
+					trainAccuracy: last.trainAccuracy,
+					validationLoss: last.validationLoss,
+					validationAccuracy: last.validationAccuracy,
+				},
 			},
 		},
 		history,
@@ -156,22 +229,37 @@ export async function train(data: TrainingData, options: TrainOptionsInput = {},
 		microBatch: fineTune.depth === 'full' && microBatch < opts.batchSize ? microBatch : undefined,
 		threads,
 		restoredEpoch,
-		stoppedEarly: lastRecord.epoch < opts.epochs ? { afterEpoch: lastRecord.epoch, patience: opts.earlyStoppingPatience } : undefined,
+		stoppedEarly:
+			lastRecord.epoch < opts.epochs
+				? { afterEpoch: lastRecord.epoch, patience: opts.earlyStoppingPatience }
+				: undefined,
 		options: requested,
 		preset,
 		objective: {
 			labelSmoothing: opts.labelSmoothing,
-			classWeights: weighting.weights ? Object.fromEntries(data.classes.map((c, i) => [c, weighting.weights![i]])) : undefined,
+			classWeights: weighting.weights
+				? Object.fromEntries(data.classes.map((c, i) => [c, weighting.weights![i]]))
+				: undefined,
 			classWeightsReason: weighting.reason,
 		},
 	};
 }
 
 function checkData(data: TrainingData): void {
-	if (data.classes.length < 2) throw new InvalidParameterError('dataset', `needs at least 2 classes, found ${data.classes.length}`);
+	if (data.classes.length < 2)
+		throw new InvalidParameterError(
+			'dataset',
+			`needs at least 2 classes, found ${data.classes.length}`,
+		);
 	if (data.train.length === 0) throw new InvalidParameterError('dataset', 'has no training images');
-	const bad = [...data.train, ...data.validation].find((s) => !Number.isInteger(s.label) || s.label < 0 || s.label >= data.classes.length);
-	if (bad) throw new InvalidParameterError('dataset', `${bad.file} has label ${bad.label}, outside 0–${data.classes.length - 1}`);
+	const bad = [...data.train, ...data.validation].find(
+		(s) => !Number.isInteger(s.label) || s.label < 0 || s.label >= data.classes.length,
+	);
+	if (bad)
+		throw new InvalidParameterError(
+			'dataset',
+			`${bad.file} has label ${bad.label}, outside 0–${data.classes.length - 1}`,
+		);
 }
 
 function pickBestEpoch(history: readonly EpochRecord[]): number {
@@ -181,7 +269,8 @@ function pickBestEpoch(history: readonly EpochRecord[]): number {
 		if (
 			!best ||
 			record.validationAccuracy > best.validationAccuracy! ||
-			(record.validationAccuracy === best.validationAccuracy && (record.validationLoss ?? Infinity) < (best.validationLoss ?? Infinity))
+			(record.validationAccuracy === best.validationAccuracy &&
+				(record.validationLoss ?? Infinity) < (best.validationLoss ?? Infinity))
 		) {
 			best = record;
 		}

@@ -13,13 +13,32 @@ export interface PreparedData extends TrainingData {
  * A class-per-subfolder directory as training data: an explicit `val/` folder when the layout has one, otherwise a
  * stratified, seeded split of the given fraction.
  */
-export async function prepareTrainingData(root: string, options: { validationSplit?: number; seed?: number; maxPerClass?: number } = {}): Promise<PreparedData> {
+export async function prepareTrainingData(
+	root: string,
+	options: { validationSplit?: number; seed?: number; maxPerClass?: number } = {},
+): Promise<PreparedData> {
 	const fraction = options.validationSplit ?? 0.2;
-	if (!(fraction >= 0 && fraction <= 0.5)) throw new InvalidParameterError('validationSplit', `must be between 0 and 0.5, got ${fraction}`);
+	if (!(fraction >= 0 && fraction <= 0.5))
+		throw new InvalidParameterError(
+			'validationSplit',
+			`must be between 0 and 0.5, got ${fraction}`,
+		);
 	const folder = await scanImageFolder(root, { maxPerClass: options.maxPerClass });
 	if (folder.explicitValidation) {
-		return { folder, classes: folder.classes, train: folder.samples, validation: folder.explicitValidation, validationSource: 'folder' };
+		return {
+			folder,
+			classes: folder.classes,
+			train: folder.samples,
+			validation: folder.explicitValidation,
+			validationSource: 'folder',
+		};
 	}
 	const { train, validation } = stratifiedSplit(folder.samples, fraction, options.seed ?? 42);
-	return { folder, classes: folder.classes, train, validation, validationSource: fraction > 0 ? 'split' : 'none' };
+	return {
+		folder,
+		classes: folder.classes,
+		train,
+		validation,
+		validationSource: fraction > 0 ? 'split' : 'none',
+	};
 }

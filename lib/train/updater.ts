@@ -28,7 +28,12 @@ export interface UpdateSettings {
 
 /** Weights that AdamW decays: convolution and classifier weights, not batch-norm parameters or biases. */
 function decays(torchName: string): boolean {
-	return torchName.endsWith('conv1.weight') || torchName.endsWith('conv2.weight') || torchName.endsWith('downsample.0.weight') || torchName === 'fc.weight';
+	return (
+		torchName.endsWith('conv1.weight') ||
+		torchName.endsWith('conv2.weight') ||
+		torchName.endsWith('downsample.0.weight') ||
+		torchName === 'fc.weight'
+	);
 }
 
 /**
@@ -46,8 +51,14 @@ export class ParameterUpdater implements Updater {
 	/** Steps whose gradients were scaled down, since the last `takeClippedSteps()`. */
 	private clipped = 0;
 
-	constructor(network: ResNet18, private readonly settings: UpdateSettings) {
-		const make = () => (settings.optimizer === 'sgd' ? createSgd(settings.learningRate) : createAdam(settings.learningRate));
+	constructor(
+		network: ResNet18,
+		private readonly settings: UpdateSettings,
+	) {
+		const make = () =>
+			settings.optimizer === 'sgd'
+				? createSgd(settings.learningRate)
+				: createAdam(settings.learningRate);
 		this.head = make();
 		this.body = settings.bodyLearningRateFactor === 1 ? this.head : make();
 		this.names = new Map(network.floatVariables().map((v) => [v.variable.name, v.name]));
@@ -59,7 +70,8 @@ export class ParameterUpdater implements Updater {
 	setLearningRate(rate: number): void {
 		this.rate = rate;
 		setLearningRate(this.head, rate);
-		if (this.body !== this.head) setLearningRate(this.body, rate * this.settings.bodyLearningRateFactor);
+		if (this.body !== this.head)
+			setLearningRate(this.body, rate * this.settings.bodyLearningRateFactor);
 	}
 
 	async apply(grads: tf.NamedTensorMap): Promise<void> {
@@ -67,10 +79,12 @@ export class ParameterUpdater implements Updater {
 		try {
 			const head: tf.NamedTensorMap = {};
 			const body: tf.NamedTensorMap = {};
-			for (const [name, grad] of Object.entries(clipped)) (this.isHead(name) || this.body === this.head ? head : body)[name] = grad;
+			for (const [name, grad] of Object.entries(clipped))
+				(this.isHead(name) || this.body === this.head ? head : body)[name] = grad;
 			if (Object.keys(head).length > 0) this.head.applyGradients(head);
 			if (Object.keys(body).length > 0) this.body.applyGradients(body);
-			if (this.settings.optimizer === 'adamw' && this.settings.weightDecay > 0) this.decay(Object.keys(clipped));
+			if (this.settings.optimizer === 'adamw' && this.settings.weightDecay > 0)
+				this.decay(Object.keys(clipped));
 		} finally {
 			if (clipped !== grads) tf.dispose(Object.values(clipped));
 		}
@@ -101,7 +115,9 @@ export class ParameterUpdater implements Updater {
 		const coefficient = max / (total + 1e-6);
 		if (coefficient >= 1) return grads;
 		this.clipped++;
-		return Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, coefficient)]));
+		return Object.fromEntries(
+			Object.entries(grads).map(([name, g]) => [name, tf.mul(g, coefficient)]),
+		);
 	}
 
 	private decay(variableNames: readonly string[]): void {
@@ -110,7 +126,9 @@ export class ParameterUpdater implements Updater {
 				const torchName = this.names.get(name);
 				const variable = this.variables.get(name);
 				if (!torchName || !variable || !decays(torchName)) continue;
-				const rate = torchName.startsWith('fc.') ? this.rate : this.rate * this.settings.bodyLearningRateFactor;
+				const rate = torchName.startsWith('fc.')
+					? this.rate
+					: this.rate * this.settings.bodyLearningRateFactor;
 				variable.assign(tf.mul(variable, 1 - rate * this.settings.weightDecay));
 			}
 		});

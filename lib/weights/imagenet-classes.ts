@@ -11,6 +11,11 @@ export const IMAGENET_CLASSES: readonly string[] = Object.freeze([...names]);
 export const IMAGENET_CLASS_COUNT = 1000;
 
 // A truncated file or a doubled line would silently mislabel predictions; fail at load time instead.
-if (IMAGENET_CLASSES.length !== IMAGENET_CLASS_COUNT || new Set(IMAGENET_CLASSES).size !== IMAGENET_CLASS_COUNT) {
-	throw new Error(`internal: imagenet-classes.json lists ${IMAGENET_CLASSES.length} names (${new Set(IMAGENET_CLASSES).size} distinct), expected ${IMAGENET_CLASS_COUNT}`);
+if (
+	IMAGENET_CLASSES.length !== IMAGENET_CLASS_COUNT ||
+	new Set(IMAGENET_CLASSES).size !== IMAGENET_CLASS_COUNT
+) {
+	throw new Error(
+		`internal: imagenet-classes.json lists ${IMAGENET_CLASSES.length} names (${new Set(IMAGENET_CLASSES).size} distinct), expected ${IMAGENET_CLASS_COUNT}`,
+	);
 }

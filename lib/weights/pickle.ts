@@ -98,14 +98,16 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file?: string):
 		stack.pop();
 		return items;
 	};
-	const top = (): StackItem => (stack.length === 0 ? fail('stack underflow') : stack[stack.length - 1]);
+	const top = (): StackItem =>
+		stack.length === 0 ? fail('stack underflow') : stack[stack.length - 1];
 	const dictKey = (key: PickleValue): string | number | bigint => {
 		if (typeof key === 'string' || typeof key === 'number' || typeof key === 'bigint') return key;
 		return fail('dictionary key is not a string or number');
 	};
 	const setItems = (target: StackItem, pairs: StackItem[]) => {
 		if (!(target instanceof PickleDict)) fail('SETITEM(S) on a non-dictionary');
-		for (let i = 0; i + 1 < pairs.length; i += 2) (target as PickleDict).entries.set(dictKey(value(pairs[i])), value(pairs[i + 1]));
+		for (let i = 0; i + 1 < pairs.length; i += 2)
+			(target as PickleDict).entries.set(dictKey(value(pairs[i])), value(pairs[i + 1]));
 	};
 	const appendItems = (target: StackItem, items: StackItem[]) => {
 		if (!Array.isArray(target)) fail('APPEND(S) on a non-list');
@@ -114,12 +116,16 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file?: string):
 	const resolve = (module: string, name: string): GlobalRef => {
 		const fn = hooks.resolveGlobal(module, name);
 		if (!fn) {
-			throw new WeightsError(`refused to load: the pickle references ${module}.${name}, which is not a tensor or container type (a .pth file can run code when opened by pickle; this reader never does)`, file);
+			throw new WeightsError(
+				`refused to load: the pickle references ${module}.${name}, which is not a tensor or container type (a .pth file can run code when opened by pickle; this reader never does)`,
+				file,
+			);
 		}
 		return new GlobalRef(`${module}.${name}`, fn);
 	};
 	const call = (fn: StackItem, args: PickleValue[]): PickleValue => {
-		if (!(fn instanceof GlobalRef)) return fail('REDUCE/NEWOBJ on something that is not an allowed global');
+		if (!(fn instanceof GlobalRef))
+			return fail('REDUCE/NEWOBJ on something that is not an allowed global');
 		return (fn as GlobalRef).call(args);
 	};
 	const tupleItems = (item: StackItem): PickleValue[] => {
@@ -229,7 +235,11 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file?: string):
 				const raw = bytes(n);
 				for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(raw[i]);
 				if (n > 0 && raw[n - 1] & 0x80) v -= 1n << BigInt(8 * n);
-				stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+				stack.push(
+					v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+						? Number(v)
+						: v,
+				);
 				break;
 			}
 			case 0x47: // BINFLOAT (big-endian double)
@@ -279,7 +289,8 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file?: string):
 				// STACK_GLOBAL
 				const name = value(pop());
 				const module = value(pop());
-				if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL needs two strings');
+				if (typeof module !== 'string' || typeof name !== 'string')
+					fail('STACK_GLOBAL needs two strings');
 				stack.push(resolve(module as string, name as string));
 				break;
 			}

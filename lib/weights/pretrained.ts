@@ -38,16 +38,30 @@ export interface PretrainedOptions {
 }
 
 /** The path of the source's weight file: from the cache when it is there (verified), else downloaded into it. */
-export async function ensurePretrained(source: PretrainedSource, options: PretrainedOptions): Promise<{ file: string; downloaded: boolean }> {
+export async function ensurePretrained(
+	source: PretrainedSource,
+	options: PretrainedOptions,
+): Promise<{ file: string; downloaded: boolean }> {
 	const spec = PRETRAINED_SOURCES[source];
-	if (!spec) throw new InvalidParameterError('pretrained', `unknown weights source ${JSON.stringify(source)}`);
+	if (!spec)
+		throw new InvalidParameterError(
+			'pretrained',
+			`unknown weights source ${JSON.stringify(source)}`,
+		);
 	const target = path.join(options.cacheFolder, spec.file);
-	const cached = await fs.stat(target).then((s) => s.isFile(), () => false);
+	const cached = await fs.stat(target).then(
+		(s) => s.isFile(),
+		() => false,
+	);
 	const prefix = spec.sha256Prefix;
 	if (cached) {
 		if (!options.sha256 && !prefix) return { file: target, downloaded: false };
 		const sha256 = await hashFile(target);
-		if ((!options.sha256 || sha256 === options.sha256.toLowerCase()) && (!prefix || sha256.startsWith(prefix))) return { file: target, downloaded: false };
+		if (
+			(!options.sha256 || sha256 === options.sha256.toLowerCase()) &&
+			(!prefix || sha256.startsWith(prefix))
+		)
+			return { file: target, downloaded: false };
 		await fs.rm(target, { force: true });
 	}
 	const url = options.baseUrl ? `${options.baseUrl.replace(/\/+$/, '')}/${spec.file}` : spec.url;

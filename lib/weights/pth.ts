@@ -16,7 +16,17 @@ interface StorageRef {
 	readonly dtype: StorageDtype;
 }
 
-type StorageDtype = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+type StorageDtype =
+	| 'float32'
+	| 'float64'
+	| 'float16'
+	| 'bfloat16'
+	| 'int64'
+	| 'int32'
+	| 'int16'
+	| 'int8'
+	| 'uint8'
+	| 'bool';
 
 const STORAGE_TYPES: Record<string, StorageDtype> = {
 	FloatStorage: 'float32',
@@ -32,7 +42,16 @@ const STORAGE_TYPES: Record<string, StorageDtype> = {
 };
 
 const ELEMENT_BYTES: Record<StorageDtype, number> = {
-	float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+	float32: 4,
+	float64: 8,
+	float16: 2,
+	bfloat16: 2,
+	int64: 8,
+	int32: 4,
+	int16: 2,
+	int8: 1,
+	uint8: 1,
+	bool: 1,
 };
 
 export async function readPthFile(file: string): Promise<StateDict> {
@@ -40,7 +59,11 @@ export async function readPthFile(file: string): Promise<StateDict> {
 	try {
 		bytes = await fs.readFile(file);
 	} catch (error) {
-		throw new FileError(file, `cannot read the weights file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+		throw new FileError(
+			file,
+			`cannot read the weights file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+			{ cause: error },
+		);
 	}
 	return readPth(bytes, file);
 }
@@ -50,10 +73,19 @@ export function readPth(bytes: Uint8Array, file?: string): StateDict {
 	try {
 		entries = unzipSync(bytes);
 	} catch (error) {
-		throw new WeightsError(`is not a readable PyTorch zip archive (${error instanceof Error ? error.message : String(error)})`, file, undefined, { cause: error });
+		throw new WeightsError(
+			`is not a readable PyTorch zip archive (${error instanceof Error ? error.message : String(error)})`,
+			file,
+			undefined,
+			{ cause: error },
+		);
 	}
 	const pickleName = Object.keys(entries).find((name) => /^[^/]+\/data\.pkl$/.test(name));
-	if (!pickleName) throw new WeightsError('is a zip file but not a PyTorch checkpoint (no <archive>/data.pkl)', file);
+	if (!pickleName)
+		throw new WeightsError(
+			'is a zip file but not a PyTorch checkpoint (no <archive>/data.pkl)',
+			file,
+		);
 	const prefix = pickleName.slice(0, -'data.pkl'.length);
 	const storages = new Map<string, Uint8Array>();
 	const storage = (ref: StorageRef): Uint8Array => {
@@ -71,21 +103,29 @@ export function readPth(bytes: Uint8Array, file?: string): StateDict {
 		{
 			resolveGlobal: (module, name) => {
 				if (module === 'collections' && name === 'OrderedDict') return () => new PickleDict();
-				if (module === 'torch' && name in STORAGE_TYPES) return () => new PickleObject('storage-type', name);
-				if (module === 'torch._utils' && (name === '_rebuild_tensor_v2' || name === '_rebuild_tensor')) {
+				if (module === 'torch' && name in STORAGE_TYPES)
+					return () => new PickleObject('storage-type', name);
+				if (
+					module === 'torch._utils' &&
+					(name === '_rebuild_tensor_v2' || name === '_rebuild_tensor')
+				) {
 					return (args) => rebuildTensor(args, storage, file);
 				}
 				if (module === 'torch._utils' && name === '_rebuild_parameter') return (args) => args[0];
-				if (module === 'torch._utils' && name === '_rebuild_parameter_with_state') return (args) => args[0];
+				if (module === 'torch._utils' && name === '_rebuild_parameter_with_state')
+					return (args) => args[0];
 				return undefined;
 			},
 			persistentLoad: (id) => {
 				// ('storage', storage_type, key, location, numel)
-				if (!(id instanceof PickleTuple) || id.items[0] !== 'storage') throw new WeightsError('unsupported persistent reference in the pickle', file);
+				if (!(id instanceof PickleTuple) || id.items[0] !== 'storage')
+					throw new WeightsError('unsupported persistent reference in the pickle', file);
 				const [, type, key] = id.items;
-				const typeName = type instanceof PickleObject ? String(type.value).replace(/^torch\./, '') : undefined;
+				const typeName =
+					type instanceof PickleObject ? String(type.value).replace(/^torch\./, '') : undefined;
 				const dtype = typeName ? STORAGE_TYPES[typeName] : undefined;
-				if (!dtype || (typeof key !== 'string' && typeof key !== 'number')) throw new WeightsError(`unsupported storage type ${typeName ?? String(type)}`, file);
+				if (!dtype || (typeof key !== 'string' && typeof key !== 'number'))
+					throw new WeightsError(`unsupported storage type ${typeName ?? String(type)}`, file);
 				return new PickleObject('storage', { key: String(key), dtype } satisfies StorageRef);
 			},
 		},
@@ -94,13 +134,19 @@ export function readPth(bytes: Uint8Array, file?: string): StateDict {
 	return toStateDict(unwrap(root, file), file);
 }
 
-function rebuildTensor(args: PickleValue[], storage: (ref: StorageRef) => Uint8Array, file?: string): PickleValue {
+function rebuildTensor(
+	args: PickleValue[],
+	storage: (ref: StorageRef) => Uint8Array,
+	file?: string,
+): PickleValue {
 	const [storageObject, offset, size, stride] = args;
-	if (!(storageObject instanceof PickleObject) || storageObject.kind !== 'storage') throw new WeightsError('tensor without a storage', file);
+	if (!(storageObject instanceof PickleObject) || storageObject.kind !== 'storage')
+		throw new WeightsError('tensor without a storage', file);
 	const ref = storageObject.value as StorageRef;
 	const shape = intTuple(size, 'size', file);
 	const strides = intTuple(stride, 'stride', file);
-	if (typeof offset !== 'number' || strides.length !== shape.length) throw new WeightsError('tensor with malformed offset or strides', file);
+	if (typeof offset !== 'number' || strides.length !== shape.length)
+		throw new WeightsError('tensor with malformed offset or strides', file);
 	const raw = storage(ref);
 	const elementBytes = ELEMENT_BYTES[ref.dtype];
 	const available = Math.floor(raw.byteLength / elementBytes);
@@ -114,30 +160,57 @@ function rebuildTensor(args: PickleValue[], storage: (ref: StorageRef) => Uint8A
 	for (let i = 0; i < n; i++) {
 		let at = offset;
 		for (let d = 0; d < shape.length; d++) at += index[d] * strides[d];
-		if (at < 0 || at >= available) throw new WeightsError(`tensor reads outside its storage (element ${at} of ${available})`, file);
+		if (at < 0 || at >= available)
+			throw new WeightsError(
+				`tensor reads outside its storage (element ${at} of ${available})`,
+				file,
+			);
 		const b = at * elementBytes;
 		switch (ref.dtype) {
-			case 'float32': out[i] = view.getFloat32(b, true); break;
-			case 'float64': out[i] = view.getFloat64(b, true); break;
-			case 'float16': out[i] = float16ToFloat32(view.getUint16(b, true)); break;
-			case 'bfloat16': out[i] = bfloat16ToFloat32(view.getUint16(b, true)); break;
-			case 'int64': out[i] = view.getBigInt64(b, true); break;
-			case 'int32': out[i] = BigInt(view.getInt32(b, true)); break;
-			case 'int16': out[i] = BigInt(view.getInt16(b, true)); break;
-			case 'int8': out[i] = BigInt(view.getInt8(b)); break;
-			default: out[i] = BigInt(view.getUint8(b));
+			case 'float32':
+				out[i] = view.getFloat32(b, true);
+				break;
+			case 'float64':
+				out[i] = view.getFloat64(b, true);
+				break;
+			case 'float16':
+				out[i] = float16ToFloat32(view.getUint16(b, true));
+				break;
+			case 'bfloat16':
+				out[i] = bfloat16ToFloat32(view.getUint16(b, true));
+				break;
+			case 'int64':
+				out[i] = view.getBigInt64(b, true);
+				break;
+			case 'int32':
+				out[i] = BigInt(view.getInt32(b, true));
+				break;
+			case 'int16':
+				out[i] = BigInt(view.getInt16(b, true));
+				break;
+			case 'int8':
+				out[i] = BigInt(view.getInt8(b));
+				break;
+			default:
+				out[i] = BigInt(view.getUint8(b));
 		}
 		for (let d = shape.length - 1; d >= 0; d--) {
 			if (++index[d] < shape[d]) break;
 			index[d] = 0;
 		}
 	}
-	const tensor: HostTensor = out instanceof Float32Array ? { dtype: 'float32', shape, data: out } : { dtype: 'int64', shape, data: out };
+	const tensor: HostTensor =
+		out instanceof Float32Array
+			? { dtype: 'float32', shape, data: out }
+			: { dtype: 'int64', shape, data: out };
 	return new PickleObject('tensor', tensor);
 }
 
 function intTuple(value: PickleValue, what: string, file?: string): number[] {
-	if (!(value instanceof PickleTuple) || !value.items.every((v) => typeof v === 'number' && Number.isInteger(v))) {
+	if (
+		!(value instanceof PickleTuple) ||
+		!value.items.every((v) => typeof v === 'number' && Number.isInteger(v))
+	) {
 		throw new WeightsError(`tensor ${what} is not a tuple of integers`, file);
 	}
 	return value.items as number[];
@@ -145,7 +218,8 @@ function intTuple(value: PickleValue, what: string, file?: string): number[] {
 
 /** Training scripts often save `{"state_dict": …}` or `{"model": …}`; the weights are inside. */
 function unwrap(root: PickleValue, file?: string): PickleDict {
-	if (!(root instanceof PickleDict)) throw new WeightsError('does not hold a state dict (a dictionary of tensors)', file);
+	if (!(root instanceof PickleDict))
+		throw new WeightsError('does not hold a state dict (a dictionary of tensors)', file);
 	for (const key of ['state_dict', 'model', 'model_state_dict']) {
 		const inner = root.entries.get(key);
 		if (inner instanceof PickleDict) return inner;
@@ -160,7 +234,8 @@ function toStateDict(dict: PickleDict, file?: string): StateDict {
 	const strip = names.length > 0 && names.every((n) => n.startsWith('module.'));
 	for (const [key, value] of dict.entries) {
 		const name = strip ? String(key).slice('module.'.length) : String(key);
-		if (!(value instanceof PickleObject) || value.kind !== 'tensor') throw new WeightsError(`entry "${name}" is not a tensor`, file, name);
+		if (!(value instanceof PickleObject) || value.kind !== 'tensor')
+			throw new WeightsError(`entry "${name}" is not a tensor`, file, name);
 		state.set(name, value.value as HostTensor);
 	}
 	return state;

@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { classifyItems } from './classify-items';
 import { classifyProperties } from './properties';
@@ -10,14 +15,22 @@ export class ClassifyImage implements INodeType {
 		icon: { light: 'file:classifyImage.svg', dark: 'file:classifyImage.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["modelSource"] === "named" ? $parameter["modelName"] : $parameter["modelSource"]}}',
-		description: 'Label images with a trained ResNet-18 classifier, or ImageNet\'s 1,000 classes without training: label, confidence and the top K classes',
+		subtitle:
+			'={{$parameter["modelSource"] === "named" ? $parameter["modelName"] : $parameter["modelSource"]}}',
+		description:
+			"Label images with a trained ResNet-18 classifier, or ImageNet's 1,000 classes without training: label, confidence and the top K classes",
 		defaults: { name: 'Classify Image' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
 		// Only for downloading ImageNet weights through a mirror (Model Source "ImageNet", Use Weights Source Credential).
-		credentials: [{ name: 'resNetWeightsSourceApi', required: true, displayOptions: { show: { modelSource: ['imagenet'], useWeightsSource: [true] } } }],
+		credentials: [
+			{
+				name: 'resNetWeightsSourceApi',
+				required: true,
+				displayOptions: { show: { modelSource: ['imagenet'], useWeightsSource: [true] } },
+			},
+		],
 		properties: classifyProperties,
 	};
 

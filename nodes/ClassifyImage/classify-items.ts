@@ -1,5 +1,14 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { decodeForModel, inferenceEngine, inferenceThreads, InvalidParameterError, prepareInference, predictDecoded, UNKNOWN_LABEL, type TrainedModel } from '../../lib';
+import {
+	decodeForModel,
+	inferenceEngine,
+	inferenceThreads,
+	InvalidParameterError,
+	prepareInference,
+	predictDecoded,
+	UNKNOWN_LABEL,
+	type TrainedModel,
+} from '../../lib';
 import { startDevice } from '../shared/device';
 import { userPath } from '../shared/file-access';
 import { withItemModel } from '../shared/model-source';
@@ -22,9 +31,16 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 	const results = new Array<INodeExecutionData | undefined>(items.length);
 	if (items.length === 0) return [];
 	const backend = await startDevice(ctx.getNodeParameter('device', 0));
-	const options = ctx.getNodeParameter('options', 0) as { batchSize?: number; resultField?: string };
+	const options = ctx.getNodeParameter('options', 0) as {
+		batchSize?: number;
+		resultField?: string;
+	};
 	const batchSize = options.batchSize ?? 8;
-	if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 128) throw new InvalidParameterError('batchSize', `must be a whole number between 1 and 128, got ${JSON.stringify(batchSize)}`);
+	if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 128)
+		throw new InvalidParameterError(
+			'batchSize',
+			`must be a whole number between 1 and 128, got ${JSON.stringify(batchSize)}`,
+		);
 
 	// Items are grouped by model; the model leases stay held until their group has run.
 	const groups = new Map<TrainedModel, Pending[]>();
@@ -45,7 +61,11 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 			const threshold = readThreshold(ctx, group[0].itemIndex);
 			// Worker threads for a batch on WASM (once per cached model); nothing to do when ONNX Runtime runs it.
 			await prepareInference(model.network, model.metadata, { images: group.length });
-			const predictions = await predictDecoded(model, group.map((p) => p.pixels), { topK, threshold, batchSize });
+			const predictions = await predictDecoded(
+				model,
+				group.map((p) => p.pixels),
+				{ topK, threshold, batchSize },
+			);
 			group.forEach((p, j) => {
 				const item = items[p.itemIndex];
 				const prediction = predictions[j];
@@ -58,7 +78,9 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 					engine: inferenceEngine(model.network) === 'onnxruntime' ? 'onnxruntime' : backend.kind,
 					threads: inferenceThreads(model.network),
 				};
-				const json = options.resultField ? { ...item.json, [options.resultField]: result } : { ...item.json, ...result };
+				const json = options.resultField
+					? { ...item.json, [options.resultField]: result }
+					: { ...item.json, ...result };
 				results[p.itemIndex] = { json, binary: item.binary, pairedItem: { item: p.itemIndex } };
 			});
 		}
@@ -69,7 +91,11 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 }
 
 /** Take a model lease for the item and decode its image; the lease is released by the caller after prediction. */
-async function prepareItem(ctx: IExecuteFunctions, itemIndex: number, releases: (() => void)[]): Promise<Pending> {
+async function prepareItem(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	releases: (() => void)[],
+): Promise<Pending> {
 	readTopK(ctx, itemIndex);
 	readThreshold(ctx, itemIndex);
 	const image = await readImage(ctx, itemIndex);
@@ -86,7 +112,10 @@ async function prepareItem(ctx: IExecuteFunctions, itemIndex: number, releases: 
 	});
 }
 
-async function readImage(ctx: IExecuteFunctions, itemIndex: number): Promise<string | { data: Buffer; name: string }> {
+async function readImage(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+): Promise<string | { data: Buffer; name: string }> {
 	if (ctx.getNodeParameter('imageSource', itemIndex) === 'file') {
 		return userPath(ctx, ctx.getNodeParameter('imageFile', itemIndex), 'imageFile', itemIndex);
 	}
@@ -98,12 +127,20 @@ async function readImage(ctx: IExecuteFunctions, itemIndex: number): Promise<str
 
 function readTopK(ctx: IExecuteFunctions, itemIndex: number): number {
 	const value = ctx.getNodeParameter('topK', itemIndex);
-	if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new InvalidParameterError('topK', `must be a whole number ≥ 1, got ${JSON.stringify(value)}`);
+	if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+		throw new InvalidParameterError(
+			'topK',
+			`must be a whole number ≥ 1, got ${JSON.stringify(value)}`,
+		);
 	return value;
 }
 
 function readThreshold(ctx: IExecuteFunctions, itemIndex: number): number {
 	const value = ctx.getNodeParameter('threshold', itemIndex);
-	if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new InvalidParameterError('threshold', `must be between 0 and 1, got ${JSON.stringify(value)}`);
+	if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+		throw new InvalidParameterError(
+			'threshold',
+			`must be between 0 and 1, got ${JSON.stringify(value)}`,
+		);
 	return value;
 }

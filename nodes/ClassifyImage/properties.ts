@@ -1,11 +1,20 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { deviceProperty } from '../shared/device';
-import { imagenetModelSourceOption, imagenetSourceProperties, modelSourceProperties } from '../shared/model-source';
+import {
+	imagenetModelSourceOption,
+	imagenetSourceProperties,
+	modelSourceProperties,
+} from '../shared/model-source';
 
 /** The shared model sources plus ImageNet's own classifier (no training), kept in the editor's alphabetical order. */
 const classifyModelSource: INodeProperties[] = modelSourceProperties.map((p) =>
 	p.name === 'modelSource' && p.options
-		? { ...p, options: [...p.options, imagenetModelSourceOption].sort((a, b) => a.name.localeCompare(b.name)) }
+		? {
+				...p,
+				options: [...p.options, imagenetModelSourceOption].sort((a, b) =>
+					a.name.localeCompare(b.name),
+				),
+			}
 		: p,
 );
 
@@ -18,7 +27,12 @@ export const classifyProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'Binary Property', value: 'binary', description: 'The image carried by the input item (webhook upload, mail attachment, Read Files, …)' },
+			{
+				name: 'Binary Property',
+				value: 'binary',
+				description:
+					'The image carried by the input item (webhook upload, mail attachment, Read Files, …)',
+			},
 			{ name: 'File Path', value: 'file', description: 'An image file on the n8n host' },
 		],
 		default: 'binary',
@@ -55,7 +69,8 @@ export const classifyProperties: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
 		default: 0,
-		description: 'Below this probability of the top class the label is "unknown" (0 = always the top class). Route "unknown" to a human with an If node.',
+		description:
+			'Below this probability of the top class the label is "unknown" (0 = always the top class). Route "unknown" to a human with an If node.',
 	},
 	deviceProperty,
 	{
@@ -71,14 +86,16 @@ export const classifyProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: 128, numberPrecision: 0 },
 				default: 8,
-				description: 'Images per forward pass; many items are classified together, faster than one at a time',
+				description:
+					'Images per forward pass; many items are classified together, faster than one at a time',
 			},
 			{
 				displayName: 'Put Result In Field',
 				name: 'resultField',
 				type: 'string',
 				default: '',
-				description: 'Write label, confidence and topK under this field instead of at the top level of the item',
+				description:
+					'Write label, confidence and topK under this field instead of at the top level of the item',
 			},
 		],
 	},

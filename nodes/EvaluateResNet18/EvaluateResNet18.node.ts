@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { forEachItem } from '../shared/per-item';
 import { evaluateItem } from './evaluate-item';
@@ -11,8 +16,10 @@ export class EvaluateResNet18 implements INodeType {
 		icon: { light: 'file:evaluateResNet18.svg', dark: 'file:evaluateResNet18.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{"on " + ($parameter["data"] === "folder" ? $parameter["folder"] : $parameter["split"] + " images")}}',
-		description: 'Measure a ResNet-18 classifier on labelled images: accuracy, per-class precision/recall/F1, confusion matrix, mistakes',
+		subtitle:
+			'={{"on " + ($parameter["data"] === "folder" ? $parameter["folder"] : $parameter["split"] + " images")}}',
+		description:
+			'Measure a ResNet-18 classifier on labelled images: accuracy, per-class precision/recall/F1, confusion matrix, mistakes',
 		defaults: { name: 'Evaluate ResNet-18' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],

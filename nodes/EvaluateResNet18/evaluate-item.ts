@@ -1,5 +1,21 @@
-import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { evaluate, evaluationPictures, inferenceEngine, inferenceThreads, InvalidParameterError, prepareInference, labelsForModel, manifestFromFolder, type ManifestImage, parseManifest } from '../../lib';
+import type {
+	IBinaryKeyData,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+} from 'n8n-workflow';
+import {
+	evaluate,
+	evaluationPictures,
+	inferenceEngine,
+	inferenceThreads,
+	InvalidParameterError,
+	prepareInference,
+	labelsForModel,
+	manifestFromFolder,
+	type ManifestImage,
+	parseManifest,
+} from '../../lib';
 import { startDevice } from '../shared/device';
 import { userPath } from '../shared/file-access';
 import { withItemModel } from '../shared/model-source';
@@ -10,14 +26,20 @@ interface EvaluateNodeOptions {
 	topK?: number;
 }
 
-export async function evaluateItem(ctx: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData> {
+export async function evaluateItem(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData> {
 	const options = checkOptions(ctx.getNodeParameter('options', itemIndex) as EvaluateNodeOptions);
 	const images = await imagesToScore(ctx, itemIndex);
 	const backend = await startDevice(ctx.getNodeParameter('device', itemIndex));
 	return withItemModel(ctx, itemIndex, async (model, info) => {
 		const started = Date.now();
 		await prepareInference(model.network, model.metadata, { images: images.length });
-		const result = await evaluate(model, labelsForModel(images, model.metadata.classes), { batchSize: options.batchSize, topK: options.topK });
+		const result = await evaluate(model, labelsForModel(images, model.metadata.classes), {
+			batchSize: options.batchSize,
+			topK: options.topK,
+		});
 		const m = result.metrics;
 		const json: IDataObject = {
 			accuracy: m.accuracy,
@@ -28,17 +50,33 @@ export async function evaluateItem(ctx: IExecuteFunctions, itemIndex: number): P
 			macro: { ...m.macro },
 			weighted: { ...m.weighted },
 			perClass: m.perClass.map((c) => ({ ...c })),
-			confusionMatrix: { labels: [...model.metadata.classes], rowsAreTrueLabels: true, matrix: m.confusionMatrix.map((row) => [...row]) },
+			confusionMatrix: {
+				labels: [...model.metadata.classes],
+				rowsAreTrueLabels: true,
+				matrix: m.confusionMatrix.map((row) => [...row]),
+			},
 			misclassified: result.misclassified.slice(0, options.maxMisclassified).map((x) => ({ ...x })),
 			misclassifiedCount: result.misclassified.length,
-			calibration: { ece: result.calibration.ece, bins: result.calibration.bins.map((b) => ({ ...b })) },
-			model: { source: info.source, name: model.metadata.name ?? null, classes: [...model.metadata.classes], inputSize: model.metadata.inputSize },
-			engine: inferenceEngine(model.network) === 'onnxruntime' ? 'ONNX Runtime' : `${backend.summary}${inferenceThreads(model.network) > 1 ? `, inference on ${inferenceThreads(model.network)} threads` : ''}`,
+			calibration: {
+				ece: result.calibration.ece,
+				bins: result.calibration.bins.map((b) => ({ ...b })),
+			},
+			model: {
+				source: info.source,
+				name: model.metadata.name ?? null,
+				classes: [...model.metadata.classes],
+				inputSize: model.metadata.inputSize,
+			},
+			engine:
+				inferenceEngine(model.network) === 'onnxruntime'
+					? 'ONNX Runtime'
+					: `${backend.summary}${inferenceThreads(model.network) > 1 ? `, inference on ${inferenceThreads(model.network)} threads` : ''}`,
 			seconds: (Date.now() - started) / 1000,
 		};
 		// Pictures for n8n's binary viewer: confusion matrix, per-class bars, reliability diagram, worst mistakes.
 		const pictures = await evaluationPictures(result);
-		const png = (bytes: Buffer, name: string) => ctx.helpers.prepareBinaryData(bytes, `${name}.png`, 'image/png');
+		const png = (bytes: Buffer, name: string) =>
+			ctx.helpers.prepareBinaryData(bytes, `${name}.png`, 'image/png');
 		const binary: IBinaryKeyData = {
 			confusionMatrix: await png(pictures.confusionMatrix, 'confusion-matrix'),
 			perClass: await png(pictures.perClass, 'per-class'),
@@ -49,28 +87,56 @@ export async function evaluateItem(ctx: IExecuteFunctions, itemIndex: number): P
 	});
 }
 
-async function imagesToScore(ctx: IExecuteFunctions, itemIndex: number): Promise<readonly ManifestImage[]> {
+async function imagesToScore(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+): Promise<readonly ManifestImage[]> {
 	if (ctx.getNodeParameter('data', itemIndex) === 'folder') {
-		const folder = await userPath(ctx, ctx.getNodeParameter('folder', itemIndex), 'folder', itemIndex);
+		const folder = await userPath(
+			ctx,
+			ctx.getNodeParameter('folder', itemIndex),
+			'folder',
+			itemIndex,
+		);
 		const manifest = await manifestFromFolder(folder, { validationSplit: 0 });
 		return [...manifest.train, ...manifest.validation];
 	}
 	const manifest = parseManifest(ctx.getNodeParameter('dataset', itemIndex), 'dataset');
 	const split = ctx.getNodeParameter('split', itemIndex) as string;
-	const images = split === 'train' ? manifest.train : split === 'all' ? [...manifest.train, ...manifest.validation] : manifest.validation;
+	const images =
+		split === 'train'
+			? manifest.train
+			: split === 'all'
+				? [...manifest.train, ...manifest.validation]
+				: manifest.validation;
 	if (images.length === 0) {
-		throw new InvalidParameterError('split', `the dataset has no ${split === 'validation' ? 'validation' : split} images${split === 'validation' ? ' (its validation split is 0 %); choose "All" or a folder' : ''}`);
+		throw new InvalidParameterError(
+			'split',
+			`the dataset has no ${split === 'validation' ? 'validation' : split} images${split === 'validation' ? ' (its validation split is 0 %); choose "All" or a folder' : ''}`,
+		);
 	}
 	return images;
 }
 
 function checkOptions(raw: EvaluateNodeOptions): Required<EvaluateNodeOptions> {
-	const whole = (name: keyof EvaluateNodeOptions, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+	const whole = (
+		name: keyof EvaluateNodeOptions,
+		fallback: number,
+		min: number,
+		max = Number.MAX_SAFE_INTEGER,
+	): number => {
 		const value = raw[name] ?? fallback;
 		if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-			throw new InvalidParameterError(name, `must be a whole number between ${min} and ${max}, got ${JSON.stringify(value)}`);
+			throw new InvalidParameterError(
+				name,
+				`must be a whole number between ${min} and ${max}, got ${JSON.stringify(value)}`,
+			);
 		}
 		return value;
 	};
-	return { batchSize: whole('batchSize', 16, 1, 128), maxMisclassified: whole('maxMisclassified', 100, 0), topK: whole('topK', 5, 1) };
+	return {
+		batchSize: whole('batchSize', 16, 1, 128),
+		maxMisclassified: whole('maxMisclassified', 100, 0),
+		topK: whole('topK', 5, 1),
+	};
 }

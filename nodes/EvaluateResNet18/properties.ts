@@ -10,8 +10,16 @@ export const evaluateProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'Dataset Manifest', value: 'manifest', description: 'A dataset from Load Image Dataset (the input item by default)' },
-			{ name: 'Folder', value: 'folder', description: 'Every image of a folder of class subfolders' },
+			{
+				name: 'Dataset Manifest',
+				value: 'manifest',
+				description: 'A dataset from Load Image Dataset (the input item by default)',
+			},
+			{
+				name: 'Folder',
+				value: 'folder',
+				description: 'Every image of a folder of class subfolders',
+			},
 		],
 		default: 'manifest',
 	},
@@ -22,15 +30,24 @@ export const evaluateProperties: INodeProperties[] = [
 		default: '={{ $json.kind === "resnet18-dataset" ? $json : $json.dataset }}',
 		required: true,
 		displayOptions: { show: { data: ['manifest'] } },
-		description: 'The dataset manifest: the input item itself when it comes from Load Image Dataset, or the "dataset" field of a Train ResNet-18 report',
+		description:
+			'The dataset manifest: the input item itself when it comes from Load Image Dataset, or the "dataset" field of a Train ResNet-18 report',
 	},
 	{
 		displayName: 'Split',
 		name: 'split',
 		type: 'options',
 		options: [
-			{ name: 'Validation', value: 'validation', description: 'Images held out from training: an honest estimate' },
-			{ name: 'Training', value: 'train', description: 'Images the model learned from: shows under- or overfitting' },
+			{
+				name: 'Validation',
+				value: 'validation',
+				description: 'Images held out from training: an honest estimate',
+			},
+			{
+				name: 'Training',
+				value: 'train',
+				description: 'Images the model learned from: shows under- or overfitting',
+			},
 			{ name: 'All', value: 'all' },
 		],
 		default: 'validation',
@@ -68,7 +85,8 @@ export const evaluateProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0, numberPrecision: 0 },
 				default: 100,
-				description: 'The most confident mistakes are listed first; they are the ones most worth a look (often mislabelled images)',
+				description:
+					'The most confident mistakes are listed first; they are the ones most worth a look (often mislabelled images)',
 			},
 			{
 				displayName: 'Top K',
@@ -76,7 +94,8 @@ export const evaluateProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, numberPrecision: 0 },
 				default: 5,
-				description: 'Top-K accuracy counts an image as right when its class is among the K most probable',
+				description:
+					'Top-K accuracy counts an image as right when its class is among the K most probable',
 			},
 		],
 	},

@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { failedItem, forEachItem } from '../shared/per-item';
 import { manifestFromBinaryItems } from './from-binary-items';
@@ -13,7 +18,8 @@ export class LoadImageDataset implements INodeType {
 		group: ['input'],
 		version: 1,
 		subtitle: '={{$parameter["source"] === "folder" ? $parameter["folder"] : "from binary items"}}',
-		description: 'Scan labelled images (a folder of class subfolders, or binary items) into a dataset for Train ResNet-18',
+		description:
+			'Scan labelled images (a folder of class subfolders, or binary items) into a dataset for Train ResNet-18',
 		defaults: { name: 'Load Image Dataset' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],

@@ -1,6 +1,14 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import * as path from 'node:path';
-import { buildManifest, InvalidParameterError, stratifiedSplit, storeContent, inspectImage, type ManifestImage, type Problem } from '../../lib';
+import {
+	buildManifest,
+	InvalidParameterError,
+	stratifiedSplit,
+	storeContent,
+	inspectImage,
+	type ManifestImage,
+	type Problem,
+} from '../../lib';
 import { datasetsFolder } from '../shared/n8n-folders';
 import { failedItem } from '../shared/per-item';
 import { readLoadOptions } from './load-options';
@@ -23,17 +31,31 @@ export async function manifestFromBinaryItems(ctx: IExecuteFunctions): Promise<I
 			const property = ctx.getNodeParameter('binaryProperty', i) as string;
 			const binary = ctx.helpers.assertBinaryData(i, property);
 			const label = ctx.getNodeParameter('label', i);
-			if (typeof label !== 'string' && typeof label !== 'number') throw new InvalidParameterError('label', `item ${i} has no label (got ${JSON.stringify(label)})`);
+			if (typeof label !== 'string' && typeof label !== 'number')
+				throw new InvalidParameterError(
+					'label',
+					`item ${i} has no label (got ${JSON.stringify(label)})`,
+				);
 			const name = binary.fileName ?? `item ${i}`;
 			const extension = (binary.fileExtension ?? path.extname(name).slice(1)).toLowerCase();
 			if (extensions.size > 0 && !extensions.has(extension)) {
-				problems.push({ file: name, reason: `item ${i}: ".${extension}" is not one of the image extensions (${[...extensions].join(', ')})`, kind: 'unsupported-extension', kept: false });
+				problems.push({
+					file: name,
+					reason: `item ${i}: ".${extension}" is not one of the image extensions (${[...extensions].join(', ')})`,
+					kind: 'unsupported-extension',
+					kept: false,
+				});
 				continue;
 			}
 			const bytes = await ctx.helpers.getBinaryDataBuffer(i, property);
 			const check = await inspectImage(bytes, options.limitInputPixels);
 			if (!check.ok) {
-				problems.push({ file: name, reason: `item ${i}: ${check.reason}`, kind: check.kind, kept: false });
+				problems.push({
+					file: name,
+					reason: `item ${i}: ${check.reason}`,
+					kind: check.kind,
+					kept: false,
+				});
 				continue;
 			}
 			const stored = await storeContent(store, bytes, extension);
@@ -43,7 +65,11 @@ export async function manifestFromBinaryItems(ctx: IExecuteFunctions): Promise<I
 			itemErrors.push(failedItem(ctx, error, i).json);
 		}
 	}
-	if (images.length === 0) throw new InvalidParameterError('binaryProperty', `none of the ${items.length} input items carried a readable image`);
+	if (images.length === 0)
+		throw new InvalidParameterError(
+			'binaryProperty',
+			`none of the ${items.length} input items carried a readable image`,
+		);
 	const classes = [...new Set(images.map((image) => image.label))].sort();
 	const indexed = images.map((image) => ({ ...image, index: classes.indexOf(image.label) }));
 	const { train, validation } = stratifiedSplit(
@@ -59,8 +85,19 @@ export async function manifestFromBinaryItems(ctx: IExecuteFunctions): Promise<I
 		validation: validation.map((s) => ({ file: s.file, label: s.name })),
 		validationSource: options.validationSplit > 0 ? 'split' : 'none',
 		split: { fraction: options.validationSplit, seed: options.seed },
-		problems: [...problems, ...itemErrors.map((e): Problem => ({ file: String(e.file ?? 'input item'), reason: String(e.error), kind: 'unreadable', kept: false }))],
+		problems: [
+			...problems,
+			...itemErrors.map((e): Problem => ({
+				file: String(e.file ?? 'input item'),
+				reason: String(e.error),
+				kind: 'unreadable',
+				kept: false,
+			})),
+		],
 	});
 	ctx.logger.info(`Load Image Dataset: ${summarize(manifest)}`);
-	return { json: manifest as unknown as IDataObject, pairedItem: items.map((_, item) => ({ item })) };
+	return {
+		json: manifest as unknown as IDataObject,
+		pairedItem: items.map((_, item) => ({ item })),
+	};
 }

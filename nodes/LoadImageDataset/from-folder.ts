@@ -4,10 +4,22 @@ import { userPath } from '../shared/file-access';
 import { readLoadOptions } from './load-options';
 import { summarize } from './summary';
 
-export async function manifestFromFolderItem(ctx: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData> {
-	const options = readLoadOptions(ctx.getNodeParameter('options', itemIndex) as Record<string, unknown>);
-	const folder = await userPath(ctx, ctx.getNodeParameter('folder', itemIndex), 'folder', itemIndex);
-	const validationFolder = options.validationFolder ? await userPath(ctx, options.validationFolder, 'validationFolder', itemIndex) : undefined;
+export async function manifestFromFolderItem(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData> {
+	const options = readLoadOptions(
+		ctx.getNodeParameter('options', itemIndex) as Record<string, unknown>,
+	);
+	const folder = await userPath(
+		ctx,
+		ctx.getNodeParameter('folder', itemIndex),
+		'folder',
+		itemIndex,
+	);
+	const validationFolder = options.validationFolder
+		? await userPath(ctx, options.validationFolder, 'validationFolder', itemIndex)
+		: undefined;
 	const manifest = await manifestFromFolder(folder, { ...options, validationFolder });
 	ctx.logger.info(`Load Image Dataset: ${summarize(manifest)}`);
 	return { json: manifest as unknown as IDataObject, pairedItem: { item: itemIndex } };

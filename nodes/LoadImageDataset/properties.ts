@@ -7,8 +7,18 @@ export const loadProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'Folder', value: 'folder', description: 'A folder on the n8n host with one subfolder of images per class (or train/ and val/ holding such subfolders)' },
-			{ name: 'Binary Items', value: 'binary', description: 'Every input item carries one image and its label (from a form, mail, HTTP download, …)' },
+			{
+				name: 'Folder',
+				value: 'folder',
+				description:
+					'A folder on the n8n host with one subfolder of images per class (or train/ and val/ holding such subfolders)',
+			},
+			{
+				name: 'Binary Items',
+				value: 'binary',
+				description:
+					'Every input item carries one image and its label (from a form, mail, HTTP download, …)',
+			},
 		],
 		default: 'folder',
 	},
@@ -20,7 +30,8 @@ export const loadProperties: INodeProperties[] = [
 		required: true,
 		placeholder: '/data/images/defects',
 		displayOptions: { show: { source: ['folder'] } },
-		description: 'Subfolder names are the class labels. The model card asks for at least 10–20 images per class, 100 or more in all.',
+		description:
+			'Subfolder names are the class labels. The model card asks for at least 10–20 images per class, 100 or more in all.',
 	},
 	{
 		displayName: 'Binary Property',
@@ -29,7 +40,7 @@ export const loadProperties: INodeProperties[] = [
 		default: 'data',
 		required: true,
 		displayOptions: { show: { source: ['binary'] } },
-		description: 'Name of the binary property that holds each item\'s image',
+		description: "Name of the binary property that holds each item's image",
 	},
 	{
 		displayName: 'Label',
@@ -38,7 +49,7 @@ export const loadProperties: INodeProperties[] = [
 		default: '={{ $json.label }}',
 		required: true,
 		displayOptions: { show: { source: ['binary'] } },
-		description: 'The class of the item\'s image, usually an expression reading a field',
+		description: "The class of the item's image, usually an expression reading a field",
 	},
 	{
 		displayName: 'Options',
@@ -52,7 +63,8 @@ export const loadProperties: INodeProperties[] = [
 				name: 'extensions',
 				type: 'string',
 				default: 'jpg,jpeg,png,webp,avif,tif,tiff,gif,bmp,heic,heif',
-				description: 'Comma-separated, case-insensitive. Other files are listed as problems, not read.',
+				description:
+					'Comma-separated, case-insensitive. Other files are listed as problems, not read.',
 			},
 			{
 				displayName: 'Max Images per Class',
@@ -68,7 +80,8 @@ export const loadProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: 1000, numberPrecision: 0 },
 				default: 100,
-				description: 'Larger images are refused from their header without being decoded, so a decompression bomb or a 30,000 × 30,000 panorama cannot exhaust memory',
+				description:
+					'Larger images are refused from their header without being decoded, so a decompression bomb or a 30,000 × 30,000 panorama cannot exhaust memory',
 			},
 			{
 				displayName: 'Split Seed',
@@ -76,7 +89,8 @@ export const loadProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0, numberPrecision: 0 },
 				default: 42,
-				description: 'The same seed picks the same validation images every run, so runs can be compared',
+				description:
+					'The same seed picks the same validation images every run, so runs can be compared',
 			},
 			{
 				displayName: 'Validation Folder',
@@ -84,7 +98,8 @@ export const loadProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: '/data/images/defects-val',
-				description: 'A separate folder of class subfolders to validate on, instead of splitting the training images',
+				description:
+					'A separate folder of class subfolders to validate on, instead of splitting the training images',
 			},
 			{
 				displayName: 'Validation Split (%)',

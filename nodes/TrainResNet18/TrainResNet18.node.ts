@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { trainProperties } from './properties';
 import { trainItem } from './train-item';
@@ -17,7 +22,13 @@ export class TrainResNet18 implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'resNetWeightsSourceApi', required: true, displayOptions: { show: { useWeightsSource: [true] } } }],
+		credentials: [
+			{
+				name: 'resNetWeightsSourceApi',
+				required: true,
+				displayOptions: { show: { useWeightsSource: [true] } },
+			},
+		],
 		properties: trainProperties,
 	};
 

@@ -4,15 +4,24 @@ import { userPath } from '../shared/file-access';
 import { downloadPretrained } from '../shared/pretrained-download';
 
 /** The starting weights the Pretrained Weights parameter asks for, or undefined for training from scratch. */
-export async function pretrainedWeights(ctx: IExecuteFunctions, itemIndex: number): Promise<StateDict | undefined> {
+export async function pretrainedWeights(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+): Promise<StateDict | undefined> {
 	const choice = ctx.getNodeParameter('pretrained', itemIndex) as string;
 	if (choice === 'none') return undefined;
-	if (choice === 'file') return readWeightsFile(await userPath(ctx, ctx.getNodeParameter('weightsFile', itemIndex), 'weightsFile', itemIndex));
+	if (choice === 'file')
+		return readWeightsFile(
+			await userPath(ctx, ctx.getNodeParameter('weightsFile', itemIndex), 'weightsFile', itemIndex),
+		);
 	if (choice === 'binary') {
 		// A weights file that arrived in the workflow (HTTP Request from an artifact server, Read Files, a Merge).
 		const property = ctx.getNodeParameter('weightsBinaryProperty', itemIndex) as string;
 		const binary = ctx.helpers.assertBinaryData(itemIndex, property);
-		return readWeights(await ctx.helpers.getBinaryDataBuffer(itemIndex, property), binary.fileName ?? `binary property "${property}"`);
+		return readWeights(
+			await ctx.helpers.getBinaryDataBuffer(itemIndex, property),
+			binary.fileName ?? `binary property "${property}"`,
+		);
 	}
 	return readWeightsFile(await downloadPretrained(ctx, itemIndex, choice as PretrainedSource));
 }

@@ -37,7 +37,11 @@ interface TrainNodeOptions {
 }
 
 /** Train on one input item's manifest, save a new model version, and decide whether it goes live. */
-export async function trainItem(ctx: IExecuteFunctions, itemIndex: number, item: INodeExecutionData): Promise<INodeExecutionData> {
+export async function trainItem(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	item: INodeExecutionData,
+): Promise<INodeExecutionData> {
 	const param = (name: string) => ctx.getNodeParameter(name, itemIndex);
 	const extra = param('options') as TrainNodeOptions;
 	// Re-checked here: an expression bypasses the editor's min/max (a run with 500 epochs must not start).
@@ -69,7 +73,10 @@ export async function trainItem(ctx: IExecuteFunctions, itemIndex: number, item:
 	resolveTrainOptions(input);
 	const minAccuracy = extra.minAccuracyToPublish ?? 0;
 	if (!(typeof minAccuracy === 'number' && minAccuracy >= 0 && minAccuracy <= 1)) {
-		throw new InvalidParameterError('minAccuracyToPublish', `must be between 0 and 1, got ${JSON.stringify(minAccuracy)}`);
+		throw new InvalidParameterError(
+			'minAccuracyToPublish',
+			`must be between 0 and 1, got ${JSON.stringify(minAccuracy)}`,
+		);
 	}
 	const name = checkModelName(param('modelName'), 'modelName');
 	const manifest = parseManifest(param('dataset'), 'dataset');
@@ -78,20 +85,38 @@ export async function trainItem(ctx: IExecuteFunctions, itemIndex: number, item:
 	ctx.logger.info(`Train ResNet-18: ${backend.summary}`);
 
 	const signal = ctx.getExecutionCancelSignal();
-	const onStop = () => ctx.logger.info(`Train ResNet-18: ${name}: stop requested; training stops now, no model is written`);
+	const onStop = () =>
+		ctx.logger.info(
+			`Train ResNet-18: ${name}: stop requested; training stops now, no model is written`,
+		);
 	signal?.addEventListener('abort', onStop, { once: true });
 	let result: OffThreadResult;
 	try {
 		// On its own thread where compute would otherwise block n8n's (WebAssembly, JS): the editor, webhooks and the
 		// stop button stay responsive while a model trains for hours.
-		result = await trainOffThread(manifestToTrainingData(manifest), input, { name, initialWeights, signal, onProgress: (progress) => report(ctx, name, progress) });
+		result = await trainOffThread(manifestToTrainingData(manifest), input, {
+			name,
+			initialWeights,
+			signal,
+			onProgress: (progress) => report(ctx, name, progress),
+		});
 	} finally {
 		signal?.removeEventListener('abort', onStop);
 	}
 	if (result.preset) ctx.logger.info(`Train ResNet-18: ${result.preset.reason}`);
-	ctx.logger.info(`Train ResNet-18: ${result.fineTune.reason}; ${result.objective.classWeightsReason}`);
+	ctx.logger.info(
+		`Train ResNet-18: ${result.fineTune.reason}; ${result.objective.classWeightsReason}`,
+	);
 	try {
-		const out = await saveAndPublish(ctx, itemIndex, item, name, result, minAccuracy, extra.includeModelBinary ?? true);
+		const out = await saveAndPublish(
+			ctx,
+			itemIndex,
+			item,
+			name,
+			result,
+			minAccuracy,
+			extra.includeModelBinary ?? true,
+		);
 		// Passed on so that Evaluate after Train finds the dataset (and its validation split) without wiring.
 		out.json.dataset = manifest as unknown as IDataObject;
 		return out;
@@ -123,7 +148,15 @@ async function saveAndPublish(
 	ctx.logger.info(`Train ResNet-18: saved ${saved.file} (${publishReason})`);
 	const meta = result.model.metadata;
 	const json: IDataObject = {
-		model: { name, version: saved.version, file: saved.file, bytes: saved.bytes, published: passes, publishReason, previousLiveVersion: previous?.version ?? null },
+		model: {
+			name,
+			version: saved.version,
+			file: saved.file,
+			bytes: saved.bytes,
+			published: passes,
+			publishReason,
+			previousLiveVersion: previous?.version ?? null,
+		},
 		classes: [...meta.classes],
 		history: result.history.map((r) => ({ ...r })),
 		bestEpoch: result.bestEpoch,
@@ -134,7 +167,11 @@ async function saveAndPublish(
 		backend: { kind: result.backend.kind, summary: result.backend.summary },
 		pretrained: meta.training?.pretrained === true,
 		classifierReplaced: result.classifierReplaced,
-		fineTune: { depth: result.fineTune.depth, reason: result.fineTune.reason, featureEngine: result.fineTune.featureEngine ?? null },
+		fineTune: {
+			depth: result.fineTune.depth,
+			reason: result.fineTune.reason,
+			featureEngine: result.fineTune.featureEngine ?? null,
+		},
 		// Set when a batch was split to fit the WebAssembly heap (gradients accumulated into one step per batch).
 		microBatch: result.microBatch ?? null,
 		threads: result.threads,
@@ -143,17 +180,46 @@ async function saveAndPublish(
 		restoredEpoch: result.restoredEpoch ?? null,
 		stoppedEarly: result.stoppedEarly ? { ...result.stoppedEarly } : null,
 		// What Auto chose and why, when Hyper-Parameters is Auto.
-		preset: result.preset ? { datasetSize: result.preset.datasetSize, chosen: { ...result.preset.chosen }, kept: [...result.preset.kept], reason: result.preset.reason } : null,
-		objective: { labelSmoothing: result.objective.labelSmoothing, classWeights: result.objective.classWeights ? { ...result.objective.classWeights } : null, reason: result.objective.classWeightsReason },
+		preset: result.preset
+			? {
+					datasetSize: result.preset.datasetSize,
+					chosen: { ...result.preset.chosen },
+					kept: [...result.preset.kept],
+					reason: result.preset.reason,
+				}
+			: null,
+		objective: {
+			labelSmoothing: result.objective.labelSmoothing,
+			classWeights: result.objective.classWeights ? { ...result.objective.classWeights } : null,
+			reason: result.objective.classWeightsReason,
+		},
 		seconds: result.seconds,
 	};
 	const out: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
 	// Loss and accuracy curves as a picture n8n's binary viewer shows; best epoch marked.
-	const curves = await trainingCurvesPng(result.history, result.bestEpoch, `${name} v${saved.version} — ${result.history.length} epoch${result.history.length === 1 ? '' : 's'}, best ${result.bestEpoch}`);
-	out.binary = { ...(item.binary ?? {}), curves: await ctx.helpers.prepareBinaryData(curves, `${name}-v${saved.version}-curves.png`, 'image/png') };
+	const curves = await trainingCurvesPng(
+		result.history,
+		result.bestEpoch,
+		`${name} v${saved.version} — ${result.history.length} epoch${result.history.length === 1 ? '' : 's'}, best ${result.bestEpoch}`,
+	);
+	out.binary = {
+		...(item.binary ?? {}),
+		curves: await ctx.helpers.prepareBinaryData(
+			curves,
+			`${name}-v${saved.version}-curves.png`,
+			'image/png',
+		),
+	};
 	if (includeBinary) {
 		const bytes = await import('node:fs/promises').then((fs) => fs.readFile(saved.file));
-		out.binary = { ...out.binary, model: await ctx.helpers.prepareBinaryData(bytes, `${name}-${path.basename(saved.file)}`, 'application/octet-stream') };
+		out.binary = {
+			...out.binary,
+			model: await ctx.helpers.prepareBinaryData(
+				bytes,
+				`${name}-${path.basename(saved.file)}`,
+				'application/octet-stream',
+			),
+		};
 	}
 	return out;
 }
@@ -165,7 +231,10 @@ function report(ctx: IExecuteFunctions, name: string, progress: TrainingProgress
 	}
 	if (progress.kind !== 'epoch') return;
 	const r = progress.record;
-	const validation = r.validationAccuracy === undefined ? '' : `, validation loss ${r.validationLoss!.toFixed(4)} accuracy ${(r.validationAccuracy * 100).toFixed(1)} %`;
+	const validation =
+		r.validationAccuracy === undefined
+			? ''
+			: `, validation loss ${r.validationLoss!.toFixed(4)} accuracy ${(r.validationAccuracy * 100).toFixed(1)} %`;
 	const line = `${name}: epoch ${r.epoch}/${progress.epochs}: train loss ${r.trainLoss.toFixed(4)} accuracy ${(r.trainAccuracy * 100).toFixed(1)} %${validation} (${r.seconds.toFixed(1)} s)`;
 	ctx.logger.info(line);
 	// Shown in the browser console of the editor while a manual run trains.

@@ -6,14 +6,32 @@ export const deviceProperty: INodeProperties = {
 	name: 'device',
 	type: 'options',
 	options: [
-		{ name: 'Auto', value: 'auto', description: 'The fastest that works here: CUDA GPU, then native CPU, then WebAssembly, then JavaScript' },
-		{ name: 'GPU (CUDA)', value: 'gpu', description: 'Needs @tensorflow/tfjs-node-gpu installed beside n8n and an NVIDIA GPU' },
-		{ name: 'CPU (Native TensorFlow)', value: 'cpu-native', description: 'Needs @tensorflow/tfjs-node installed beside n8n' },
-		{ name: 'CPU (WebAssembly)', value: 'wasm', description: 'Always available; the fastest choice without native TensorFlow' },
+		{
+			name: 'Auto',
+			value: 'auto',
+			description:
+				'The fastest that works here: CUDA GPU, then native CPU, then WebAssembly, then JavaScript',
+		},
+		{
+			name: 'GPU (CUDA)',
+			value: 'gpu',
+			description: 'Needs @tensorflow/tfjs-node-gpu installed beside n8n and an NVIDIA GPU',
+		},
+		{
+			name: 'CPU (Native TensorFlow)',
+			value: 'cpu-native',
+			description: 'Needs @tensorflow/tfjs-node installed beside n8n',
+		},
+		{
+			name: 'CPU (WebAssembly)',
+			value: 'wasm',
+			description: 'Always available; the fastest choice without native TensorFlow',
+		},
 		{ name: 'CPU (JavaScript)', value: 'js', description: 'Slowest; a fallback for debugging' },
 	],
 	default: 'auto',
-	description: 'Where the network runs. The one used, and why faster ones were skipped, is reported in the output.',
+	description:
+		'Where the network runs. The one used, and why faster ones were skipped, is reported in the output.',
 };
 
 export function startDevice(value: unknown): Promise<BackendReport> {

@@ -31,7 +31,11 @@ export function bytesModelKey(bytes: Uint8Array): string {
 }
 
 /** Run `use` with the cached model for `key`, loading it with `load` on a miss. */
-export async function withCachedModel<T>(key: string, load: () => Promise<TrainedModel>, use: (model: TrainedModel, cached: boolean) => Promise<T>): Promise<T> {
+export async function withCachedModel<T>(
+	key: string,
+	load: () => Promise<TrainedModel>,
+	use: (model: TrainedModel, cached: boolean) => Promise<T>,
+): Promise<T> {
 	let entry = cache.get(key);
 	const cached = entry !== undefined;
 	if (entry) hits++;
@@ -53,7 +57,9 @@ export async function withCachedModel<T>(key: string, load: () => Promise<Traine
 }
 
 function evictIdle(): void {
-	const idle = [...cache.entries()].filter(([, e]) => e.users === 0).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+	const idle = [...cache.entries()]
+		.filter(([, e]) => e.users === 0)
+		.sort((a, b) => a[1].lastUsed - b[1].lastUsed);
 	let excess = cache.size - CAPACITY;
 	for (const [key, entry] of idle) {
 		if (excess <= 0) break;

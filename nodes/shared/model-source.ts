@@ -1,11 +1,25 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { checkModelName, deserializeModel, InvalidParameterError, liveVersion, loadModel, prepareInference, PRETRAINED_SOURCES, type PretrainedSource, type TrainedModel } from '../../lib';
+import {
+	checkModelName,
+	deserializeModel,
+	InvalidParameterError,
+	liveVersion,
+	loadModel,
+	prepareInference,
+	PRETRAINED_SOURCES,
+	type PretrainedSource,
+	type TrainedModel,
+} from '../../lib';
 import { loadImagenetClassifier } from '../../lib/infer/imagenet';
 import { userPath } from './file-access';
 import { modelsFolder } from './n8n-folders';
 import { bytesModelKey, fileModelKey, withCachedModel } from './model-cache';
-import { downloadPretrained, useWeightsSourceProperty, weightsCacheFolder } from './pretrained-download';
+import {
+	downloadPretrained,
+	useWeightsSourceProperty,
+	weightsCacheFolder,
+} from './pretrained-download';
 
 /** Where a node takes its model from: the `model` binary of a Train node, a file, or a named model's live version. */
 export const modelSourceProperties: INodeProperties[] = [
@@ -15,9 +29,22 @@ export const modelSourceProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'Binary Property', value: 'binary', description: 'The model file carried by the input item (Train ResNet-18 outputs it as "model")' },
-			{ name: 'File Path', value: 'file', description: 'A .safetensors model file on the n8n host' },
-			{ name: 'Named Model', value: 'named', description: 'The live version of a model that Train ResNet-18 saved under a name' },
+			{
+				name: 'Binary Property',
+				value: 'binary',
+				description:
+					'The model file carried by the input item (Train ResNet-18 outputs it as "model")',
+			},
+			{
+				name: 'File Path',
+				value: 'file',
+				description: 'A .safetensors model file on the n8n host',
+			},
+			{
+				name: 'Named Model',
+				value: 'named',
+				description: 'The live version of a model that Train ResNet-18 saved under a name',
+			},
 		],
 		default: 'named',
 	},
@@ -38,7 +65,8 @@ export const modelSourceProperties: INodeProperties[] = [
 		required: true,
 		placeholder: '/data/models/defects/v0003.safetensors',
 		displayOptions: { show: { modelSource: ['file'] } },
-		description: 'Path of a .safetensors model written by this package (or a torchvision ResNet-18 export)',
+		description:
+			'Path of a .safetensors model written by this package (or a torchvision ResNet-18 export)',
 	},
 	{
 		displayName: 'Model Name',
@@ -47,7 +75,8 @@ export const modelSourceProperties: INodeProperties[] = [
 		default: 'my-classifier',
 		required: true,
 		displayOptions: { show: { modelSource: ['named'] } },
-		description: 'The name given in Train ResNet-18. Its live version is used: the newest one that passed the publish check.',
+		description:
+			'The name given in Train ResNet-18. Its live version is used: the newest one that passed the publish check.',
 	},
 ];
 
@@ -58,7 +87,8 @@ export const modelSourceProperties: INodeProperties[] = [
 export const imagenetModelSourceOption = {
 	name: 'ImageNet (1,000 Classes, No Training)',
 	value: 'imagenet',
-	description: 'The published ImageNet ResNet-18 as it is: labels such as "golden retriever" or "espresso", to try the workflow before collecting your own images',
+	description:
+		'The published ImageNet ResNet-18 as it is: labels such as "golden retriever" or "espresso", to try the workflow before collecting your own images',
 };
 
 /** What the ImageNet choice needs: which published weights, and optionally a mirror (the ResNet Weights Source credential). */
@@ -68,13 +98,22 @@ export const imagenetSourceProperties: INodeProperties[] = [
 		name: 'imagenetWeights',
 		type: 'options',
 		options: [
-			{ name: 'Torchvision', value: 'imagenet-torchvision', description: 'resnet18-f37072fd.pth from download.pytorch.org (69.8 % top-1), SHA-256 checked' },
-			{ name: 'Timm', value: 'imagenet-timm', description: 'timm resnet18.a1_in1k from Hugging Face (71.5 % top-1)' },
+			{
+				name: 'Torchvision',
+				value: 'imagenet-torchvision',
+				description:
+					'resnet18-f37072fd.pth from download.pytorch.org (69.8 % top-1), SHA-256 checked',
+			},
+			{
+				name: 'Timm',
+				value: 'imagenet-timm',
+				description: 'timm resnet18.a1_in1k from Hugging Face (71.5 % top-1)',
+			},
 		],
 		default: 'imagenet-torchvision',
 		displayOptions: { show: { modelSource: ['imagenet'] } },
 		description:
-			'Labels are ImageNet\'s 1,000 English class names (animals, objects, foods; no custom classes), handy for trying the node before collecting data. The weight file (~45 MB) is downloaded once into the weights cache (~/.n8n/resnet18/weights, RESNET18_WEIGHTS_CACHE) and used offline after that; without network, place it there.',
+			"Labels are ImageNet's 1,000 English class names (animals, objects, foods; no custom classes), handy for trying the node before collecting data. The weight file (~45 MB) is downloaded once into the weights cache (~/.n8n/resnet18/weights, RESNET18_WEIGHTS_CACHE) and used offline after that; without network, place it there.",
 	},
 	useWeightsSourceProperty({ modelSource: ['imagenet'] }),
 ];
@@ -85,36 +124,63 @@ export interface ModelInfo {
 }
 
 /** Run `use` with the item's model, from the cache when the same model was loaded before. */
-export async function withItemModel<T>(ctx: IExecuteFunctions, itemIndex: number, use: (model: TrainedModel, info: ModelInfo) => Promise<T>): Promise<T> {
+export async function withItemModel<T>(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	use: (model: TrainedModel, info: ModelInfo) => Promise<T>,
+): Promise<T> {
 	const source = ctx.getNodeParameter('modelSource', itemIndex) as string;
 	if (source === 'binary') {
 		const property = ctx.getNodeParameter('modelBinaryProperty', itemIndex) as string;
 		ctx.helpers.assertBinaryData(itemIndex, property);
 		const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
 		const fileName = ctx.getInputData()[itemIndex].binary?.[property]?.fileName ?? property;
-		return withCachedModel(bytesModelKey(bytes), async () => readyForInference(deserializeModel(bytes, fileName)), (model, cached) => use(model, { source: `binary property "${property}" (${fileName})`, cached }));
+		return withCachedModel(
+			bytesModelKey(bytes),
+			async () => readyForInference(deserializeModel(bytes, fileName)),
+			(model, cached) =>
+				use(model, { source: `binary property "${property}" (${fileName})`, cached }),
+		);
 	}
 	if (source === 'imagenet') return withImagenetModel(ctx, itemIndex, use);
-	const file = source === 'file' ? await userPath(ctx, ctx.getNodeParameter('modelFile', itemIndex), 'modelFile', itemIndex) : await namedModelFile(ctx, itemIndex);
+	const file =
+		source === 'file'
+			? await userPath(ctx, ctx.getNodeParameter('modelFile', itemIndex), 'modelFile', itemIndex)
+			: await namedModelFile(ctx, itemIndex);
 	const key = await fileModelKey(file).catch(() => `missing:${file}`);
-	return withCachedModel(key, async () => readyForInference(await loadModel(file)), (model, cached) => use(model, { source: file, cached }));
+	return withCachedModel(
+		key,
+		async () => readyForInference(await loadModel(file)),
+		(model, cached) => use(model, { source: file, cached }),
+	);
 }
 
 /**
  * The ImageNet classifier, cached like a model file. Its key is the weights source and the cache folder, not the
  * file's bytes: the cached file is checked when downloaded, and a cache hit then costs no disk access at all.
  */
-async function withImagenetModel<T>(ctx: IExecuteFunctions, itemIndex: number, use: (model: TrainedModel, info: ModelInfo) => Promise<T>): Promise<T> {
+async function withImagenetModel<T>(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	use: (model: TrainedModel, info: ModelInfo) => Promise<T>,
+): Promise<T> {
 	const weights = ctx.getNodeParameter('imagenetWeights', itemIndex) as string;
 	if (!Object.hasOwn(PRETRAINED_SOURCES, weights)) {
-		throw new InvalidParameterError('imagenetWeights', `must be one of ${Object.keys(PRETRAINED_SOURCES).join(', ')}, got ${JSON.stringify(weights)}`);
+		throw new InvalidParameterError(
+			'imagenetWeights',
+			`must be one of ${Object.keys(PRETRAINED_SOURCES).join(', ')}, got ${JSON.stringify(weights)}`,
+		);
 	}
 	const source = weights as PretrainedSource;
 	const key = `imagenet:${source}:${weightsCacheFolder()}`;
 	return withCachedModel(
 		key,
-		async () => readyForInference(await loadImagenetClassifier(await downloadPretrained(ctx, itemIndex, source), source)),
-		(model, cached) => use(model, { source: `ImageNet weights: ${PRETRAINED_SOURCES[source].description}`, cached }),
+		async () =>
+			readyForInference(
+				await loadImagenetClassifier(await downloadPretrained(ctx, itemIndex, source), source),
+			),
+		(model, cached) =>
+			use(model, { source: `ImageNet weights: ${PRETRAINED_SOURCES[source].description}`, cached }),
 	);
 }
 
@@ -124,7 +190,8 @@ async function namedModelFile(ctx: IExecuteFunctions, itemIndex: number): Promis
 	if (!live) {
 		throw new NodeOperationError(ctx.getNode(), `No model named "${name}" in ${modelsFolder()}`, {
 			itemIndex,
-			description: 'Train a model with Train ResNet-18 under this Model Name first, or pick "File Path" and point at a model file.',
+			description:
+				'Train a model with Train ResNet-18 under this Model Name first, or pick "File Path" and point at a model file.',
 		});
 	}
 	return live.file;

@@ -9,13 +9,16 @@ import { FileError, InvalidParameterError, Resnet18Error, WeightsError } from '.
 export function toNodeError(node: INode, error: unknown, itemIndex: number): NodeOperationError {
 	if (error instanceof NodeOperationError) return error;
 	const description = describe(error);
-	if (error instanceof Error) return new NodeOperationError(node, error, { itemIndex, description });
+	if (error instanceof Error)
+		return new NodeOperationError(node, error, { itemIndex, description });
 	return new NodeOperationError(node, String(error), { itemIndex, description });
 }
 
 function describe(error: unknown): string | undefined {
-	if (error instanceof InvalidParameterError) return `Check the "${error.parameter}" setting (an expression can bypass the editor's limits).`;
-	if (error instanceof WeightsError) return 'The file is not a ResNet-18 model or weights file this package can read.';
+	if (error instanceof InvalidParameterError)
+		return `Check the "${error.parameter}" setting (an expression can bypass the editor's limits).`;
+	if (error instanceof WeightsError)
+		return 'The file is not a ResNet-18 model or weights file this package can read.';
 	if (error instanceof FileError) return `File: ${error.file}`;
 	if (error instanceof Resnet18Error) return undefined;
 	return undefined;

@@ -7,7 +7,10 @@ import { errorJson, toNodeError } from './node-errors';
  */
 export async function forEachItem(
 	ctx: IExecuteFunctions,
-	handle: (itemIndex: number, item: INodeExecutionData) => Promise<INodeExecutionData | INodeExecutionData[]>,
+	handle: (
+		itemIndex: number,
+		item: INodeExecutionData,
+	) => Promise<INodeExecutionData | INodeExecutionData[]>,
 ): Promise<INodeExecutionData[]> {
 	const items = ctx.getInputData();
 	const out: INodeExecutionData[] = [];
@@ -23,7 +26,11 @@ export async function forEachItem(
 }
 
 /** The error item for Continue On Fail; rethrows (as a NodeOperationError naming the item) otherwise. */
-export function failedItem(ctx: IExecuteFunctions, error: unknown, itemIndex: number): INodeExecutionData {
+export function failedItem(
+	ctx: IExecuteFunctions,
+	error: unknown,
+	itemIndex: number,
+): INodeExecutionData {
 	const nodeError = toNodeError(ctx.getNode(), error, itemIndex);
 	if (!ctx.continueOnFail()) throw nodeError;
 	return { json: errorJson(nodeError), pairedItem: { item: itemIndex } };

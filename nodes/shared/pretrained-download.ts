@@ -4,14 +4,17 @@ import { ensurePretrained, type PretrainedSource } from '../../lib';
 import { packageFolder } from './n8n-folders';
 
 /** The switch that sends the download through the ResNet Weights Source credential (read by `downloadPretrained`). */
-export function useWeightsSourceProperty(show: NonNullable<IDisplayOptions['show']>): INodeProperties {
+export function useWeightsSourceProperty(
+	show: NonNullable<IDisplayOptions['show']>,
+): INodeProperties {
 	return {
 		displayName: 'Use Weights Source Credential',
 		name: 'useWeightsSource',
 		type: 'boolean',
 		default: false,
 		displayOptions: { show },
-		description: 'Whether to download through a mirror or artifact server (ResNet Weights Source credential) instead of the public URL',
+		description:
+			'Whether to download through a mirror or artifact server (ResNet Weights Source credential) instead of the public URL',
 	};
 }
 
@@ -25,11 +28,18 @@ export function weightsCacheFolder(): string {
  * credential when the node's "Use Weights Source Credential" is on, with progress in the log (and in the editor
  * when run by hand). Train ResNet-18 and Classify Image share it, so both read the same cached file.
  */
-export async function downloadPretrained(ctx: IExecuteFunctions, itemIndex: number, source: PretrainedSource): Promise<string> {
+export async function downloadPretrained(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	source: PretrainedSource,
+): Promise<string> {
 	let baseUrl: string | undefined;
 	let token: string | undefined;
 	if (ctx.getNodeParameter('useWeightsSource', itemIndex, false) === true) {
-		const credentials = await ctx.getCredentials<{ baseUrl?: string; token?: string }>('resNetWeightsSourceApi', itemIndex);
+		const credentials = await ctx.getCredentials<{ baseUrl?: string; token?: string }>(
+			'resNetWeightsSourceApi',
+			itemIndex,
+		);
 		baseUrl = credentials.baseUrl?.trim() || undefined;
 		token = credentials.token?.trim() || undefined;
 	}
@@ -49,6 +59,8 @@ export async function downloadPretrained(ctx: IExecuteFunctions, itemIndex: numb
 			if (ctx.getMode() === 'manual') ctx.sendMessageToUI(line);
 		},
 	});
-	ctx.logger.info(`${ctx.getNode().name}: ImageNet weights ${downloaded ? 'downloaded to' : 'from the cache'} ${file}`);
+	ctx.logger.info(
+		`${ctx.getNode().name}: ImageNet weights ${downloaded ? 'downloaded to' : 'from the cache'} ${file}`,
+	);
 	return file;
 }

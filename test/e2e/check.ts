@@ -17,7 +17,12 @@ interface Run {
 	data?: { main?: Item[][] };
 }
 interface Execution {
-	data: { resultData: { error?: { message?: string; description?: string }; runData: Record<string, Run[]> } };
+	data: {
+		resultData: {
+			error?: { message?: string; description?: string };
+			runData: Record<string, Run[]>;
+		};
+	};
 }
 
 function readJson<T>(file: string): T {
@@ -26,7 +31,10 @@ function readJson<T>(file: string): T {
 
 function items(execution: Execution, node: string, output = 0): Item[] {
 	const runs = execution.data.resultData.runData[node];
-	assert.ok(runs?.length, `node "${node}" did not run (ran: ${Object.keys(execution.data.resultData.runData).join(', ')})`);
+	assert.ok(
+		runs?.length,
+		`node "${node}" did not run (ran: ${Object.keys(execution.data.resultData.runData).join(', ')})`,
+	);
 	return runs[0].data?.main?.[output] ?? [];
 }
 
@@ -49,16 +57,28 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		assert.equal(trained.binary?.curves?.mimeType, 'image/png', 'training curves as a PNG');
 		assert.match(String(asJson(trained.json.backend).summary), /Compute backend: /);
 		const evaluation = items(run, 'Evaluate ResNet-18')[0].json;
-		assert.equal(evaluation.count, (manifest.validation as unknown[]).length, 'evaluated every validation image');
+		assert.equal(
+			evaluation.count,
+			(manifest.validation as unknown[]).length,
+			'evaluated every validation image',
+		);
 		const accuracy = Number(evaluation.accuracy);
 		assert.ok(accuracy >= 0 && accuracy <= 1);
 		const matrix = asJson(evaluation.confusionMatrix).matrix as number[][];
-		assert.equal(matrix.flat().reduce((a, b) => a + b, 0), evaluation.count, 'confusion matrix counts every image');
+		assert.equal(
+			matrix.flat().reduce((a, b) => a + b, 0),
+			evaluation.count,
+			'confusion matrix counts every image',
+		);
 		assert.equal((evaluation.perClass as unknown[]).length, Number(classCount));
 		const pictures = items(run, 'Evaluate ResNet-18')[0].binary ?? {};
-		for (const picture of ['confusionMatrix', 'perClass', 'calibration']) assert.equal(pictures[picture]?.mimeType, 'image/png', `${picture} as a PNG`);
+		for (const picture of ['confusionMatrix', 'perClass', 'calibration'])
+			assert.equal(pictures[picture]?.mimeType, 'image/png', `${picture} as a PNG`);
 		assert.ok(Number(asJson(evaluation.calibration).ece) >= 0);
-		const copied = n8nFolder && artifacts ? copyPictures(n8nFolder, artifacts, { curves: trained.binary?.curves, ...pictures }) : [];
+		const copied =
+			n8nFolder && artifacts
+				? copyPictures(n8nFolder, artifacts, { curves: trained.binary?.curves, ...pictures })
+				: [];
 		return `dataset ${(manifest.train as unknown[]).length}+${(manifest.validation as unknown[]).length} images; model v${model.version} ${model.bytes} bytes; val accuracy ${accuracy.toFixed(3)}; train ${Number(trained.json.seconds).toFixed(1)} s; pictures copied: ${copied.join(', ') || 'none'}`;
 	},
 	/** An expression that bypasses the editor's range must stop the run, naming the parameter. */
@@ -70,18 +90,28 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		assert.ok(start >= 0 && end > start, `no execution JSON in the output: ${text.slice(0, 300)}`);
 		const run = JSON.parse(text.slice(start, end + 2)) as Execution;
 		const message = `${run.data.resultData.error?.message ?? ''} ${run.data.resultData.error?.description ?? ''}`;
-		assert.match(message, new RegExp(`"${parameter}"`), `error must name "${parameter}": ${message}`);
+		assert.match(
+			message,
+			new RegExp(`"${parameter}"`),
+			`error must name "${parameter}": ${message}`,
+		);
 		return message.trim();
 	},
 	/** Images as binary items: stored once in the content store, labelled by expression, split, trained on. */
 	'binary-items'(file, imageCount, storeDir) {
 		const run = readJson<Execution>(file);
 		const manifest = items(run, 'Load Image Dataset')[0].json;
-		const images = [...(manifest.train as { file: string }[]), ...(manifest.validation as { file: string }[])];
+		const images = [
+			...(manifest.train as { file: string }[]),
+			...(manifest.validation as { file: string }[]),
+		];
 		assert.deepEqual(manifest.classes, ['circle', 'square', 'triangle']);
 		assert.equal(images.length, Number(imageCount));
 		for (const image of images) {
-			assert.ok(image.file.startsWith(storeDir) && /[0-9a-f]{64}\.png$/.test(image.file), `${image.file} is in the content store`);
+			assert.ok(
+				image.file.startsWith(storeDir) && /[0-9a-f]{64}\.png$/.test(image.file),
+				`${image.file} is in the content store`,
+			);
 			assert.ok(fs.existsSync(image.file));
 		}
 		assert.ok(JSON.stringify(manifest).length < 100_000, 'the manifest holds paths, not pixels');
@@ -93,15 +123,29 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 	'odd-corpus'(file, badCsv) {
 		const run = readJson<Execution>(file);
 		const manifest = items(run, 'Load Image Dataset')[0].json;
-		const problems = manifest.problems as { file: string; reason: string; kind: string; kept: boolean }[];
-		const used = new Set([...(manifest.train as { file: string }[]), ...(manifest.validation as { file: string }[])].map((i) => path.basename(i.file)));
+		const problems = manifest.problems as {
+			file: string;
+			reason: string;
+			kind: string;
+			kept: boolean;
+		}[];
+		const used = new Set(
+			[
+				...(manifest.train as { file: string }[]),
+				...(manifest.validation as { file: string }[]),
+			].map((i) => path.basename(i.file)),
+		);
 		for (const bad of badCsv.split(',')) {
 			const problem = problems.find((p) => path.basename(p.file) === bad && !p.kept);
 			assert.ok(problem, `${bad} is named in the problems`);
 			assert.ok(!used.has(bad), `${bad} is not trained on`);
 		}
 		const trained = items(run, 'Train ResNet-18')[0].json;
-		assert.equal(trained.trainImages, (manifest.train as unknown[]).length, 'training ran on the good files');
+		assert.equal(
+			trained.trainImages,
+			(manifest.train as unknown[]).length,
+			'training ran on the good files',
+		);
 		const left = problems.filter((p) => !p.kept).length;
 		return `${used.size} images used, ${left} files left out with reasons, ${problems.length - left} warnings; trained ${String(trained.trainImages)} images`;
 	},
@@ -116,7 +160,11 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		assert.equal(model.published, accuracy >= 0.6, 'published exactly when accuracy ≥ 0.6');
 		assert.equal(live, model.published ? 'v0002' : 'v0001', 'LIVE names the published version');
 		const branch = model.published ? 'New Version Live' : 'Previous Version Kept';
-		assert.equal(items(run, 'Published?', model.published ? 0 : 1).length, 1, `If routes to "${branch}"`);
+		assert.equal(
+			items(run, 'Published?', model.published ? 0 : 1).length,
+			1,
+			`If routes to "${branch}"`,
+		);
 		return `v2 accuracy ${accuracy.toFixed(3)} → ${model.publishReason}; LIVE=${live}`;
 	},
 	/** Classify a folder: every good image labelled, the broken one an error item naming it. */
@@ -127,7 +175,11 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		const good = out.filter((i) => i.json.error === undefined);
 		assert.equal(good.length, Number(goodCount), 'every readable image is classified');
 		assert.equal(errors.length, 1, 'exactly one error item');
-		assert.match(String(errors[0].json.error), new RegExp(brokenName), 'the error names the broken file');
+		assert.match(
+			String(errors[0].json.error),
+			new RegExp(brokenName),
+			'the error names the broken file',
+		);
 		for (const i of good) {
 			assert.ok(typeof i.json.label === 'string' && Number(i.json.confidence) > 0);
 			assert.equal((i.json.topK as unknown[]).length, 3);
@@ -141,13 +193,20 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		const out = items(run, 'Classify Image');
 		assert.equal(out.length, Number(imageCount), 'every image is labelled');
 		for (const i of out) {
-			assert.ok(IMAGENET_CLASSES.includes(String(i.json.label)), `${String(i.json.label)} is an ImageNet class name`);
+			assert.ok(
+				IMAGENET_CLASSES.includes(String(i.json.label)),
+				`${String(i.json.label)} is an ImageNet class name`,
+			);
 			assert.equal((i.json.topK as unknown[]).length, 5);
 			assert.equal(asJson(i.json.model).name, 'imagenet-timm');
 		}
-		const requests = fs.readFileSync(requestsLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { path: string; auth: string | null });
+		const requests = fs
+			.readFileSync(requestsLog, 'utf8')
+			.trim()
+			.split('\n')
+			.map((line) => JSON.parse(line) as { path: string; auth: string | null });
 		assert.equal(requests.length, 1, 'the weight file is downloaded once for all items');
-		assert.equal(requests[0].auth, 'Bearer e2e-token', 'the credential\'s token is sent');
+		assert.equal(requests[0].auth, 'Bearer e2e-token', "the credential's token is sent");
 		const labels = [...new Set(out.map((i) => String(i.json.label)))];
 		return `${out.length} images labelled with ImageNet names (${labels.slice(0, 3).join(', ')}…); ${requests.length} download of ${requests[0].path}`;
 	},
@@ -178,17 +237,32 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		const preset = asJson(report.preset);
 		assert.ok(preset && typeof preset.reason === 'string', 'the output says what Auto chose');
 		assert.equal(preset.datasetSize, 'tiny');
-		assert.deepEqual(preset.kept, ['augment', 'earlyStoppingPatience'], 'what is set in Options is kept');
+		assert.deepEqual(
+			preset.kept,
+			['augment', 'earlyStoppingPatience'],
+			'what is set in Options is kept',
+		);
 		assert.match(String(preset.reason), /light augmentation \(yours\)/);
 		assert.equal(asJson(report.options).augment, 'light');
-		assert.equal(asJson(report.options).learningRate, 0.00001, 'the model card\'s rate for a tiny dataset');
+		assert.equal(
+			asJson(report.options).learningRate,
+			0.00001,
+			"the model card's rate for a tiny dataset",
+		);
 		return String(preset.reason);
 	},
 	/** A webhook answer: a label of the model's classes; the second call is served from the model cache. */
 	webhook(file, classesCsv, expectCached) {
 		const body = readJson<Json>(file);
-		assert.ok(classesCsv.split(',').includes(String(body.label)), `label ${String(body.label)} is one of ${classesCsv}`);
-		assert.equal(String(asJson(body.model).cached), expectCached, `model.cached should be ${expectCached}`);
+		assert.ok(
+			classesCsv.split(',').includes(String(body.label)),
+			`label ${String(body.label)} is one of ${classesCsv}`,
+		);
+		assert.equal(
+			String(asJson(body.model).cached),
+			expectCached,
+			`model.cached should be ${expectCached}`,
+		);
 		return `label ${String(body.label)} (${Number(body.confidence).toFixed(3)}), cached ${String(asJson(body.model).cached)}`;
 	},
 	/** The same webhook answer from another engine: same label, probabilities within 1e-4. */
@@ -196,16 +270,28 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		const body = readJson<Json>(file);
 		const reference = readJson<Json>(referenceFile);
 		assert.equal(body.engine, engine, `answered by ${String(body.engine)}`);
-		assert.notEqual(reference.engine, engine, `before the install the webhook ran on ${String(reference.engine)}`);
+		assert.notEqual(
+			reference.engine,
+			engine,
+			`before the install the webhook ran on ${String(reference.engine)}`,
+		);
 		assert.equal(body.label, reference.label);
-		assert.ok(Math.abs(Number(body.confidence) - Number(reference.confidence)) < 1e-4, `${String(body.confidence)} vs ${String(reference.confidence)}`);
+		assert.ok(
+			Math.abs(Number(body.confidence) - Number(reference.confidence)) < 1e-4,
+			`${String(body.confidence)} vs ${String(reference.confidence)}`,
+		);
 		return `engine ${String(body.engine)}, label ${String(body.label)} (${Number(body.confidence).toFixed(4)} vs ${Number(reference.confidence).toFixed(4)} on ${String(reference.engine)})`;
 	},
 	/** The editor shows Train ResNet-18's four parameters with the model card's defaults. */
 	editor(file) {
 		const shown = readJson<Json>(file);
 		assert.deepEqual(
-			{ batchSize: Number(shown.batchSize), epochs: Number(shown.epochs), learningRate: Number(shown.learningRate), evalSteps: Number(shown.evalSteps) },
+			{
+				batchSize: Number(shown.batchSize),
+				epochs: Number(shown.epochs),
+				learningRate: Number(shown.learningRate),
+				evalSteps: Number(shown.evalSteps),
+			},
 			{ batchSize: 8, epochs: 1, learningRate: 0.00005, evalSteps: 1 },
 		);
 		return JSON.stringify(shown);
@@ -216,13 +302,19 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
  * Copy PNG binaries that n8n stored in filesystem mode (id `filesystem-v2:<path>` under the user folder's storage
  * directory) to `target`, for a person to look at; returns the names copied. Nothing is asserted here.
  */
-function copyPictures(n8nFolder: string, target: string, binaries: Record<string, { id?: string; mimeType?: string } | undefined>): string[] {
+function copyPictures(
+	n8nFolder: string,
+	target: string,
+	binaries: Record<string, { id?: string; mimeType?: string } | undefined>,
+): string[] {
 	fs.mkdirSync(target, { recursive: true });
 	const copied: string[] = [];
 	for (const [name, binary] of Object.entries(binaries)) {
 		if (binary?.mimeType !== 'image/png' || !binary.id) continue;
 		const relative = binary.id.replace(/^filesystem(-v2)?:/, '');
-		const source = ['storage', 'binaryData'].map((root) => path.join(n8nFolder, root, relative)).find((p) => fs.existsSync(p));
+		const source = ['storage', 'binaryData']
+			.map((root) => path.join(n8nFolder, root, relative))
+			.find((p) => fs.existsSync(p));
 		if (!source) continue;
 		fs.copyFileSync(source, path.join(target, `${name}.png`));
 		copied.push(`${name}.png`);

@@ -34,7 +34,9 @@ function loadPlaywright() {
 				return require(require.resolve('playwright-core', { paths: [`${lab}/pw`] }));
 			} catch {}
 		}
-		fail(`cannot load playwright-core (${e.message}); run n8n_playwright_install and set NODE_PATH=$E2E_LAB/pw/node_modules`);
+		fail(
+			`cannot load playwright-core (${e.message}); run n8n_playwright_install and set NODE_PATH=$E2E_LAB/pw/node_modules`,
+		);
 	}
 }
 
@@ -57,9 +59,15 @@ async function main() {
 		executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium',
 		headless: process.env.E2E_EDITOR_HEADED !== '1',
 		args: [
-			'--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync',
-			'--no-first-run', '--mute-audio',
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-dev-shm-usage',
+			'--disable-quic',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+			'--no-first-run',
+			'--mute-audio',
 		],
 	});
 	let page;
@@ -91,22 +99,34 @@ async function main() {
 		await dismissPopups(page);
 		if (await canvasAdd.isVisible()) await canvasAdd.click();
 		else await plus.click();
-		const search = page.locator('[data-test-id="node-creator-search-bar"] input, [data-test-id="node-creator-search-bar"]').first();
+		const search = page
+			.locator(
+				'[data-test-id="node-creator-search-bar"] input, [data-test-id="node-creator-search-bar"]',
+			)
+			.first();
 		await search.waitFor({ state: 'visible' });
 
 		step = `search "${NODE_DISPLAY_NAME}"`;
-		const searchInput = (await search.evaluate((el) => el.tagName)) === 'INPUT'
-			? search
-			: page.locator('[data-test-id="node-creator-search-bar"] input').first();
+		const searchInput =
+			(await search.evaluate((el) => el.tagName)) === 'INPUT'
+				? search
+				: page.locator('[data-test-id="node-creator-search-bar"] input').first();
 		await searchInput.fill(NODE_DISPLAY_NAME);
 		// exact name match, so e.g. "Train ResNet-18 Tool" or a longer name is never picked instead
-		const exact = new RegExp(`^\\s*${NODE_DISPLAY_NAME.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
-		const item = page.locator('[data-test-id="node-creator-item-name"]').filter({ hasText: exact }).first();
+		const exact = new RegExp(
+			`^\\s*${NODE_DISPLAY_NAME.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`,
+		);
+		const item = page
+			.locator('[data-test-id="node-creator-item-name"]')
+			.filter({ hasText: exact })
+			.first();
 		try {
 			await item.waitFor({ state: 'visible' });
 		} catch (e) {
 			await shotQuiet(page, shot);
-			throw new Error(`"${NODE_DISPLAY_NAME}" not found in the node creator (is the package deployed and n8n restarted?)`);
+			throw new Error(
+				`"${NODE_DISPLAY_NAME}" not found in the node creator (is the package deployed and n8n restarted?)`,
+			);
 		}
 		await shotQuiet(page, shot.replace(/(\.png)?$/, '-creator.png'));
 
@@ -133,7 +153,8 @@ async function main() {
 					await action.click();
 				}
 			}
-			if (Date.now() > deadline) throw new Error('the node parameters panel (NDV) never showed the Batch Size input');
+			if (Date.now() > deadline)
+				throw new Error('the node parameters panel (NDV) never showed the Batch Size input');
 			await page.waitForTimeout(500);
 		}
 		log(`node added, parameters panel open (${Date.now() - t0} ms)`);
@@ -145,7 +166,8 @@ async function main() {
 			await loc.waitFor({ state: 'visible' });
 			const raw = (await loc.inputValue()).trim();
 			const num = Number(raw.replace(/,/g, ''));
-			if (raw === '' || !Number.isFinite(num)) throw new Error(`parameter "${label}" shows "${raw}", not a number`);
+			if (raw === '' || !Number.isFinite(num))
+				throw new Error(`parameter "${label}" shows "${raw}", not a number`);
 			out[key] = num;
 		}
 		await page.waitForTimeout(300);
@@ -174,7 +196,11 @@ function paramInput(page, name, label) {
 
 async function dismissPopups(page) {
 	// Best effort: close "what's new"/survey modals or banners that may cover the canvas.
-	for (const sel of ['[data-test-id="personalization-form"] button', '.el-dialog__headerbtn', '.el-message-box__close']) {
+	for (const sel of [
+		'[data-test-id="personalization-form"] button',
+		'.el-dialog__headerbtn',
+		'.el-message-box__close',
+	]) {
 		const b = page.locator(sel).first();
 		if (await b.isVisible().catch(() => false)) await b.click().catch(() => {});
 	}

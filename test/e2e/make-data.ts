@@ -7,9 +7,19 @@ import * as path from 'node:path';
 import { writeSyntheticDataset } from '../../lib';
 
 async function main(dir: string): Promise<void> {
-	const classes = await writeSyntheticDataset(path.join(dir, 'shapes'), { classes: 3, perClass: 16, size: 64, seed: 1 });
+	const classes = await writeSyntheticDataset(path.join(dir, 'shapes'), {
+		classes: 3,
+		perClass: 16,
+		size: 64,
+		seed: 1,
+	});
 	const incoming = path.join(dir, 'incoming');
-	await writeSyntheticDataset(path.join(dir, 'incoming-src'), { classes: 3, perClass: 7, size: 64, seed: 2 });
+	await writeSyntheticDataset(path.join(dir, 'incoming-src'), {
+		classes: 3,
+		perClass: 7,
+		size: 64,
+		seed: 2,
+	});
 	await fs.mkdir(incoming, { recursive: true });
 	let copied = 0;
 	for (const c of classes) {
@@ -22,15 +32,28 @@ async function main(dir: string): Promise<void> {
 	const aJpeg = (await fs.readdir(incoming)).find((f) => f.endsWith('.jpg'));
 	if (!aJpeg) throw new Error('the synthetic set has no JPEG to truncate');
 	const bytes = await fs.readFile(path.join(incoming, aJpeg));
-	await fs.writeFile(path.join(incoming, 'broken.jpg'), bytes.subarray(0, Math.floor(bytes.length / 3)));
+	await fs.writeFile(
+		path.join(incoming, 'broken.jpg'),
+		bytes.subarray(0, Math.floor(bytes.length / 3)),
+	);
 	// The odd corpus (real broken and unusual files) dealt into two classes, padded with good images.
 	const odd = path.join(dir, 'odd');
 	const fixtures = path.resolve(__dirname, '../../../test/fixtures/odd-images');
 	const oddFiles = (await fs.readdir(fixtures)).filter((f) => f !== 'README.md').sort();
 	await writeSyntheticDataset(odd, { classes: 2, perClass: 12, size: 64, seed: 3 });
 	const oddClasses = (await fs.readdir(odd)).sort();
-	for (const [i, f] of oddFiles.entries()) await fs.copyFile(path.join(fixtures, f), path.join(odd, oddClasses[i % 2], f));
-	console.log(JSON.stringify({ classes, shapes: path.join(dir, 'shapes'), incoming, images: copied, odd, oddFiles: oddFiles.length }));
+	for (const [i, f] of oddFiles.entries())
+		await fs.copyFile(path.join(fixtures, f), path.join(odd, oddClasses[i % 2], f));
+	console.log(
+		JSON.stringify({
+			classes,
+			shapes: path.join(dir, 'shapes'),
+			incoming,
+			images: copied,
+			odd,
+			oddFiles: oddFiles.length,
+		}),
+	);
 }
 
 main(process.argv[2] ?? '.cache/e2e/data').catch((error) => {

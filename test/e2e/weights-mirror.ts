@@ -19,14 +19,21 @@ async function main(dir: string): Promise<void> {
 	network.dispose();
 	const log = path.join(dir, 'requests.jsonl');
 	const server = http.createServer((req, res) => {
-		fs.appendFileSync(log, `${JSON.stringify({ path: req.url, auth: req.headers.authorization ?? null })}\n`);
+		fs.appendFileSync(
+			log,
+			`${JSON.stringify({ path: req.url, auth: req.headers.authorization ?? null })}\n`,
+		);
 		const name = decodeURIComponent((req.url ?? '').replace(/^\/+/, ''));
 		const target = path.join(dir, name);
 		if (name !== file || !fs.existsSync(target)) return void res.writeHead(404).end('not found');
 		const body = fs.readFileSync(target);
 		res.writeHead(200, { 'Content-Length': body.length }).end(body);
 	});
-	server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, file })));
+	server.listen(0, '127.0.0.1', () =>
+		console.log(
+			JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, file }),
+		),
+	);
 }
 
 main(process.argv[2] ?? '.').catch((error: unknown) => {

@@ -39,19 +39,27 @@ export function goldenStateDict(numClasses: number): StateDict {
 		}
 		const [scale, offset] = scaleOffset(spec.name, spec.shape);
 		const count = spec.shape.reduce((a, b) => a * b, 1);
-		state.set(spec.name, { dtype: 'float32', shape: [...spec.shape], data: fill(count, seed, scale, offset) });
+		state.set(spec.name, {
+			dtype: 'float32',
+			shape: [...spec.shape],
+			data: fill(count, seed, scale, offset),
+		});
 	});
 	return state;
 }
 
 /** The fixture's NCHW input, as the NHWC data tfjs takes. */
-export function goldenInputNHWC(shape: readonly number[], seed: number): { data: Float32Array; shape: [number, number, number, number] } {
+export function goldenInputNHWC(
+	shape: readonly number[],
+	seed: number,
+): { data: Float32Array; shape: [number, number, number, number] } {
 	const [n, c, h, w] = shape;
 	const nchw = fill(n * c * h * w, seed, 4, 0);
 	const nhwc = new Float32Array(nchw.length);
 	for (let b = 0; b < n; b++)
 		for (let ch = 0; ch < c; ch++)
 			for (let y = 0; y < h; y++)
-				for (let x = 0; x < w; x++) nhwc[((b * h + y) * w + x) * c + ch] = nchw[((b * c + ch) * h + y) * w + x];
+				for (let x = 0; x < w; x++)
+					nhwc[((b * h + y) * w + x) * c + ch] = nchw[((b * c + ch) * h + y) * w + x];
 	return { data: nhwc, shape: [n, h, w, c] };
 }

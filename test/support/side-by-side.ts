@@ -22,11 +22,23 @@ export const VALIDATION = path.resolve(__dirname, '../../../test/fixtures/fashio
  * 1e-4 (a fine-tuning rate): PyTorch run twice, on 1 and on 2 threads, agrees with itself to ~2 % in loss there; at
  * SGD 1e-3 float summation order alone moved its own final loss by 17 %, leaving nothing to compare against.
  */
-export const OPTIONS: TrainOptionsInput = { epochs: 4, batchSize: 10, learningRate: 1e-4, optimizer: 'adam', imageSize: 32, augment: 'none', shuffle: false, fineTune: 'full', seed: 3 };
+export const OPTIONS: TrainOptionsInput = {
+	epochs: 4,
+	batchSize: 10,
+	learningRate: 1e-4,
+	optimizer: 'adam',
+	imageSize: 32,
+	augment: 'none',
+	shuffle: false,
+	fineTune: 'full',
+	seed: 3,
+};
 const INIT_SEED = 17;
 
 export async function setup(): Promise<{ data: TrainingData; initial: StateDict }> {
-	const manifest = await manifestFromFolder(path.join(FIXTURE, 'train'), { validationFolder: VALIDATION });
+	const manifest = await manifestFromFolder(path.join(FIXTURE, 'train'), {
+		validationFolder: VALIDATION,
+	});
 	const network = ResNet18.initialize(manifest.classes.length, INIT_SEED);
 	const initial = network.toStateDict();
 	network.dispose();
@@ -44,7 +56,14 @@ async function dump(dir: string): Promise<void> {
 	const write = async (name: string, samples: TrainingData['train'], mode: 'train' | 'eval') => {
 		const chunks: Buffer[] = [];
 		const labels: number[] = [];
-		for await (const b of imageBatches(samples, { batchSize: 50, shuffle: false, seed: 0, mode, cropSize: size, augmentation: 'none' })) {
+		for await (const b of imageBatches(samples, {
+			batchSize: 50,
+			shuffle: false,
+			seed: 0,
+			mode,
+			cropSize: size,
+			augmentation: 'none',
+		})) {
 			chunks.push(Buffer.from(b.images.buffer, b.images.byteOffset, b.images.byteLength));
 			labels.push(...b.labels);
 		}
@@ -53,7 +72,10 @@ async function dump(dir: string): Promise<void> {
 	};
 	await write('train', data.train, 'train');
 	await write('validation', data.validation, 'eval');
-	fs.writeFileSync(path.join(dir, 'options.json'), JSON.stringify({ ...OPTIONS, classes: data.classes }));
+	fs.writeFileSync(
+		path.join(dir, 'options.json'),
+		JSON.stringify({ ...OPTIONS, classes: data.classes }),
+	);
 }
 
 if (require.main === module && process.argv[2] === 'dump') {

@@ -22,7 +22,11 @@ export class InferencePool {
 		private readonly snapshot: readonly object[],
 	) {}
 
-	static async start(network: ResNet18, threads: number, backend: BackendKind): Promise<InferencePool> {
+	static async start(
+		network: ResNet18,
+		threads: number,
+		backend: BackendKind,
+	): Promise<InferencePool> {
 		const state = network.toStateDict();
 		const workers: Worker[] = [];
 		try {
@@ -62,7 +66,11 @@ export class InferencePool {
 		await Promise.all(this.workers.map((w) => w.terminate()));
 	}
 
-	private async runNow(images: Float32Array, size: number, output: InferenceOutput): Promise<Float32Array> {
+	private async runNow(
+		images: Float32Array,
+		size: number,
+		output: InferenceOutput,
+	): Promise<Float32Array> {
 		const pixels = size * size * 3;
 		const n = images.length / pixels;
 		const shares = splitShares(n, this.threads);
@@ -70,13 +78,22 @@ export class InferencePool {
 		const pending = this.workers.map((worker, i) => {
 			const [start, count] = shares[i + 1];
 			if (count === 0) return Promise.resolve(new Float32Array(0));
-			const request: InferenceRequest = { images: images.slice(start * pixels, (start + count) * pixels), size, output };
+			const request: InferenceRequest = {
+				images: images.slice(start * pixels, (start + count) * pixels),
+				size,
+				output,
+			};
 			worker.ref();
 			const answer = reply(worker).finally(() => worker.unref());
 			worker.postMessage(request, [request.images.buffer as ArrayBuffer]);
 			return answer;
 		});
-		const own = await computeLocally(this.network, images.subarray(0, shares[0][1] * pixels), size, output);
+		const own = await computeLocally(
+			this.network,
+			images.subarray(0, shares[0][1] * pixels),
+			size,
+			output,
+		);
 		const parts = [own, ...(await Promise.all(pending))];
 		const out = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
 		let offset = 0;

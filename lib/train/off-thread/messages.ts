@@ -12,7 +12,10 @@ export interface TrainJob {
 }
 
 /** The result without the network, whose weights travel as a state dict. */
-export type TransferredResult = Omit<TrainResult, 'model'> & { readonly metadata: ModelMetadata; readonly state: StateDict };
+export type TransferredResult = Omit<TrainResult, 'model'> & {
+	readonly metadata: ModelMetadata;
+	readonly state: StateDict;
+};
 
 export type TrainThreadMessage =
 	| { readonly kind: 'progress'; readonly progress: TrainingProgress }

@@ -21,9 +21,14 @@ export interface OffThreadResult extends TrainResult {
  * The native backends keep training where they are called: their steps are an order of magnitude shorter, and
  * tfjs-node in a worker thread cannot be tested on the machines we build on (it cannot be installed there).
  */
-export async function trainOffThread(data: TrainingData, options: TrainOptionsInput = {}, run: TrainRun = {}): Promise<OffThreadResult> {
+export async function trainOffThread(
+	data: TrainingData,
+	options: TrainOptionsInput = {},
+	run: TrainRun = {},
+): Promise<OffThreadResult> {
 	const backend = await backendFor(run.backend);
-	if (!computesOnCallingThread(backend.kind)) return { ...(await train(data, options, run)), trainedOn: 'calling thread' };
+	if (!computesOnCallingThread(backend.kind))
+		return { ...(await train(data, options, run)), trainedOn: 'calling thread' };
 	if (run.signal?.aborted) throw stopped();
 	const { onProgress, signal, ...portable } = run;
 	const job: TrainJob = { data, options, run: { ...portable, backend: backend.kind } };
@@ -55,7 +60,9 @@ export async function trainOffThread(data: TrainingData, options: TrainOptionsIn
 			else settle(() => received(message.result, backend));
 		});
 		worker.on('error', fail);
-		worker.on('exit', (code) => fail(new Resnet18Error(`The training thread exited (code ${code}) before it finished`)));
+		worker.on('exit', (code) =>
+			fail(new Resnet18Error(`The training thread exited (code ${code}) before it finished`)),
+		);
 	});
 }
 

@@ -9,13 +9,20 @@ import type { TrainJob, TrainThreadMessage } from './messages';
 
 async function main(): Promise<void> {
 	const job = workerData as TrainJob;
-	const post = (message: TrainThreadMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
+	const post = (message: TrainThreadMessage, transfer: ArrayBuffer[] = []) =>
+		parentPort!.postMessage(message, transfer);
 	try {
-		const result = await train(job.data, job.options, { ...job.run, onProgress: (progress) => post({ kind: 'progress', progress }) });
+		const result = await train(job.data, job.options, {
+			...job.run,
+			onProgress: (progress) => post({ kind: 'progress', progress }),
+		});
 		const state = result.model.network.toStateDict();
 		const { model, ...rest } = result;
 		model.network.dispose();
-		post({ kind: 'done', result: { ...rest, metadata: model.metadata, state } }, [...state.values()].map((t) => t.data.buffer as ArrayBuffer));
+		post(
+			{ kind: 'done', result: { ...rest, metadata: model.metadata, state } },
+			[...state.values()].map((t) => t.data.buffer as ArrayBuffer),
+		);
 	} catch (error) {
 		post({ kind: 'failed', error: transferError(error) });
 	}

@@ -6,7 +6,13 @@ import * as tf from '../../compute/tf';
  * threads as a single SharedArrayBuffer. Both sides build it from the same architecture, so the offsets agree.
  */
 export interface FlatLayout {
-	readonly entries: readonly { readonly name: string; readonly offset: number; readonly size: number; readonly shape: readonly number[]; readonly trainable: boolean }[];
+	readonly entries: readonly {
+		readonly name: string;
+		readonly offset: number;
+		readonly size: number;
+		readonly shape: readonly number[];
+		readonly trainable: boolean;
+	}[];
 	readonly total: number;
 	readonly trainableTotal: number;
 }
@@ -28,9 +34,14 @@ export function flatLayout(network: ResNet18): FlatLayout {
 }
 
 /** Copy the network's current values into `target` (the flat weights). */
-export async function writeWeights(network: ResNet18, layout: FlatLayout, target: Float32Array): Promise<void> {
+export async function writeWeights(
+	network: ResNet18,
+	layout: FlatLayout,
+	target: Float32Array,
+): Promise<void> {
 	const byName = new Map(network.floatVariables().map((v) => [v.name, v.variable]));
-	for (const e of layout.entries) target.set((await byName.get(e.name)!.data()) as Float32Array, e.offset);
+	for (const e of layout.entries)
+		target.set((await byName.get(e.name)!.data()) as Float32Array, e.offset);
 }
 
 /** Set the network's variables from the flat weights. */

@@ -23,4 +23,6 @@ export interface StepRequest {
 	readonly normaliser: number;
 }
 
-export type WorkerReply = { readonly ok: true; readonly loss: number; readonly correct: number } | { readonly ok: false; readonly error: string };
+export type WorkerReply =
+	| { readonly ok: true; readonly loss: number; readonly correct: number }
+	| { readonly ok: false; readonly error: string };

@@ -48,7 +48,12 @@ export class ParallelTrainer {
 		return Math.max(1, Math.min(cores, byBatch));
 	}
 
-	static async start(network: ResNet18, threads: number, backend: BackendKind, objective: Objective = CROSS_ENTROPY): Promise<ParallelTrainer> {
+	static async start(
+		network: ResNet18,
+		threads: number,
+		backend: BackendKind,
+		objective: Objective = CROSS_ENTROPY,
+	): Promise<ParallelTrainer> {
 		const layout = flatLayout(network);
 		const weightsBuffer = new SharedArrayBuffer(layout.total * 4);
 		const weights = new Float32Array(weightsBuffer);
@@ -77,7 +82,13 @@ export class ParallelTrainer {
 	}
 
 	/** One optimiser step over the batch, computed on every thread. */
-	async step(updater: tf.Optimizer | Updater, images: Float32Array, labels: Int32Array, size: number, micro: number): Promise<StepResult> {
+	async step(
+		updater: tf.Optimizer | Updater,
+		images: Float32Array,
+		labels: Int32Array,
+		size: number,
+		micro: number,
+	): Promise<StepResult> {
 		const n = labels.length;
 		const normaliser = lossNormaliser(labels, this.objective);
 		const pixels = size * size * 3;
@@ -87,30 +98,54 @@ export class ParallelTrainer {
 		const pending = this.workers.map((worker, i) => {
 			const [start, count] = shares[i + 1];
 			if (count === 0) return Promise.resolve(undefined);
-			const request: StepRequest = { images: images.slice(start * pixels, (start + count) * pixels), labels: labels.slice(start, start + count), size, micro, normaliser };
-			worker.postMessage(request, [request.images.buffer as ArrayBuffer, request.labels.buffer as ArrayBuffer]);
+			const request: StepRequest = {
+				images: images.slice(start * pixels, (start + count) * pixels),
+				labels: labels.slice(start, start + count),
+				size,
+				micro,
+				normaliser,
+			};
+			worker.postMessage(request, [
+				request.images.buffer as ArrayBuffer,
+				request.labels.buffer as ArrayBuffer,
+			]);
 			return reply(worker);
 		});
 		const [, ownCount] = shares[0];
-		const own = await accumulateGradients(this.network, images.subarray(0, ownCount * pixels), labels.subarray(0, ownCount), size, micro, normaliser, this.objective);
+		const own = await accumulateGradients(
+			this.network,
+			images.subarray(0, ownCount * pixels),
+			labels.subarray(0, ownCount),
+			size,
+			micro,
+			normaliser,
+			this.objective,
+		);
 		const replies = await Promise.all(pending);
 		let { loss, correct } = own;
 		const sums = own.sums;
 		try {
 			const byName = new Map(this.network.floatVariables().map((v) => [v.name, v.variable]));
-			const contributing = replies.map((r, i) => (r ? this.outputs[i] : undefined)).filter((o): o is Float32Array => o !== undefined);
-			for (const r of replies) if (r) ({ loss, correct } = { loss: loss + r.loss, correct: correct + r.correct });
+			const contributing = replies
+				.map((r, i) => (r ? this.outputs[i] : undefined))
+				.filter((o): o is Float32Array => o !== undefined);
+			for (const r of replies)
+				if (r) ({ loss, correct } = { loss: loss + r.loss, correct: correct + r.correct });
 			for (const e of this.layout.entries) {
 				const variable = byName.get(e.name)!;
 				if (e.trainable) {
-					const total = contributing.reduce<Float32Array>((acc, out) => addInto(acc, out, e.offset), Float32Array.from(sumData(sums.get(variable.name)!)));
+					const total = contributing.reduce<Float32Array>(
+						(acc, out) => addInto(acc, out, e.offset),
+						Float32Array.from(sumData(sums.get(variable.name)!)),
+					);
 					const previous = sums.get(variable.name)!;
 					sums.set(variable.name, tf.tensor(total, [...e.shape]));
 					previous.dispose();
 				} else if (contributing.length > 0) {
 					// Running statistics: the mean over the shares that ran (this thread's included).
 					const mean = Float32Array.from((await variable.data()) as Float32Array);
-					for (const out of contributing) for (let j = 0; j < e.size; j++) mean[j] += out[e.offset + j];
+					for (const out of contributing)
+						for (let j = 0; j < e.size; j++) mean[j] += out[e.offset + j];
 					for (let j = 0; j < e.size; j++) mean[j] /= contributing.length + 1;
 					const value = tf.tensor(mean, [...e.shape]);
 					variable.assign(value);

@@ -23,7 +23,11 @@ async function main(): Promise<void> {
 		setImmediate(() => {
 			step(request).then(
 				(reply) => parentPort!.postMessage(reply),
-				(error: unknown) => parentPort!.postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerReply),
+				(error: unknown) =>
+					parentPort!.postMessage({
+						ok: false,
+						error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+					} satisfies WorkerReply),
 			);
 		});
 	});
@@ -31,7 +35,15 @@ async function main(): Promise<void> {
 
 	async function step(request: StepRequest): Promise<WorkerReply> {
 		readWeights(network, layout, weights);
-		const { sums, loss, correct } = await accumulateGradients(network, request.images, request.labels, request.size, request.micro, request.normaliser, setup.objective);
+		const { sums, loss, correct } = await accumulateGradients(
+			network,
+			request.images,
+			request.labels,
+			request.size,
+			request.micro,
+			request.normaliser,
+			setup.objective,
+		);
 		try {
 			for (const e of layout.entries) {
 				const source = e.trainable ? sums.get(byName.get(e.name)!.name) : byName.get(e.name);
