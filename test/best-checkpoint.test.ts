@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import { ResNet18 } from '../lib/model/resnet18';
 import { BestCheckpoint } from '../lib/train/best-checkpoint';
@@ -19,7 +19,7 @@ const record = (
 });
 
 describe('keeping the best epoch and stopping early', () => {
-	before(testBackend);
+	beforeAll(testBackend);
 
 	it('restores the weights the network had at its best validated epoch', () => {
 		const network = ResNet18.initialize(2, 1);

@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,7 +21,7 @@ describe('the resnet18 command line', () => {
 	const data = path.join(dir, 'data');
 	const model = path.join(dir, 'model.safetensors');
 
-	before(async () => {
+	beforeAll(async () => {
 		await writeSyntheticDataset(data, { classes: 2, perClass: 10, size: 48, seed: 5 });
 		fs.writeFileSync(path.join(data, 'circle', 'broken.jpg'), 'not a jpeg');
 	});

@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import * as tf from '../lib/compute/tf';
 import { createRng } from '../lib/data/random';
@@ -33,7 +33,7 @@ function relativeError(got: Float32Array, want: Float32Array): number {
 
 describe('convolution gradients built from convolutions (for backends without fast gradient kernels)', () => {
 	let backend: string;
-	before(async () => {
+	beforeAll(async () => {
 		backend = (await testBackend()).tfjsName;
 	});
 

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -62,10 +62,10 @@ describe('downloading pretrained weights (a local server stands in for download.
 	]);
 	const server = startServer(files);
 	let base: string;
-	before(async () => {
+	beforeAll(async () => {
 		base = await server.listen();
 	});
-	after(() => server.close());
+	afterAll(() => server.close());
 
 	it('downloads, verifies the SHA-256, reports progress, and leaves no part file', async () => {
 		const target = path.join(tempDir(), 'w.pth');

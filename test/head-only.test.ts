@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as tf from '../lib/compute/tf';
@@ -20,7 +20,7 @@ describe('classifier-only fine-tuning on cached features', () => {
 	let tensorsBefore: number;
 	const features: string[] = [];
 
-	before(async () => {
+	beforeAll(async () => {
 		await testBackend();
 		await writeSyntheticDataset(dir, { classes: 3, perClass: 20, size: 64, seed: 2 });
 		data = await prepareTrainingData(dir, { validationSplit: 0.25, seed: 3 });

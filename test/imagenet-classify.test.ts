@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -93,7 +93,7 @@ describe('classify with ImageNet labels (no training)', () => {
 	const cacheFolder = tempDir();
 	let model: TrainedModel;
 
-	before(async () => {
+	beforeAll(async () => {
 		await testBackend();
 		const seeded = ResNet18.initialize(1000, 11);
 		state = seeded.toStateDict();
@@ -111,7 +111,7 @@ describe('classify with ImageNet labels (no training)', () => {
 		server = startServer(new Map([[`/mirror/${TIMM_FILE}`, weights]]));
 		base = await server.listen();
 	});
-	after(async () => {
+	afterAll(async () => {
 		model?.network.dispose();
 		await server.close();
 	});

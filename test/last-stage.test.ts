@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as tf from '../lib/compute/tf';
@@ -31,7 +31,7 @@ describe('last stage + classifier: layer4 and the FC layer learn on cached layer
 	let tensorsBefore: number;
 	const views: string[] = [];
 
-	before(async () => {
+	beforeAll(async () => {
 		await testBackend();
 		await writeSyntheticDataset(dir, { classes: 3, perClass: 20, size: 72, seed: 4 });
 		data = await prepareTrainingData(dir, { validationSplit: 0.25, seed: 3 });

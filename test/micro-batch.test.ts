@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import * as tf from '../lib/compute/tf';
 import { createRng } from '../lib/data/random';
@@ -11,7 +11,7 @@ import type { Objective } from '../lib/train/objective';
 const OBJECTIVE: Objective = { labelSmoothing: 0.1, classWeights: [1, 2, 0.5] };
 
 describe('batches larger than the WebAssembly heap holds: gradient accumulation over micro-batches', () => {
-	before(testBackend);
+	beforeAll(testBackend);
 
 	it('splits only on WASM/JS, by input size, and never beyond the batch', () => {
 		assert.equal(microBatchSize(128, 224, 'wasm'), 8);

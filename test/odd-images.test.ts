@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -67,7 +67,7 @@ describe('a folder of real odd and broken image files', () => {
 		.filter((f) => f !== 'README.md')
 		.sort();
 
-	before(async () => {
+	beforeAll(async () => {
 		// Two classes, the files dealt alternately, plus what real folders also hold.
 		files.forEach((f, i) => {
 			const dir = path.join(root, i % 2 === 0 ? 'first' : 'second');

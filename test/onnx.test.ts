@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import * as tf from '../lib/compute/tf';
 import { IMAGENET_NORMALIZATION } from '../lib/data/normalization';
@@ -27,7 +27,7 @@ describe('ONNX export, run by ONNX Runtime, agrees with TensorFlow.js', () => {
 	let expected: Float32Array;
 	let expectedFeatures: Float32Array;
 
-	before(async () => {
+	beforeAll(async () => {
 		await testBackend();
 		network = ResNet18.initialize(5, 21);
 		// Trained-looking batch-norm statistics, so the export's BatchNormalization is exercised, not the identity.
@@ -50,7 +50,7 @@ describe('ONNX export, run by ONNX Runtime, agrees with TensorFlow.js', () => {
 		expected = await predictProbabilities(network, images, size);
 		expectedFeatures = await predictFeatures(network, images, size);
 	});
-	after(() => network.dispose());
+	afterAll(() => network.dispose());
 
 	it('is found (installed as a devDependency here)', () => {
 		assert.notEqual(typeof onnxRuntime(), 'string', String(onnxRuntime()));

@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as tf from '../lib/compute/tf';
@@ -16,7 +16,7 @@ import type { Objective } from '../lib/train/objective';
 const OBJECTIVE: Objective = { labelSmoothing: 0.1, classWeights: [1, 2, 0.5] };
 
 describe('data-parallel training over worker threads (one WebAssembly instance per core)', () => {
-	before(testBackend);
+	beforeAll(testBackend);
 
 	it('splits a batch into even shares, this thread first', () => {
 		assert.deepEqual(splitShares(8, 2), [

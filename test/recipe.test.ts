@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -85,7 +85,7 @@ async function stepDeltas(
 }
 
 describe('the training objective: label smoothing and class weights as torch computes them', () => {
-	before(testBackend);
+	beforeAll(testBackend);
 
 	for (const c of torchObjective.cases) {
 		it(`matches torch's CrossEntropyLoss (label smoothing ${c.labelSmoothing}, ${c.classWeights ? 'class weights' : 'no weights'}) in value and gradient`, () => {
@@ -153,7 +153,7 @@ describe('the training objective: label smoothing and class weights as torch com
 
 describe('the optimiser step: clipping, discriminative learning rates, decoupled weight decay', () => {
 	let initial: StateDict;
-	before(async () => {
+	beforeAll(async () => {
 		await testBackend();
 		const network = ResNet18.initialize(3, 11);
 		initial = network.toStateDict();

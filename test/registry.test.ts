@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,7 +19,7 @@ import { tempDir } from './support/temp';
 
 describe('named, versioned models with a live pointer', () => {
 	let model: TrainedModel;
-	before(async () => {
+	beforeAll(async () => {
 		await testBackend();
 		model = {
 			network: ResNet18.initialize(2, 1),

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import { WeightsError } from '../lib/errors';
 import { ResNet18 } from '../lib/model/resnet18';

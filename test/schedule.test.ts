@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import * as tf from '../lib/compute/tf';
 import { learningRateAt, setLearningRate } from '../lib/train/schedule';
@@ -6,7 +6,7 @@ import { createAdam, createSgd } from '../lib/train/optimizers';
 import { testBackend } from './support/backend';
 
 describe('learning-rate schedules', () => {
-	before(testBackend);
+	beforeAll(testBackend);
 
 	it('warms up linearly, then decays along a cosine to 0 at the last step', () => {
 		const at = (epoch: number, batch: number) =>

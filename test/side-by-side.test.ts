@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,7 +20,7 @@ const reference = JSON.parse(
 describe(`training tracks PyTorch ${reference.torch} on 10-class Fashion-MNIST (200 training + 1,000 validation images at 32 px, Adam 1e-4)`, () => {
 	let ours: TrainResult;
 	let images: number;
-	before(async () => {
+	beforeAll(async () => {
 		await testBackend();
 		const { data, initial } = await setup();
 		images = data.validation.length;

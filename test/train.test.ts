@@ -1,4 +1,4 @@
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,7 +24,7 @@ describe('training a ResNet-18 on a real image folder', () => {
 	let tensorsBefore: number;
 	const progress: string[] = [];
 
-	before(async () => {
+	beforeAll(async () => {
 		await testBackend();
 		await writeSyntheticDataset(dataDir, { classes: 3, perClass: 30, size: 80, seed: 1 });
 		data = await prepareTrainingData(dataDir, { validationSplit: 0.2, seed: 7 });

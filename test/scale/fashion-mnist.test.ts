@@ -2,7 +2,7 @@
  * Scale spec (slow; `npm run test:scale`): thousands of real images. Uses Fashion-MNIST from Debian
  * (`../shared/data/fashion-mnist.sh`), written once into .cache/fashion-mnist, or FASHION_MNIST_DIR when set.
  */
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -19,7 +19,7 @@ const dir = process.env.FASHION_MNIST_DIR ?? path.join(repo, '.cache', 'fashion-
 
 describe('Fashion-MNIST: 5,000 real images scanned and streamed', () => {
 	let manifest: DatasetManifest;
-	before(async () => {
+	beforeAll(async () => {
 		if (!fs.existsSync(path.join(dir, 'train'))) {
 			execFileSync('bash', [path.join(repo, '../shared/data/fashion-mnist.sh'), dir, '500'], {
 				stdio: 'inherit',
