@@ -13,7 +13,11 @@ function trainWorkflow(folder: string, train: Record<string, unknown>) {
 	return {
 		nodes: [
 			start([{}]),
-			{ name: 'Load Image Dataset', type: LOAD, parameters: { source: 'folder', folder, options: {} } },
+			{
+				name: 'Load Image Dataset',
+				type: LOAD,
+				parameters: { source: 'folder', folder, options: {} },
+			},
 			{
 				name: 'Train ResNet-18',
 				type: TRAIN,
@@ -67,16 +71,45 @@ describe('through n8n-core, a run refuses what the editor would not allow', () =
 		});
 	}
 
+	it('Classify Image: Top K set by expression to ={{ 0 }} stops the run and names "topK"', async () => {
+		const result = await runWorkflow({
+			nodes: [
+				start([{}]),
+				{
+					name: 'Classify Image',
+					type: 'n8n-nodes-resnet18.classifyImage',
+					parameters: {
+						modelSource: 'named',
+						modelName: 'none-needed',
+						imageSource: 'binary',
+						topK: '={{ 0 }}',
+						threshold: 0,
+						device: 'auto',
+						options: {},
+					},
+				},
+			],
+		});
+		assert.ok(result.error, 'the run failed');
+		assert.match(result.error.message, /"topK"/);
+		assert.equal(result.run.data.resultData.lastNodeExecuted, 'Classify Image');
+	});
+
 	it("Train ResNet-18 offline: the failed ImageNet download is reported in the package's own words", async () => {
 		const port = await closedPort();
-		const workflow = trainWorkflow(images, { pretrained: 'imagenet-torchvision', useWeightsSource: true });
+		const workflow = trainWorkflow(images, {
+			pretrained: 'imagenet-torchvision',
+			useWeightsSource: true,
+		});
 		const result = await runWorkflow({
 			nodes: workflow.nodes.map((node) =>
 				node.type === TRAIN
 					? { ...node, credentials: { resNetWeightsSourceApi: { id: '1', name: 'Mirror' } } }
 					: node,
 			),
-			credentials: { resNetWeightsSourceApi: { baseUrl: `http://127.0.0.1:${port}/models`, token: '' } },
+			credentials: {
+				resNetWeightsSourceApi: { baseUrl: `http://127.0.0.1:${port}/models`, token: '' },
+			},
 		});
 		const target = path.join(folders.weightsCache, 'resnet18-f37072fd.pth');
 		const url = `http://127.0.0.1:${port}/models/resnet18-f37072fd.pth`;

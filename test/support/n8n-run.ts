@@ -24,15 +24,17 @@ import { EvaluateResNet18 } from '../../nodes/EvaluateResNet18/EvaluateResNet18.
 import { LoadImageDataset } from '../../nodes/LoadImageDataset/LoadImageDataset.node';
 import { TrainResNet18 } from '../../nodes/TrainResNet18/TrainResNet18.node';
 import { EMIT_ITEMS_TYPE, EmitItems, type EmittedItem } from './emit-items-node';
+import { RESPOND_TYPE, RespondStandIn } from './respond-node';
 import { tempDir } from './temp';
 
-/** Our nodes under the type names a real n8n gives them, and the test start node. */
+/** Our nodes under the type names a real n8n gives them, and the test stand-ins for n8n-nodes-base. */
 const NODE_TYPES: Record<string, INodeType> = {
 	'n8n-nodes-resnet18.loadImageDataset': new LoadImageDataset(),
 	'n8n-nodes-resnet18.trainResNet18': new TrainResNet18(),
 	'n8n-nodes-resnet18.evaluateResNet18': new EvaluateResNet18(),
 	'n8n-nodes-resnet18.classifyImage': new ClassifyImage(),
 	[EMIT_ITEMS_TYPE]: new EmitItems(),
+	[RESPOND_TYPE]: new RespondStandIn(),
 };
 
 const nodeTypes: INodeTypes = {
@@ -74,6 +76,8 @@ export async function startN8n(mode: 'default' | 'filesystem' = 'default'): Prom
 	process.env.RESNET18_MODELS_FOLDER = folders.models;
 	process.env.RESNET18_WEIGHTS_CACHE = folders.weightsCache;
 	process.env.N8N_DEFAULT_BINARY_DATA_MODE = mode;
+	// n8n's logger would print every node error and our nodes' progress lines into the test report.
+	process.env.N8N_LOG_LEVEL ??= 'silent';
 	await Container.get(BinaryDataService).init();
 	return folders;
 }
@@ -82,6 +86,7 @@ export async function startN8n(mode: 'default' | 'filesystem' = 'default'): Prom
 export interface TestNode {
 	readonly name: string;
 	readonly type: string;
+	readonly typeVersion?: number;
 	readonly parameters?: INodeParameters;
 	readonly onError?: INode['onError'];
 	readonly credentials?: INode['credentials'];
@@ -254,4 +259,3 @@ class TestCredentialsHelper extends ICredentialsHelper {
 		return [];
 	}
 }
-
