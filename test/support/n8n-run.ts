@@ -135,6 +135,8 @@ export class WorkflowResult {
 	}
 }
 
+let runs = 0;
+
 /** Runs a test workflow through n8n-core's WorkflowExecute in manual mode, as the editor's "Execute workflow". */
 export async function runWorkflow(description: TestWorkflow): Promise<WorkflowResult> {
 	const nodes: INode[] = description.nodes.map((node, i) => ({
@@ -153,7 +155,8 @@ export async function runWorkflow(description: TestWorkflow): Promise<WorkflowRe
 		nodeTypes,
 		settings: { executionOrder: 'v1' },
 	});
-	const executionId = `test-${Date.now()}`;
+	// Distinct per run: the filesystem binary-data mode files each execution's data under its id.
+	const executionId = `test-${++runs}`;
 	const hooks = new ExecutionLifecycleHooks('manual', executionId, {
 		id: workflow.id,
 		name: 'test',
