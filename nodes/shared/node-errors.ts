@@ -9,9 +9,21 @@ import { FileError, InvalidParameterError, Resnet18Error, WeightsError } from '.
 export function toNodeError(node: INode, error: unknown, itemIndex: number): NodeOperationError {
 	if (error instanceof NodeOperationError) return error;
 	const description = describe(error);
-	if (error instanceof Error)
-		return new NodeOperationError(node, error, { itemIndex, description });
-	return new NodeOperationError(node, String(error), { itemIndex, description });
+	if (!(error instanceof Error))
+		return new NodeOperationError(node, String(error), { itemIndex, description });
+	const nodeError = new NodeOperationError(node, error, { itemIndex, description });
+	if (error instanceof Resnet18Error) keepOwnMessage(nodeError, error.message);
+	return nodeError;
+}
+
+/**
+ * n8n replaces a message that mentions a network or file error code (ECONNREFUSED, ENOTFOUND, ENOENT, …) with its
+ * generic text ("The service refused the connection - perhaps it is offline"). Our messages already say what
+ * failed, where, and what to do about it (download the file elsewhere and place it at …), so they stay.
+ */
+function keepOwnMessage(nodeError: NodeOperationError, message: string): void {
+	nodeError.message = message;
+	nodeError.messages = nodeError.messages.filter((m) => m !== message);
 }
 
 function describe(error: unknown): string | undefined {
@@ -20,7 +32,6 @@ function describe(error: unknown): string | undefined {
 	if (error instanceof WeightsError)
 		return 'The file is not a ResNet-18 model or weights file this package can read.';
 	if (error instanceof FileError) return `File: ${error.file}`;
-	if (error instanceof Resnet18Error) return undefined;
 	return undefined;
 }
 

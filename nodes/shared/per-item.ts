@@ -25,7 +25,11 @@ export async function forEachItem(
 	return out;
 }
 
-/** The error item for Continue On Fail; rethrows (as a NodeOperationError naming the item) otherwise. */
+/**
+ * The error item for Continue On Fail; rethrows (as a NodeOperationError naming the item) otherwise. The item carries
+ * the error itself too: with "On Error: Continue (using error output)" n8n routes items by it, as the JSON holds more
+ * than the `error` and `message` fields n8n would recognise on their own.
+ */
 export function failedItem(
 	ctx: IExecuteFunctions,
 	error: unknown,
@@ -33,5 +37,5 @@ export function failedItem(
 ): INodeExecutionData {
 	const nodeError = toNodeError(ctx.getNode(), error, itemIndex);
 	if (!ctx.continueOnFail()) throw nodeError;
-	return { json: errorJson(nodeError), pairedItem: { item: itemIndex } };
+	return { json: errorJson(nodeError), error: nodeError, pairedItem: { item: itemIndex } };
 }

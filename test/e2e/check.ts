@@ -251,9 +251,17 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		);
 		return String(preset.reason);
 	},
-	/** A webhook answer: a label of the model's classes; the second call is served from the model cache. */
+	/**
+	 * A webhook answer: the prediction fields only (not the request's headers), a label of the model's classes; the
+	 * second call is served from the model cache.
+	 */
 	webhook(file, classesCsv, expectCached) {
 		const body = readJson<Json>(file);
+		assert.deepEqual(
+			Object.keys(body).sort(),
+			['confidence', 'engine', 'label', 'model', 'threads', 'topK', 'unknown'],
+			'the answer holds the prediction only',
+		);
 		assert.ok(
 			classesCsv.split(',').includes(String(body.label)),
 			`label ${String(body.label)} is one of ${classesCsv}`,
@@ -264,6 +272,16 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 			`model.cached should be ${expectCached}`,
 		);
 		return `label ${String(body.label)} (${Number(body.confidence).toFixed(3)}), cached ${String(asJson(body.model).cached)}`;
+	},
+	/** A webhook answer to an upload that is not an image: Classify Image's error, naming the file. */
+	'webhook-error'(file, fileName) {
+		const body = readJson<Json>(file);
+		assert.ok(
+			String(body.error).includes(fileName),
+			`error names ${fileName}: ${String(body.error)}`,
+		);
+		assert.equal(body.headers, undefined, 'no request headers in the answer');
+		return String(body.error);
 	},
 	/** The same webhook answer from another engine: same label, probabilities within 1e-4. */
 	'webhook-engine'(file, engine, referenceFile) {

@@ -170,8 +170,8 @@ done
 check webhook "$E2E_LAB/webhook-1.json" "$classes" false
 check webhook "$E2E_LAB/webhook-2.json" "$classes" true
 code=$(curl -s -o "$E2E_LAB/webhook-broken.json" -w '%{http_code}' -F "data=@$DATA/incoming/broken.jpg" "$URL")
-[ "$code" = 500 ] || { echo "FAIL: a broken image answered HTTP $code"; cat "$E2E_LAB/webhook-broken.json"; exit 1; }
-echo "PASS webhook broken image: HTTP $code"
+[ "$code" = 422 ] || { echo "FAIL: a broken image answered HTTP $code"; cat "$E2E_LAB/webhook-broken.json"; exit 1; }
+check webhook-error "$E2E_LAB/webhook-broken.json" broken.jpg
 step "(b) webhook"
 
 # Stop a running training from n8n: canceled at once; the live model and its files untouched
