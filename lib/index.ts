@@ -11,8 +11,9 @@ export {
 } from './data/dataset';
 export type { ImageCheck, Problem, ProblemKind } from './data/dataset';
 export { DEFAULT_PIXEL_LIMIT } from './data/image';
-export { recommendFor } from './train/recommend';
-export type { AugmentationPreset, Recommendation } from './train/recommend';
+export { recommendFor } from './model-card/recommend';
+export type { Recommendation } from './model-card/recommend';
+export type { AugmentationPreset } from './data/augment';
 export {
 	MANIFEST_KIND,
 	MIN_IMAGES_PER_CLASS,
