@@ -6,6 +6,17 @@ import jsoncParser from 'jsonc-eslint-parser';
 import communityNodes from '@n8n/eslint-plugin-community-nodes';
 import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
 
+const LIB_NEVER_IMPORTS = [
+	{
+		group: ['n8n-workflow', 'n8n-core', 'n8n-workflow/*', 'n8n-core/*'],
+		message: 'lib/ never imports n8n',
+	},
+	{
+		group: ['../nodes/*', '../../nodes/*', '../credentials/*', '../../credentials/*'],
+		message: 'lib/ never imports the nodes',
+	},
+];
+
 export default tseslint.config(
 	{
 		ignores: [
@@ -25,6 +36,29 @@ export default tseslint.config(
 		rules: {
 			'@typescript-eslint/no-explicit-any': 'error',
 			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+		},
+	},
+	// The layers: lib/ never imports n8n or the nodes (the CLI and the nodes share it), and the data pipeline sits
+	// below training, so nothing in lib/data imports from lib/train. Import circles are checked by dpdm (npm run lint).
+	{
+		files: ['lib/**/*.ts'],
+		rules: { 'no-restricted-imports': ['error', { patterns: LIB_NEVER_IMPORTS }] },
+	},
+	{
+		files: ['lib/data/**/*.ts'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						...LIB_NEVER_IMPORTS,
+						{
+							group: ['../train', '../train/*', '../../train/*'],
+							message: 'lib/data sits below lib/train',
+						},
+					],
+				},
+			],
 		},
 	},
 	{

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { imageBatches } from '../lib/data/batches';
-import type { AugmentationPreset } from '../lib/train/recommend';
+import type { AugmentationPreset } from '../lib/data/augment';
 
 /**
  * Decode + augment throughput of the training data path, on photo-sized JPEGs (640×480, the size phone exports and

@@ -11,8 +11,9 @@ export {
 } from './data/dataset';
 export type { ImageCheck, Problem, ProblemKind } from './data/dataset';
 export { DEFAULT_PIXEL_LIMIT } from './data/image';
-export { recommendFor } from './train/recommend';
-export type { AugmentationPreset, Recommendation } from './train/recommend';
+export { recommendFor } from './model-card/recommend';
+export type { Recommendation } from './model-card/recommend';
+export type { AugmentationPreset } from './data/augment';
 export {
 	MANIFEST_KIND,
 	MIN_IMAGES_PER_CLASS,
@@ -56,13 +57,10 @@ export type { TrainOptions, TrainOptionsInput } from './train/options';
 export { train } from './train/train';
 export { trainOffThread } from './train/off-thread/train-off-thread';
 export type { OffThreadResult } from './train/off-thread/train-off-thread';
-export type {
-	EpochRecord,
-	TrainResult,
-	TrainRun,
-	TrainingData,
-	TrainingProgress,
-} from './train/train';
+export type { EpochRecord, TrainResult, TrainRun, TrainingProgress } from './train/types';
+export type { TrainingData } from './data/training-data';
+export type { LabelledImage } from './data/labelled-image';
+export type { ModelMetrics, TrainingFacts } from './model-file/metadata';
 export { prepareTrainingData } from './train/training-data';
 export { evaluate, evaluateSamples } from './eval/evaluate';
 export type { Evaluation } from './eval/evaluate';

@@ -2,7 +2,7 @@ import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import { ResNet18 } from '../lib/model/resnet18';
 import { BestCheckpoint } from '../lib/train/best-checkpoint';
-import type { EpochRecord } from '../lib/train/train';
+import type { EpochRecord } from '../lib/train/types';
 import { testBackend } from './support/backend';
 
 const record = (

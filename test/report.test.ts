@@ -56,7 +56,7 @@ async function isPicture(png: Buffer): Promise<{ width: number; height: number }
 }
 
 describe('report pictures', () => {
-	it('draws training curves with both series and the best epoch marked', async () => {
+	it('draws training curves with both series and the saved epoch marked', async () => {
 		const history = [1, 2, 3, 4].map((epoch) => ({
 			epoch,
 			trainLoss: 2 / epoch,
@@ -66,7 +66,7 @@ describe('report pictures', () => {
 			seconds: 1,
 		}));
 		const svg = trainingCurvesSvg(history, 3, 'parts v2');
-		assert.match(svg, /best: 3/);
+		assert.match(svg, /saved: 3/);
 		assert.equal(
 			(svg.match(/<polyline/g) ?? []).length,
 			4,

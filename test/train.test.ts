@@ -49,7 +49,8 @@ describe('training a ResNet-18 on a real image folder', () => {
 		}
 		assert.equal(progress.filter((p) => p === 'epoch').length, OPTIONS.epochs);
 		assert.equal(progress.filter((p) => p === 'batch').length, OPTIONS.epochs * Math.ceil(72 / 8));
-		assert.ok(result.bestEpoch >= 1 && result.bestEpoch <= OPTIONS.epochs);
+		assert.ok(result.savedEpoch.epoch >= 1 && result.savedEpoch.epoch <= OPTIONS.epochs);
+		assert.equal(result.lastEpoch, result.history[result.history.length - 1]);
 		assert.equal(result.backend.kind, result.model.metadata.training?.backend);
 	});
 
@@ -103,7 +104,10 @@ describe('training a ResNet-18 on a real image folder', () => {
 		const kept = result.history.find(
 			(h) => h.epoch === (result.restoredEpoch ?? result.history[result.history.length - 1].epoch),
 		)!;
-		assert.equal(kept.epoch, result.bestEpoch);
+		assert.equal(kept, result.savedEpoch);
+		// One answer to "which epoch is the model": the file's metrics are the saved epoch's too.
+		assert.equal(result.model.metadata.metrics?.savedEpoch, kept.epoch);
+		assert.equal(result.model.metadata.metrics?.validationAccuracy, kept.validationAccuracy);
 		assert.ok(
 			Math.abs(m.accuracy - kept.validationAccuracy!) < 1e-9,
 			'same images, same score as training reported for the kept epoch',

@@ -292,7 +292,8 @@ export function buildProgram(): Command {
 					threads: result.threads,
 					restoredEpoch: result.restoredEpoch,
 					stoppedEarly: result.stoppedEarly,
-					bestEpoch: result.bestEpoch,
+					savedEpoch: result.savedEpoch,
+					lastEpoch: result.lastEpoch,
 					seconds: result.seconds,
 					history: result.history,
 				});

@@ -1,5 +1,7 @@
-import type { AugmentationPreset } from '../train/recommend';
 import type { Rng } from './random';
+
+/** How much a training view of an image is varied (the model card's table picks one by dataset size). */
+export type AugmentationPreset = 'none' | 'light' | 'standard' | 'heavy';
 
 /**
  * Training-time augmentation presets, after torchvision's transforms. The model card asks for "maximum

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import sharp from 'sharp';
 import { FileError } from '../errors';
 import { IMAGENET_NORMALIZATION, type Normalization } from './normalization';
-import type { AugmentationPreset } from '../train/recommend';
+import type { AugmentationPreset } from './augment';
 import {
 	AUGMENTATION_PRESETS,
 	jitterColors,

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { InvalidParameterError } from '../errors';
-import type { TrainingData } from '../train/train';
+import type { TrainingData } from './training-data';
 import { scanImageFolder, type Problem, type ScanOptions } from './dataset';
-import { recommendFor, type Recommendation } from '../train/recommend';
+import { recommendFor, type Recommendation } from '../model-card/recommend';
 import { contentHashes, duplicateProblems } from './duplicates';
 import { stratifiedSplit } from './split';
 

@@ -68,7 +68,7 @@ export function imagenetClassifierFromWeights(
 			packageVersion: packageVersion(),
 			createdAt: 'unknown',
 			name: source,
-			training: { pretrained: spec.description, trainedHere: false },
+			source: spec.description,
 		},
 	};
 }

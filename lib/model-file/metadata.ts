@@ -17,8 +17,32 @@ export interface ModelMetadata {
 	readonly packageVersion: string;
 	readonly createdAt: string;
 	readonly name?: string;
-	readonly training?: Readonly<Record<string, unknown>>;
-	readonly metrics?: Readonly<Record<string, unknown>>;
+	/** Where weights not trained here come from (an ImageNet source). */
+	readonly source?: string;
+	readonly training?: TrainingFacts;
+	readonly metrics?: ModelMetrics;
+}
+
+/** How a model was trained: the options it ran with, and the facts of the run that the nodes report. */
+export interface TrainingFacts {
+	readonly trainImages: number;
+	readonly validationImages: number;
+	readonly pretrained: boolean;
+	readonly backend: string;
+	readonly fineTune: string;
+	readonly seconds: number;
+	/** The training options (batchSize, epochs, learningRate, …) as resolved. */
+	readonly [option: string]: unknown;
+}
+
+/** The figures of the epoch whose weights the file holds (`savedEpoch`; absent in files of 0.1.0). */
+export interface ModelMetrics {
+	readonly epochs: number;
+	readonly savedEpoch?: number;
+	readonly trainLoss: number;
+	readonly trainAccuracy: number;
+	readonly validationLoss?: number;
+	readonly validationAccuracy?: number;
 }
 
 export const MODEL_FORMAT = 'n8n-nodes-resnet18/1';
@@ -80,7 +104,8 @@ export function decodeMetadata(
 		packageVersion: raw.packageVersion ?? 'unknown',
 		createdAt: raw.createdAt ?? 'unknown',
 		name: raw.name,
-		training: parse<Record<string, unknown> | undefined>('training', undefined),
-		metrics: parse<Record<string, unknown> | undefined>('metrics', undefined),
+		source: raw.source,
+		training: parse<TrainingFacts | undefined>('training', undefined),
+		metrics: parse<ModelMetrics | undefined>('metrics', undefined),
 	};
 }

@@ -1,13 +1,13 @@
-import type { EpochRecord } from '../train/train';
+import type { EpochRecord } from '../train/types';
 import { COLORS, svgDocument, text, toPng } from './svg';
 
 /**
- * Loss and accuracy per epoch, training and validation, side by side; the best epoch marked. Overfitting shows as
+ * Loss and accuracy per epoch, training and validation, side by side; the saved epoch (the one whose weights the model holds) marked. Overfitting shows as
  * validation loss rising while training loss falls; underfitting as both accuracies staying low.
  */
 export function trainingCurvesSvg(
 	history: readonly EpochRecord[],
-	bestEpoch: number,
+	savedEpoch: number,
 	title: string,
 ): string {
 	const width = 1000;
@@ -59,11 +59,11 @@ export function trainingCurvesSvg(
 			anchor: 'middle',
 			color: COLORS.muted,
 		});
-		if (history.some((r) => r.epoch === bestEpoch)) {
-			body += `<line x1="${px(bestEpoch)}" x2="${px(bestEpoch)}" y1="${top}" y2="${top + h}" stroke="${COLORS.best}" stroke-dasharray="6 4" stroke-width="2"/>`;
+		if (history.some((r) => r.epoch === savedEpoch)) {
+			body += `<line x1="${px(savedEpoch)}" x2="${px(savedEpoch)}" y1="${top}" y2="${top + h}" stroke="${COLORS.best}" stroke-dasharray="6 4" stroke-width="2"/>`;
 			// Right of the line, or left of it in the panel's right half, so the label never runs past the panel.
-			const onLeft = px(bestEpoch) > panel.x + w / 2;
-			body += text(px(bestEpoch) + (onLeft ? -4 : 4), top + 14, `best: ${bestEpoch}`, {
+			const onLeft = px(savedEpoch) > panel.x + w / 2;
+			body += text(px(savedEpoch) + (onLeft ? -4 : 4), top + 14, `saved: ${savedEpoch}`, {
 				size: 12,
 				color: COLORS.best,
 				anchor: onLeft ? 'end' : 'start',
@@ -91,8 +91,8 @@ export function trainingCurvesSvg(
 
 export function trainingCurvesPng(
 	history: readonly EpochRecord[],
-	bestEpoch: number,
+	savedEpoch: number,
 	title: string,
 ): Promise<Buffer> {
-	return toPng(trainingCurvesSvg(history, bestEpoch, title));
+	return toPng(trainingCurvesSvg(history, savedEpoch, title));
 }

@@ -1,6 +1,6 @@
 import type { BackendKind } from '../compute/backend';
 import type { TrainOptions, TrainOptionsInput } from './options';
-import { recommendFor, type Recommendation } from './recommend';
+import { recommendFor, type Recommendation } from '../model-card/recommend';
 
 export const PRESET_CHOICES = ['manual', 'auto'] as const;
 export type PresetChoice = (typeof PRESET_CHOICES)[number];

@@ -1,13 +1,14 @@
 import type { ResNet18 } from '../model/resnet18';
 import type { StateDict } from '../weights/host-tensor';
-import type { EpochRecord } from './train';
+import type { TrainingCallback } from './fit';
+import type { EpochRecord } from './types';
 
 /**
  * Keeps the weights of the best validated epoch (highest validation accuracy, ties broken by lower loss) and tells
  * when to stop early: after `patience` validations in a row without a lower validation loss. The saved model is then
  * the best epoch's, not the last one's, and the report says which it is.
  */
-export class BestCheckpoint {
+export class BestCheckpoint implements TrainingCallback {
 	private best?: { epoch: number; accuracy: number; loss: number; state?: StateDict };
 	private lowestLoss = Number.POSITIVE_INFINITY;
 	private withoutImprovement = 0;

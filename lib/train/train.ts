@@ -1,108 +1,42 @@
-import { backendFor, type BackendChoice, type BackendReport } from '../compute/backend';
+import { backendFor } from '../compute/backend';
+import { threadsFromEnvironment } from '../compute/threads';
+import type { AugmentationPreset } from '../data/augment';
 import { IMAGENET_NORMALIZATION } from '../data/normalization';
+import type { TrainingData } from '../data/training-data';
 import { InvalidParameterError } from '../errors';
-import type { TrainedModel } from '../model-file/model-file';
+import { recommendFor } from '../model-card/recommend';
 import { MODEL_FORMAT } from '../model-file/metadata';
 import { ResNet18 } from '../model/resnet18';
 import { packageVersion } from '../version';
-import type { StateDict } from '../weights/host-tensor';
+import { autoPreset, withPreset } from './auto-preset';
 import { BestCheckpoint } from './best-checkpoint';
-import { planFineTune, type FineTunePlan } from './fine-tune';
+import { abortOn, hostPause, learningRateSchedule, reportProgress } from './callbacks';
+import { cachedFeed } from './feeds/cached';
+import { classifierCut, lastStageCut } from './feeds/frozen-cuts';
+import { streamedFeed } from './feeds/streamed';
+import { planFineTune } from './fine-tune';
+import { fit, type TrainingFeed } from './fit';
 import { microBatchSize } from './micro-batch';
-import { trainFull } from './full-fine-tune';
-import { ParallelTrainer } from './parallel/trainer';
-import { trainHeadOnly } from './head-only';
-import { trainLastStage } from './last-stage';
-import { recommendFor, type AugmentationPreset } from './recommend';
-import { resolveTrainOptions, type TrainOptions, type TrainOptionsInput } from './options';
-import { autoPreset, withPreset, type AutoPreset } from './auto-preset';
 import { classWeightsFor, type Objective } from './objective';
+import { resolveTrainOptions, type TrainOptions, type TrainOptionsInput } from './options';
+import { ParallelTrainer } from './parallel/trainer';
+import type { EpochRecord, TrainResult, TrainRun } from './types';
 import { ParameterUpdater } from './updater';
-import type { TrainingSession } from './session';
-import { threadsFromEnvironment } from '../compute/threads';
 
-export interface LabelledImage {
-	readonly file: string;
-	readonly label: number;
-}
+export type {
+	EpochRecord,
+	LabelledImage,
+	TrainingData,
+	TrainingProgress,
+	TrainResult,
+	TrainRun,
+} from './types';
 
-export interface TrainingData {
-	readonly classes: readonly string[];
-	readonly train: readonly LabelledImage[];
-	readonly validation: readonly LabelledImage[];
-}
-
-export interface EpochRecord {
-	readonly epoch: number;
-	readonly trainLoss: number;
-	readonly trainAccuracy: number;
-	/** Present on epochs where validation ran (every `evalSteps` epochs and the last). */
-	readonly validationLoss?: number;
-	readonly validationAccuracy?: number;
-	readonly seconds: number;
-	/** Steps whose gradients were scaled down to the clipping norm (only when clipping is on). */
-	readonly clippedSteps?: number;
-}
-
-export type TrainingProgress =
-	| {
-			readonly kind: 'batch';
-			readonly epoch: number;
-			readonly batch: number;
-			readonly batches: number;
-			readonly loss: number;
-	  }
-	| { readonly kind: 'epoch'; readonly record: EpochRecord; readonly epochs: number }
-	| {
-			readonly kind: 'features';
-			readonly view: string;
-			readonly batch: number;
-			readonly batches: number;
-	  };
-
-export interface TrainRun {
-	readonly onProgress?: (progress: TrainingProgress) => void;
-	/** Aborting stops training at the next batch; nothing is returned and nothing is written. */
-	readonly signal?: AbortSignal;
-	/** Starting weights (torchvision names); the classifier is replaced when its class count differs. */
-	readonly initialWeights?: StateDict;
-	readonly backend?: BackendChoice;
-	readonly name?: string;
-	/** Threads for full fine-tuning on WASM/JS (default: one per core while every thread gets ≥ 8 images of a batch; RESNET18_THREADS sets it). */
-	readonly threads?: number;
-}
-
-export interface TrainResult {
-	readonly model: TrainedModel;
-	readonly history: readonly EpochRecord[];
-	/** Epoch with the best validation accuracy (ties: lower loss), or the last when nothing was validated. */
-	readonly bestEpoch: number;
-	readonly backend: BackendReport;
-	readonly seconds: number;
-	readonly classifierReplaced: boolean;
-	/** Threads that computed gradients (full fine-tuning on WASM/JS uses one per core). */
-	readonly threads: number;
-	/** Images per forward/backward pass when a batch is split to fit the WebAssembly heap (full fine-tuning). */
-	readonly microBatch?: number;
-	/** The earlier epoch whose weights the model holds, when a later one validated worse (keepBest). */
-	readonly restoredEpoch?: number;
-	/** Set when early stopping ended training before the last epoch. */
-	readonly stoppedEarly?: { readonly afterEpoch: number; readonly patience: number };
-	/** Which layers were trained, and why; for classifier-only training, which engine computed the features. */
-	readonly fineTune: FineTunePlan & { readonly featureEngine?: string };
-	/** The options training ran with, after Auto and the model card's defaults. */
-	readonly options: TrainOptions;
-	/** What *Auto* chose, when it was asked for. */
-	readonly preset?: AutoPreset;
-	/** The loss minimised: label smoothing, class weights (by class name) and why. */
-	readonly objective: {
-		readonly labelSmoothing: number;
-		readonly classWeights?: Readonly<Record<string, number>>;
-		readonly classWeightsReason: string;
-	};
-}
-
-/** Fine-tune (or train from scratch) a ResNet-18 with Adam on a folder's images. */
+/**
+ * Fine-tune (or train from scratch) a ResNet-18 on labelled images: options resolved once → the fine-tuning depth
+ * planned → network and optimiser → the one loop (`fit`) over the depth's feed, with the run's features as
+ * callbacks → the model holding the saved epoch's weights, and that epoch's figures.
+ */
 export async function train(
 	data: TrainingData,
 	options: TrainOptionsInput = {},
@@ -114,9 +48,9 @@ export async function train(
 	const preset =
 		given.preset === 'auto' ? autoPreset(data.train.length, backend.kind, options) : undefined;
 	const requested = preset ? resolveTrainOptions(withPreset(options, preset)) : given;
-	const augmentation: AugmentationPreset =
+	const augment: AugmentationPreset =
 		requested.augment === 'auto' ? recommendFor(data.train.length).augmentation : requested.augment;
-	const opts = { ...requested, augment: augmentation };
+	const opts = { ...requested, augment };
 	const weighting = classWeightsFor(
 		opts.classWeights,
 		data.train.map((s) => s.label),
@@ -143,34 +77,66 @@ export async function train(
 	});
 	const microBatch = microBatchSize(opts.batchSize, opts.imageSize, backend.kind);
 	const updater = new ParameterUpdater(network, opts);
+	const checkpoint = new BestCheckpoint(network, opts.keepBest, opts.earlyStoppingPatience);
 	let history: EpochRecord[];
 	let featureEngine: string | undefined;
 	let threads = 1;
 	let restoredEpoch: number | undefined;
-	const checkpoint = new BestCheckpoint(network, opts.keepBest, opts.earlyStoppingPatience);
-	const session: TrainingSession = {
-		network,
-		updater,
-		objective,
-		data,
-		opts,
-		run,
-		afterEpoch: (record) => checkpoint.afterEpoch(record),
-	};
+	let parallel: ParallelTrainer | undefined;
 	try {
-		if (fineTune.depth === 'head') ({ history, featureEngine } = await trainHeadOnly(session));
-		else if (fineTune.depth === 'last-stage')
-			({ history, featureEngine } = await trainLastStage(session));
-		else
-			({ history, threads } = await trainFull(
-				session,
-				microBatch,
-				ParallelTrainer.threadsFor(
-					backend.kind,
-					run.threads ?? threadsFromEnvironment(),
-					opts.batchSize,
-				),
+		let feed: TrainingFeed;
+		if (fineTune.depth === 'full') {
+			const wanted = ParallelTrainer.threadsFor(
+				backend.kind,
+				run.threads ?? threadsFromEnvironment(),
+				opts.batchSize,
+			);
+			if (wanted > 1 && opts.batchSize > 1)
+				parallel = await ParallelTrainer.start(network, wanted, backend.kind, objective);
+			threads = parallel?.threads ?? 1;
+			feed = streamedFeed(
+				network,
+				updater,
+				objective,
+				data,
+				{ ...opts, microBatch },
+				parallel,
+				run.signal,
+			);
+		} else {
+			const cut =
+				fineTune.depth === 'head'
+					? classifierCut(network)
+					: lastStageCut(network, opts.imageSize, opts.augment, {
+							train: data.train.length,
+							validation: data.validation.length,
+						});
+			({ feed, featureEngine } = await cachedFeed(
+				network,
+				updater,
+				objective,
+				data,
+				cut,
+				opts,
+				run,
 			));
+		}
+		history = await fit(
+			feed,
+			{
+				epochs: opts.epochs,
+				evalSteps: opts.evalSteps,
+				updater,
+				clipping: opts.gradientClipNorm > 0,
+			},
+			[
+				abortOn(run.signal),
+				learningRateSchedule(updater, opts),
+				reportProgress(run.onProgress),
+				hostPause(),
+				checkpoint,
+			],
+		);
 		restoredEpoch = checkpoint.restore(history[history.length - 1].epoch);
 		// Validation folded the weights of its epoch; the model handed back holds its own tensors only.
 		network.releaseInferenceCache();
@@ -178,12 +144,12 @@ export async function train(
 		network.dispose();
 		throw error;
 	} finally {
+		await parallel?.close();
 		updater.dispose();
 	}
-	const bestEpoch = pickBestEpoch(history);
-	const lastRecord = history[history.length - 1];
-	// The saved weights are the restored best epoch's, when one was restored; the file's metrics must say the same.
-	const last = history.find((h) => h.epoch === restoredEpoch) ?? lastRecord;
+	const lastEpoch = history[history.length - 1];
+	// The model holds the restored epoch's weights when one was restored: every figure reported is that epoch's.
+	const savedEpoch = history.find((h) => h.epoch === restoredEpoch) ?? lastEpoch;
 	const seconds = (Date.now() - started) / 1000;
 	return {
 		model: {
@@ -213,15 +179,17 @@ export async function train(
 				},
 				metrics: {
 					epochs: history.length,
-					trainLoss: last.trainLoss,
-					trainAccuracy: last.trainAccuracy,
-					validationLoss: last.validationLoss,
-					validationAccuracy: last.validationAccuracy,
+					savedEpoch: savedEpoch.epoch,
+					trainLoss: savedEpoch.trainLoss,
+					trainAccuracy: savedEpoch.trainAccuracy,
+					validationLoss: savedEpoch.validationLoss,
+					validationAccuracy: savedEpoch.validationAccuracy,
 				},
 			},
 		},
 		history,
-		bestEpoch,
+		savedEpoch,
+		lastEpoch,
 		backend,
 		seconds,
 		classifierReplaced: network.classifierReplaced,
@@ -230,10 +198,10 @@ export async function train(
 		threads,
 		restoredEpoch,
 		stoppedEarly:
-			lastRecord.epoch < opts.epochs
-				? { afterEpoch: lastRecord.epoch, patience: opts.earlyStoppingPatience }
+			lastEpoch.epoch < opts.epochs
+				? { afterEpoch: lastEpoch.epoch, patience: opts.earlyStoppingPatience }
 				: undefined,
-		options: requested,
+		options: requested satisfies TrainOptions,
 		preset,
 		objective: {
 			labelSmoothing: opts.labelSmoothing,
@@ -260,20 +228,4 @@ function checkData(data: TrainingData): void {
 			'dataset',
 			`${bad.file} has label ${bad.label}, outside 0–${data.classes.length - 1}`,
 		);
-}
-
-function pickBestEpoch(history: readonly EpochRecord[]): number {
-	let best: EpochRecord | undefined;
-	for (const record of history) {
-		if (record.validationAccuracy === undefined) continue;
-		if (
-			!best ||
-			record.validationAccuracy > best.validationAccuracy! ||
-			(record.validationAccuracy === best.validationAccuracy &&
-				(record.validationLoss ?? Infinity) < (best.validationLoss ?? Infinity))
-		) {
-			best = record;
-		}
-	}
-	return (best ?? history[history.length - 1]).epoch;
 }

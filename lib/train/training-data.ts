@@ -1,7 +1,7 @@
 import { scanImageFolder, type ImageFolder } from '../data/dataset';
 import { stratifiedSplit } from '../data/split';
 import { InvalidParameterError } from '../errors';
-import type { TrainingData } from './train';
+import type { TrainingData } from '../data/training-data';
 
 export interface PreparedData extends TrainingData {
 	readonly folder: ImageFolder;

@@ -137,7 +137,8 @@ async function saveAndPublish(
 	const root = modelsFolder();
 	const previous = await liveVersion(root, name);
 	const saved = await saveVersion(root, name, result.model);
-	const accuracy = result.history.at(-1)?.validationAccuracy;
+	// The gate judges the weights it publishes: the saved epoch's, which Evaluate measures on the file.
+	const accuracy = result.savedEpoch.validationAccuracy;
 	const passes = minAccuracy === 0 || (accuracy !== undefined && accuracy >= minAccuracy);
 	if (passes) await publishVersion(root, name, saved.version);
 	const publishReason = passes
@@ -159,10 +160,13 @@ async function saveAndPublish(
 		},
 		classes: [...meta.classes],
 		history: result.history.map((r) => ({ ...r })),
-		bestEpoch: result.bestEpoch,
+		// The figures of the epoch whose weights were saved (the kept best one with Keep Best); the last epoch's apart.
+		savedEpoch: result.savedEpoch.epoch,
 		validationAccuracy: accuracy ?? null,
-		trainImages: meta.training?.trainImages as number,
-		validationImages: meta.training?.validationImages as number,
+		validationLoss: result.savedEpoch.validationLoss ?? null,
+		lastEpoch: { ...result.lastEpoch },
+		trainImages: meta.training?.trainImages ?? 0,
+		validationImages: meta.training?.validationImages ?? 0,
 		options: { ...(meta.training as IDataObject) },
 		backend: { kind: result.backend.kind, summary: result.backend.summary },
 		pretrained: meta.training?.pretrained === true,
@@ -196,11 +200,11 @@ async function saveAndPublish(
 		seconds: result.seconds,
 	};
 	const out: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
-	// Loss and accuracy curves as a picture n8n's binary viewer shows; best epoch marked.
+	// Loss and accuracy curves as a picture n8n's binary viewer shows; the saved epoch marked.
 	const curves = await trainingCurvesPng(
 		result.history,
-		result.bestEpoch,
-		`${name} v${saved.version} — ${result.history.length} epoch${result.history.length === 1 ? '' : 's'}, best ${result.bestEpoch}`,
+		result.savedEpoch.epoch,
+		`${name} v${saved.version} — ${result.history.length} epoch${result.history.length === 1 ? '' : 's'}, saved ${result.savedEpoch.epoch}`,
 	);
 	out.binary = {
 		...(item.binary ?? {}),

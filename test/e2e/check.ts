@@ -64,6 +64,20 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		);
 		const accuracy = Number(evaluation.accuracy);
 		assert.ok(accuracy >= 0 && accuracy <= 1);
+		// One answer to "which epoch is the model": what Train reports (and gates publishing on) is the saved
+		// epoch's validation score, so it counts exactly the images Evaluate finds right on the saved file.
+		const validationImages = Number(trained.json.validationImages);
+		assert.equal(validationImages, evaluation.count, 'Train and Evaluate use the same split');
+		const history = trained.json.history as { epoch: number; validationAccuracy?: number }[];
+		const saved = history.find((h) => h.epoch === trained.json.savedEpoch);
+		assert.ok(saved, `savedEpoch ${String(trained.json.savedEpoch)} is in the history`);
+		assert.equal(trained.json.validationAccuracy, saved.validationAccuracy);
+		const correct = (share: unknown) => Math.round(Number(share) * validationImages);
+		assert.equal(
+			correct(trained.json.validationAccuracy),
+			correct(evaluation.accuracy),
+			`Train's validationAccuracy ${String(trained.json.validationAccuracy)} counts what Evaluate counts (${String(evaluation.accuracy)})`,
+		);
 		const matrix = asJson(evaluation.confusionMatrix).matrix as number[][];
 		assert.equal(
 			matrix.flat().reduce((a, b) => a + b, 0),
@@ -79,7 +93,7 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 			n8nFolder && artifacts
 				? copyPictures(n8nFolder, artifacts, { curves: trained.binary?.curves, ...pictures })
 				: [];
-		return `dataset ${(manifest.train as unknown[]).length}+${(manifest.validation as unknown[]).length} images; model v${model.version} ${model.bytes} bytes; val accuracy ${accuracy.toFixed(3)}; train ${Number(trained.json.seconds).toFixed(1)} s; pictures copied: ${copied.join(', ') || 'none'}`;
+		return `dataset ${(manifest.train as unknown[]).length}+${(manifest.validation as unknown[]).length} images; model v${model.version} ${model.bytes} bytes; saved epoch ${String(trained.json.savedEpoch)} of ${history.length}: ${correct(trained.json.validationAccuracy)}/${validationImages} right in Train, ${correct(evaluation.accuracy)}/${validationImages} in Evaluate; train ${Number(trained.json.seconds).toFixed(1)} s; pictures copied: ${copied.join(', ') || 'none'}`;
 	},
 	/** An expression that bypasses the editor's range must stop the run, naming the parameter. */
 	'refused-parameter'(file, parameter) {

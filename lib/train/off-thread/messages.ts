@@ -2,7 +2,7 @@ import type { TransferredError } from '../../error-transfer';
 import type { ModelMetadata } from '../../model-file/metadata';
 import type { StateDict } from '../../weights/host-tensor';
 import type { TrainOptionsInput } from '../options';
-import type { TrainingData, TrainingProgress, TrainResult, TrainRun } from '../train';
+import type { TrainingData, TrainingProgress, TrainResult, TrainRun } from '../types';
 
 /** What the training thread is started with: `train()`'s arguments, less what cannot cross threads. */
 export interface TrainJob {

@@ -5,7 +5,8 @@ import { reviveError } from '../../error-transfer';
 import { Resnet18Error, TrainingAbortedError } from '../../errors';
 import { ResNet18 } from '../../model/resnet18';
 import type { TrainOptionsInput } from '../options';
-import { train, type TrainingData, type TrainResult, type TrainRun } from '../train';
+import { train } from '../train';
+import type { TrainingData, TrainResult, TrainRun } from '../types';
 import type { TrainJob, TrainThreadMessage, TransferredResult } from './messages';
 
 export interface OffThreadResult extends TrainResult {

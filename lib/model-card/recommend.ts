@@ -1,8 +1,9 @@
+import type { AugmentationPreset } from '../data/augment';
+
 /**
  * The model card's configuration table: dataset size → learning rate, epochs, batch size and augmentation. It is what
  * Load Image Dataset recommends and what *Auto* augmentation picks.
  */
-export type AugmentationPreset = 'none' | 'light' | 'standard' | 'heavy';
 
 export interface Recommendation {
 	readonly datasetSize: 'tiny' | 'small' | 'medium' | 'large';

@@ -1,0 +1,66 @@
+import { HostYield } from '../compute/host-yield';
+import { TrainingAbortedError } from '../errors';
+import type { BatchPosition, StepOutcome, TrainingCallback } from './fit';
+import { learningRateAt } from './schedule';
+import type { EpochRecord, TrainingProgress } from './types';
+import type { ParameterUpdater } from './updater';
+
+/** The one place that turns a stop request into the error every caller sees. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+	if (signal?.aborted)
+		throw new TrainingAbortedError('Training was stopped before it finished; no model was written');
+}
+
+/** Ends training at the next step or validation once `signal` is aborted. */
+export function abortOn(signal: AbortSignal | undefined): TrainingCallback {
+	return {
+		beforeStep: () => throwIfAborted(signal),
+		beforeValidation: () => throwIfAborted(signal),
+	};
+}
+
+/** Sets the optimiser's rate before every step: the schedule's one call. */
+export function learningRateSchedule(
+	updater: ParameterUpdater,
+	opts: {
+		readonly learningRate: number;
+		readonly schedule: 'constant' | 'cosine';
+		readonly warmupEpochs: number;
+		readonly epochs: number;
+	},
+): TrainingCallback {
+	return {
+		beforeStep: (at: BatchPosition) =>
+			updater.setLearningRate(
+				learningRateAt(
+					opts.learningRate,
+					opts.schedule,
+					opts.warmupEpochs,
+					at.epoch,
+					at.batch,
+					at.batches,
+					opts.epochs,
+				),
+			),
+	};
+}
+
+/** Batch and epoch progress for the caller (the node's log, the CLI's output, the training thread's relay). */
+export function reportProgress(
+	onProgress: ((progress: TrainingProgress) => void) | undefined,
+): TrainingCallback {
+	if (!onProgress) return {};
+	return {
+		afterStep: (at: BatchPosition, step: StepOutcome) =>
+			onProgress({ kind: 'batch', ...at, loss: step.loss }),
+		afterEpoch: (record: EpochRecord, epochs: number) => {
+			onProgress({ kind: 'epoch', record, epochs });
+		},
+	};
+}
+
+/** Lets n8n (and the request that stops this run) get on between steps: see HostYield. */
+export function hostPause(): TrainingCallback {
+	const host = new HostYield();
+	return { afterStep: () => host.maybe() };
+}
