@@ -84,7 +84,7 @@ describe('the nodes in a workflow run by n8n-core', () => {
 						modelName: 'shapes',
 						preset: 'manual',
 						batchSize: 4,
-						epochs: 1,
+						epochs: 2,
 						learningRate: 0.001,
 						evalSteps: 1,
 						pretrained: 'none',
@@ -126,7 +126,12 @@ describe('the nodes in a workflow run by n8n-core', () => {
 		assert.deepEqual(item.json.classes, classes);
 		const accuracy = item.json.validationAccuracy as number;
 		assert.ok(accuracy >= 0 && accuracy <= 1, `validationAccuracy ${accuracy}`);
-		assert.equal((item.json.history as IDataObject[]).length, 1);
+		assert.equal((item.json.history as IDataObject[]).length, 2);
+		const history = item.json.history as IDataObject[];
+		const saved = history.find((h) => h.epoch === item.json.savedEpoch);
+		assert.ok(saved, `savedEpoch ${String(item.json.savedEpoch)} is one of the epochs`);
+		assert.equal(accuracy, saved.validationAccuracy, "validationAccuracy is the saved epoch's");
+		assert.deepEqual(item.json.lastEpoch, history[1]);
 		const curves = await training.binary(item, 'curves');
 		assert.deepEqual(curves.subarray(0, 4), PNG);
 		assert.equal(item.binary?.curves.mimeType, 'image/png');
@@ -143,6 +148,13 @@ describe('the nodes in a workflow run by n8n-core', () => {
 		assert.deepEqual(item.pairedItem, { item: 0 });
 		assert.equal(item.json.count, 4, 'the validation split: 2 images of each class');
 		assert.ok((item.json.accuracy as number) >= 0 && (item.json.accuracy as number) <= 1);
+		// What Train reported (and gated publishing on) counts the images Evaluate finds right on the saved file.
+		const trained = training.output('Train ResNet-18')[0].json;
+		assert.equal(trained.validationImages, item.json.count);
+		assert.equal(
+			Math.round((trained.validationAccuracy as number) * 4),
+			Math.round((item.json.accuracy as number) * 4),
+		);
 		for (const picture of ['confusionMatrix', 'perClass', 'calibration']) {
 			assert.equal(item.binary?.[picture]?.mimeType, 'image/png', picture);
 			assert.deepEqual((await training.binary(item, picture)).subarray(0, 4), PNG, picture);
