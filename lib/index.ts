@@ -94,5 +94,14 @@ export type { EvaluationPictures } from './report/evaluation-pictures';
 export { calibration } from './eval/metrics';
 export type { Calibration } from './eval/metrics';
 export { downloadFile } from './weights/download';
-export { PRETRAINED_SOURCES, ensurePretrained } from './weights/pretrained';
-export type { PretrainedOptions, PretrainedSource } from './weights/pretrained';
+export { ensurePretrained } from './weights/pretrained';
+export type { PretrainedOptions } from './weights/pretrained';
+export {
+	PRETRAINED_SOURCES,
+	PRETRAINED_SOURCE_NAMES,
+	WEIGHTS_SOURCE_CHOICES,
+	evalPreprocessing,
+	isPretrainedSource,
+	sourceForCliName,
+} from './weights/pretrained-sources';
+export type { PretrainedSource, PretrainedSourceSpec } from './weights/pretrained-sources';

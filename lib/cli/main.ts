@@ -21,7 +21,7 @@ import { CLASS_WEIGHT_CHOICES } from '../train/objective';
 import { train } from '../train/train';
 import { prepareTrainingData } from '../train/training-data';
 import { packageVersion } from '../version';
-import type { PretrainedSource } from '../weights/pretrained';
+import { sourceForCliName, WEIGHTS_SOURCE_CHOICES } from '../weights/pretrained-sources';
 import { readWeightsFile } from '../weights/read-weights';
 
 /** `resnet18 <command>`: the library without n8n. JSON results on stdout, progress and errors on stderr. */
@@ -350,7 +350,7 @@ export function buildProgram(): Command {
 		)
 		.addOption(
 			new Option('--weights-source <source>', 'with --imagenet: whose ImageNet weights')
-				.choices(['torchvision', 'timm'])
+				.choices(WEIGHTS_SOURCE_CHOICES)
 				.default('torchvision'),
 		)
 		.option(
@@ -422,7 +422,12 @@ function defaultWeightsCache(): string {
 
 /** `classify --imagenet`: the published weights from the cache (downloaded on first use), their own 1,000-class classifier. */
 async function imagenetFromCli(o: Record<string, unknown>): Promise<TrainedModel> {
-	const source = `imagenet-${o.weightsSource as string}` as PretrainedSource;
+	const source = sourceForCliName(o.weightsSource as string);
+	if (!source)
+		throw new InvalidParameterError(
+			'--weights-source',
+			`must be one of ${WEIGHTS_SOURCE_CHOICES.join(', ')}, got ${JSON.stringify(o.weightsSource)}`,
+		);
 	let reported = -1;
 	const { model, file, downloaded } = await imagenetClassifier(source, {
 		cacheFolder: o.weightsCache as string,
