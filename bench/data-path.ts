@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { imageBatches } from '../lib/data/batches';
+import type { LabelledImage } from '../lib/data/labelled-image';
 import type { AugmentationPreset } from '../lib/train/recommend';
 
 /**
@@ -16,7 +17,7 @@ export async function benchDataPath(
 ): Promise<Record<AugmentationPreset | 'eval', number>> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnet18-bench-data-'));
 	try {
-		const samples: { file: string; label: number }[] = [];
+		const samples: LabelledImage[] = [];
 		for (let i = 0; i < images; i++) {
 			const file = path.join(dir, `photo-${i}.jpg`);
 			// Noise compresses like a detailed photo, so decoding costs what a real photo costs.

@@ -19,9 +19,11 @@ export {
 	buildManifest,
 	labelsForModel,
 	manifestFromFolder,
-	manifestToTrainingData,
 	parseManifest,
 } from './data/manifest';
+export { manifestToTrainingData, trainingDataFromFolder } from './data/training-data';
+export type { TrainingData } from './data/training-data';
+export type { LabelledImage } from './data/labelled-image';
 export type {
 	DatasetManifest,
 	DatasetReport,
@@ -56,14 +58,7 @@ export type { TrainOptions, TrainOptionsInput } from './train/options';
 export { train } from './train/train';
 export { trainOffThread } from './train/off-thread/train-off-thread';
 export type { OffThreadResult } from './train/off-thread/train-off-thread';
-export type {
-	EpochRecord,
-	TrainResult,
-	TrainRun,
-	TrainingData,
-	TrainingProgress,
-} from './train/train';
-export { prepareTrainingData } from './train/training-data';
+export type { EpochRecord, TrainResult, TrainRun, TrainingProgress } from './train/train';
 export { evaluate, evaluateSamples } from './eval/evaluate';
 export type { Evaluation } from './eval/evaluate';
 export { classificationMetrics } from './eval/metrics';

@@ -7,6 +7,7 @@ import { FINE_TUNE_CHOICES } from '../train/fine-tune';
 import { BACKEND_CHOICES, useBackend, type BackendChoice } from '../compute/backend';
 import { scanImageFolder } from '../data/dataset';
 import { manifestFromFolder } from '../data/manifest';
+import { trainingDataFromFolder } from '../data/training-data';
 import { InvalidParameterError, Resnet18Error } from '../errors';
 import { evaluate } from '../eval/evaluate';
 import { classify } from '../infer/classify';
@@ -19,7 +20,6 @@ import { TRAIN_DEFAULTS } from '../train/options';
 import { PRESET_CHOICES } from '../train/auto-preset';
 import { CLASS_WEIGHT_CHOICES } from '../train/objective';
 import { train } from '../train/train';
-import { prepareTrainingData } from '../train/training-data';
 import { packageVersion } from '../version';
 import { sourceForCliName, WEIGHTS_SOURCE_CHOICES } from '../weights/pretrained-sources';
 import { readWeightsFile } from '../weights/read-weights';
@@ -211,12 +211,14 @@ export function buildProgram(): Command {
 		.addOption(backendOption())
 		.action(async (dir: string, o: Record<string, unknown>, command: Command) => {
 			await startBackend(o.backend as BackendChoice);
-			const data = await prepareTrainingData(dir, {
+			const { data, manifest } = await trainingDataFromFolder(dir, {
 				validationSplit: o.valSplit as number,
 				seed: o.seed as number,
 			});
-			for (const problem of data.folder.problems)
-				process.stderr.write(`skipped ${problem.file}: ${problem.reason}\n`);
+			for (const problem of manifest.problems)
+				process.stderr.write(
+					`${problem.kept ? 'warning' : 'skipped'} ${problem.file}: ${problem.reason}\n`,
+				);
 			const initialWeights =
 				o.weights === 'none' ? undefined : await readWeightsFile(o.weights as string);
 			const controller = new AbortController();
@@ -283,7 +285,7 @@ export function buildProgram(): Command {
 					classes: result.model.metadata.classes,
 					trainImages: data.train.length,
 					validationImages: data.validation.length,
-					validationSource: data.validationSource,
+					validationSource: manifest.validationSource,
 					backend: result.backend.kind,
 					fineTune: result.fineTune,
 					preset: result.preset,

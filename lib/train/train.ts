@@ -1,5 +1,6 @@
 import { backendFor, type BackendChoice, type BackendReport } from '../compute/backend';
 import { IMAGENET_NORMALIZATION } from '../data/normalization';
+import type { TrainingData } from '../data/training-data';
 import { InvalidParameterError } from '../errors';
 import type { TrainedModel } from '../model-file/model-file';
 import { MODEL_FORMAT } from '../model-file/metadata';
@@ -21,16 +22,8 @@ import { ParameterUpdater } from './updater';
 import type { TrainingSession } from './session';
 import { threadsFromEnvironment } from '../compute/threads';
 
-export interface LabelledImage {
-	readonly file: string;
-	readonly label: number;
-}
-
-export interface TrainingData {
-	readonly classes: readonly string[];
-	readonly train: readonly LabelledImage[];
-	readonly validation: readonly LabelledImage[];
-}
+export type { LabelledImage } from '../data/labelled-image';
+export type { TrainingData };
 
 export interface EpochRecord {
 	readonly epoch: number;
