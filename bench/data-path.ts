@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { imageBatches } from '../lib/data/batches';
 import type { AugmentationPreset } from '../lib/data/augment';
+import type { LabelledImage } from '../lib/data/labelled-image';
 
 /**
  * Decode + augment throughput of the training data path, on photo-sized JPEGs (640×480, the size phone exports and
@@ -16,7 +17,7 @@ export async function benchDataPath(
 ): Promise<Record<AugmentationPreset | 'eval', number>> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnet18-bench-data-'));
 	try {
-		const samples: { file: string; label: number }[] = [];
+		const samples: LabelledImage[] = [];
 		for (let i = 0; i < images; i++) {
 			const file = path.join(dir, `photo-${i}.jpg`);
 			// Noise compresses like a detailed photo, so decoding costs what a real photo costs.

@@ -13,7 +13,7 @@ import { useBackend } from '../lib/compute/backend';
 import { writeSyntheticDataset } from '../lib/data/synthetic';
 import { ResNet18 } from '../lib/model/resnet18';
 import type { AugmentationChoice } from '../lib/data/augment';
-import { prepareTrainingData } from '../lib/train/training-data';
+import { trainingDataFromFolder } from '../lib/data/training-data';
 import { train } from '../lib/train/train';
 
 async function main(): Promise<void> {
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
 	body.dispose();
 	const loadBefore = os.loadavg();
 	const started = performance.now();
-	const data = await prepareTrainingData(dir, { validationSplit: 0 });
+	const { data } = await trainingDataFromFolder(dir, { validationSplit: 0 });
 	const phases: Record<string, number> = {};
 	let mark = performance.now();
 	let lastEpochs = performance.now();

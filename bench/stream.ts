@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import { useBackend } from '../lib/compute/backend';
 import * as tf from '../lib/compute/tf';
 import { imageBatches } from '../lib/data/batches';
-import { manifestFromFolder, manifestToTrainingData } from '../lib/data/manifest';
+import { trainingDataFromFolder } from '../lib/data/training-data';
 import { writeSyntheticDataset } from '../lib/data/synthetic';
 import { train } from '../lib/train/train';
 
@@ -29,8 +29,7 @@ async function main(): Promise<void> {
 	let peak = 0;
 	const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
 	const t0 = performance.now();
-	const manifest = await manifestFromFolder(folder, { validationSplit: 0 });
-	const data = manifestToTrainingData(manifest);
+	const { data, manifest } = await trainingDataFromFolder(folder, { validationSplit: 0 });
 	const n = data.train.length;
 	console.log(
 		`${folder}: ${n} images, ${manifest.classes.length} classes, scanned in ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${mb(process.memoryUsage.rss())}`,

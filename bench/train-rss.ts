@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { useBackend } from '../lib/compute/backend';
 import { writeSyntheticDataset } from '../lib/data/synthetic';
-import { prepareTrainingData } from '../lib/train/training-data';
+import { trainingDataFromFolder } from '../lib/data/training-data';
 import { train } from '../lib/train/train';
 import { trainOffThread } from '../lib/train/off-thread/train-off-thread';
 
@@ -26,7 +26,7 @@ async function main(threads: number, offThread: boolean): Promise<void> {
 	if (!fs.existsSync(dir))
 		await writeSyntheticDataset(dir, { classes: 2, perClass: 20, size: 256, seed: 5 });
 	const backend = await useBackend('auto');
-	const data = await prepareTrainingData(dir, { validationSplit: 0.2, seed: 1 });
+	const { data } = await trainingDataFromFolder(dir, { validationSplit: 0.2, seed: 1 });
 	const run = offThread ? trainOffThread : train;
 	const result = await run(
 		data,

@@ -12,9 +12,9 @@ import {
 	classify,
 	evaluate,
 	loadModel,
-	prepareTrainingData,
 	saveModel,
 	train,
+	trainingDataFromFolder,
 	useBackend,
 	writeSyntheticDataset,
 } from '../lib';
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
 	});
 	console.log(`1. Dataset: ${dataDir} (${classes.join(', ')}; 40 images each)`);
 
-	const data = await prepareTrainingData(dataDir, { validationSplit: 0.2, seed: 42 });
+	const { data } = await trainingDataFromFolder(dataDir, { validationSplit: 0.2, seed: 42 });
 	// From scratch, so a higher learning rate than the fine-tuning default; with ImageNet weights keep 5e-5.
 	const result = await train(
 		data,

@@ -20,9 +20,11 @@ export {
 	buildManifest,
 	labelsForModel,
 	manifestFromFolder,
-	manifestToTrainingData,
 	parseManifest,
 } from './data/manifest';
+export { manifestToTrainingData, trainingDataFromFolder } from './data/training-data';
+export type { TrainingData } from './data/training-data';
+export type { LabelledImage } from './data/labelled-image';
 export type {
 	DatasetManifest,
 	DatasetReport,
@@ -58,10 +60,7 @@ export { train } from './train/train';
 export { trainOffThread } from './train/off-thread/train-off-thread';
 export type { OffThreadResult } from './train/off-thread/train-off-thread';
 export type { EpochRecord, TrainResult, TrainRun, TrainingProgress } from './train/types';
-export type { TrainingData } from './data/training-data';
-export type { LabelledImage } from './data/labelled-image';
 export type { ModelMetrics, TrainingFacts } from './model-file/metadata';
-export { prepareTrainingData } from './train/training-data';
 export { evaluate, evaluateSamples } from './eval/evaluate';
 export type { Evaluation } from './eval/evaluate';
 export { classificationMetrics } from './eval/metrics';
@@ -92,5 +91,14 @@ export type { EvaluationPictures } from './report/evaluation-pictures';
 export { calibration } from './eval/metrics';
 export type { Calibration } from './eval/metrics';
 export { downloadFile } from './weights/download';
-export { PRETRAINED_SOURCES, ensurePretrained } from './weights/pretrained';
-export type { PretrainedOptions, PretrainedSource } from './weights/pretrained';
+export { ensurePretrained } from './weights/pretrained';
+export type { PretrainedOptions } from './weights/pretrained';
+export {
+	PRETRAINED_SOURCES,
+	PRETRAINED_SOURCE_NAMES,
+	WEIGHTS_SOURCE_CHOICES,
+	evalPreprocessing,
+	isPretrainedSource,
+	sourceForCliName,
+} from './weights/pretrained-sources';
+export type { PretrainedSource, PretrainedSourceSpec } from './weights/pretrained-sources';

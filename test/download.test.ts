@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { FileError } from '../lib/errors';
 import { downloadFile } from '../lib/weights/download';
-import { ensurePretrained, PRETRAINED_SOURCES } from '../lib/weights/pretrained';
+import { ensurePretrained } from '../lib/weights/pretrained';
+import { PRETRAINED_SOURCES } from '../lib/weights/pretrained-sources';
 import { tempDir } from './support/temp';
 
 /** A weights server on 127.0.0.1 serving bytes the test made, with HTTP Range support and a way to break off. */

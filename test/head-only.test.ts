@@ -6,7 +6,7 @@ import { writeSyntheticDataset } from '../lib/data/synthetic';
 import { InvalidParameterError } from '../lib/errors';
 import { ResNet18 } from '../lib/model/resnet18';
 import { planFineTune } from '../lib/train/fine-tune';
-import { prepareTrainingData, type PreparedData } from '../lib/train/training-data';
+import { trainingDataFromFolder, type TrainingData } from '../lib/data/training-data';
 import { train, type TrainResult } from '../lib/train/train';
 import type { StateDict } from '../lib/weights/host-tensor';
 import { testBackend } from './support/backend';
@@ -14,7 +14,7 @@ import { tempDir } from './support/temp';
 
 describe('classifier-only fine-tuning on cached features', () => {
 	const dir = path.join(tempDir(), 'shapes');
-	let data: PreparedData;
+	let data: TrainingData;
 	let start: StateDict;
 	let result: TrainResult;
 	let tensorsBefore: number;
@@ -23,7 +23,7 @@ describe('classifier-only fine-tuning on cached features', () => {
 	beforeAll(async () => {
 		await testBackend();
 		await writeSyntheticDataset(dir, { classes: 3, perClass: 20, size: 64, seed: 2 });
-		data = await prepareTrainingData(dir, { validationSplit: 0.25, seed: 3 });
+		({ data } = await trainingDataFromFolder(dir, { validationSplit: 0.25, seed: 3 }));
 		// "Pretrained" body: weights given as a state dict, as an ImageNet file would be (1,000-class classifier).
 		const body = ResNet18.initialize(1000, 11);
 		start = body.toStateDict();

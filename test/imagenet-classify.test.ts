@@ -20,7 +20,7 @@ import type { TrainedModel } from '../lib/model-file/model-file';
 import { ResNet18 } from '../lib/model/resnet18';
 import type { StateDict } from '../lib/weights/host-tensor';
 import { IMAGENET_CLASSES } from '../lib/weights/imagenet-classes';
-import { PRETRAINED_SOURCES } from '../lib/weights/pretrained';
+import { PRETRAINED_SOURCES } from '../lib/weights/pretrained-sources';
 import { writeSafetensors } from '../lib/weights/safetensors';
 import { ClassifyImage } from '../nodes/ClassifyImage/ClassifyImage.node';
 import { testBackend } from './support/backend';

@@ -10,7 +10,7 @@ import { MODEL_FORMAT, type ModelMetadata } from '../lib/model-file/metadata';
 import { layer3Side } from '../lib/model/architecture';
 import { ResNet18 } from '../lib/model/resnet18';
 import { AUTO_LAST_STAGE_BUDGET_S, planFineTune } from '../lib/train/fine-tune';
-import { prepareTrainingData, type PreparedData } from '../lib/train/training-data';
+import { trainingDataFromFolder, type TrainingData } from '../lib/data/training-data';
 import { train, type TrainResult } from '../lib/train/train';
 import type { StateDict } from '../lib/weights/host-tensor';
 import { testBackend } from './support/backend';
@@ -25,7 +25,7 @@ function maxAbsDifference(a: Float32Array, b: Float32Array): number {
 
 describe('last stage + classifier: layer4 and the FC layer learn on cached layer3 activations', () => {
 	const dir = path.join(tempDir(), 'shapes');
-	let data: PreparedData;
+	let data: TrainingData;
 	let start: StateDict;
 	let result: TrainResult;
 	let tensorsBefore: number;
@@ -34,7 +34,7 @@ describe('last stage + classifier: layer4 and the FC layer learn on cached layer
 	beforeAll(async () => {
 		await testBackend();
 		await writeSyntheticDataset(dir, { classes: 3, perClass: 20, size: 72, seed: 4 });
-		data = await prepareTrainingData(dir, { validationSplit: 0.25, seed: 3 });
+		({ data } = await trainingDataFromFolder(dir, { validationSplit: 0.25, seed: 3 }));
 		// A "pretrained" body given as a state dict with ImageNet's 1,000-class classifier, as a weights file would be.
 		const body = ResNet18.initialize(1000, 12);
 		start = body.toStateDict();

@@ -6,10 +6,10 @@ import { InvalidParameterError } from '../lib/errors';
 import {
 	labelsForModel,
 	manifestFromFolder,
-	manifestToTrainingData,
 	MIN_IMAGES_PER_CLASS,
 	parseManifest,
 } from '../lib/data/manifest';
+import { manifestToTrainingData } from '../lib/data/training-data';
 import { storeContent } from '../lib/data/content-store';
 import { writeSyntheticDataset } from '../lib/data/synthetic';
 import { tempDir } from './support/temp';

@@ -8,7 +8,7 @@ import { ResNet18 } from '../lib/model/resnet18';
 import { ParallelTrainer, splitShares } from '../lib/train/parallel/trainer';
 import { trainingStep } from '../lib/train/step';
 import { train } from '../lib/train/train';
-import { prepareTrainingData } from '../lib/train/training-data';
+import { trainingDataFromFolder } from '../lib/data/training-data';
 import { testBackend } from './support/backend';
 import { tempDir } from './support/temp';
 import type { Objective } from '../lib/train/objective';
@@ -92,7 +92,7 @@ describe('data-parallel training over worker threads (one WebAssembly instance p
 	it('learns a real image folder on two threads, without leaking tensors', async () => {
 		const dir = path.join(tempDir(), 'shapes');
 		await writeSyntheticDataset(dir, { classes: 3, perClass: 24, size: 80, seed: 1 });
-		const data = await prepareTrainingData(dir, { validationSplit: 0.25, seed: 7 });
+		const { data } = await trainingDataFromFolder(dir, { validationSplit: 0.25, seed: 7 });
 		const before = tf.memory().numTensors;
 		const result = await train(
 			data,

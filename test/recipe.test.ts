@@ -16,7 +16,7 @@ import {
 import { resolveTrainOptions } from '../lib/train/options';
 import { trainingStep } from '../lib/train/step';
 import { train } from '../lib/train/train';
-import { prepareTrainingData } from '../lib/train/training-data';
+import { trainingDataFromFolder } from '../lib/data/training-data';
 import { ParameterUpdater, type UpdateSettings } from '../lib/train/updater';
 import type { StateDict } from '../lib/weights/host-tensor';
 import { testBackend } from './support/backend';
@@ -304,7 +304,7 @@ describe('training with the recipe options on an imbalanced folder', () => {
 	it('weighs the rare class, clips, trains the body slower, reports all of it and leaves no tensor behind', async () => {
 		await testBackend();
 		await writeSyntheticDataset(dir, { classes: 3, perClass: 20, size: 40, seed: 3 });
-		const data = await prepareTrainingData(dir, { validationSplit: 0.25, seed: 1 });
+		const { data } = await trainingDataFromFolder(dir, { validationSplit: 0.25, seed: 1 });
 		// Keep a quarter of the last class's training images: 15 / 15 / 4.
 		let kept = 0;
 		const imbalanced = { ...data, train: data.train.filter((s) => s.label !== 2 || kept++ < 4) };

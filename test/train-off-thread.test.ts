@@ -6,7 +6,7 @@ import * as tf from '../lib/compute/tf';
 import { writeSyntheticDataset } from '../lib/data/synthetic';
 import { FileError, InvalidParameterError, TrainingAbortedError } from '../lib/errors';
 import { trainOffThread, type OffThreadResult } from '../lib/train/off-thread/train-off-thread';
-import { prepareTrainingData, type PreparedData } from '../lib/train/training-data';
+import { trainingDataFromFolder, type TrainingData } from '../lib/data/training-data';
 import { train, type TrainResult } from '../lib/train/train';
 import { testBackend, testBackendComputesHere } from './support/backend';
 import { tempDir } from './support/temp';
@@ -36,7 +36,7 @@ async function longestStall<T>(run: () => Promise<T>): Promise<{ value: T; stall
 (testBackendComputesHere() ? describe : describe.skip)(
 	'training on a thread of its own (what the Train node does on WebAssembly: n8n stays responsive)',
 	() => {
-		let data: PreparedData;
+		let data: TrainingData;
 		let here: { value: TrainResult; stallMs: number };
 		let there: { value: OffThreadResult; stallMs: number };
 		let tensorsBefore: number;
@@ -50,7 +50,7 @@ async function longestStall<T>(run: () => Promise<T>): Promise<{ value: T; stall
 			);
 			const dir = path.join(folder, 'shapes');
 			await writeSyntheticDataset(dir, { classes: 3, perClass: 12, size: 80, seed: 1 });
-			data = await prepareTrainingData(dir, { validationSplit: 0.25, seed: 7 });
+			({ data } = await trainingDataFromFolder(dir, { validationSplit: 0.25, seed: 7 }));
 			here = await longestStall(() => train(data, OPTIONS, { threads: 1 }));
 			tensorsBefore = tf.memory().numTensors;
 			there = await longestStall(() => trainOffThread(data, OPTIONS, { threads: 1 }));

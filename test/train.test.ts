@@ -7,7 +7,7 @@ import { writeSyntheticDataset } from '../lib/data/synthetic';
 import { FileError, InvalidParameterError, TrainingAbortedError } from '../lib/errors';
 import { classify } from '../lib/infer/classify';
 import { loadModel, saveModel, type TrainedModel } from '../lib/model-file/model-file';
-import { prepareTrainingData, type PreparedData } from '../lib/train/training-data';
+import { trainingDataFromFolder, type TrainingData } from '../lib/data/training-data';
 import { train, type TrainResult } from '../lib/train/train';
 import { evaluate } from '../lib/eval/evaluate';
 import { testBackend } from './support/backend';
@@ -19,7 +19,7 @@ const OPTIONS = { epochs: 4, batchSize: 8, learningRate: 1e-3, imageSize: 64, se
 describe('training a ResNet-18 on a real image folder', () => {
 	const dir = tempDir();
 	const dataDir = path.join(dir, 'shapes');
-	let data: PreparedData;
+	let data: TrainingData;
 	let result: TrainResult;
 	let tensorsBefore: number;
 	const progress: string[] = [];
@@ -27,7 +27,7 @@ describe('training a ResNet-18 on a real image folder', () => {
 	beforeAll(async () => {
 		await testBackend();
 		await writeSyntheticDataset(dataDir, { classes: 3, perClass: 30, size: 80, seed: 1 });
-		data = await prepareTrainingData(dataDir, { validationSplit: 0.2, seed: 7 });
+		({ data } = await trainingDataFromFolder(dataDir, { validationSplit: 0.2, seed: 7 }));
 		tensorsBefore = tf.memory().numTensors;
 		result = await train(data, OPTIONS, { onProgress: (p) => progress.push(p.kind) });
 	});
@@ -129,7 +129,7 @@ describe('stopping and refusing', () => {
 		await testBackend();
 		const dir = tempDir();
 		await writeSyntheticDataset(dir, { classes: 2, perClass: 12, size: 48, seed: 2 });
-		const data = await prepareTrainingData(dir, { validationSplit: 0.25 });
+		const { data } = await trainingDataFromFolder(dir, { validationSplit: 0.25 });
 		const controller = new AbortController();
 		let batches = 0;
 		const baseline = tf.memory().numTensors;

@@ -7,6 +7,7 @@ import { FINE_TUNE_CHOICES } from '../train/fine-tune';
 import { BACKEND_CHOICES, useBackend, type BackendChoice } from '../compute/backend';
 import { scanImageFolder } from '../data/dataset';
 import { manifestFromFolder } from '../data/manifest';
+import { trainingDataFromFolder } from '../data/training-data';
 import { InvalidParameterError, Resnet18Error } from '../errors';
 import { evaluate } from '../eval/evaluate';
 import { classify } from '../infer/classify';
@@ -19,9 +20,8 @@ import { TRAIN_DEFAULTS } from '../train/options';
 import { PRESET_CHOICES } from '../train/auto-preset';
 import { CLASS_WEIGHT_CHOICES } from '../train/objective';
 import { train } from '../train/train';
-import { prepareTrainingData } from '../train/training-data';
 import { packageVersion } from '../version';
-import type { PretrainedSource } from '../weights/pretrained';
+import { sourceForCliName, WEIGHTS_SOURCE_CHOICES } from '../weights/pretrained-sources';
 import { readWeightsFile } from '../weights/read-weights';
 
 /** `resnet18 <command>`: the library without n8n. JSON results on stdout, progress and errors on stderr. */
@@ -211,12 +211,14 @@ export function buildProgram(): Command {
 		.addOption(backendOption())
 		.action(async (dir: string, o: Record<string, unknown>, command: Command) => {
 			await startBackend(o.backend as BackendChoice);
-			const data = await prepareTrainingData(dir, {
+			const { data, manifest } = await trainingDataFromFolder(dir, {
 				validationSplit: o.valSplit as number,
 				seed: o.seed as number,
 			});
-			for (const problem of data.folder.problems)
-				process.stderr.write(`skipped ${problem.file}: ${problem.reason}\n`);
+			for (const problem of manifest.problems)
+				process.stderr.write(
+					`${problem.kept ? 'warning' : 'skipped'} ${problem.file}: ${problem.reason}\n`,
+				);
 			const initialWeights =
 				o.weights === 'none' ? undefined : await readWeightsFile(o.weights as string);
 			const controller = new AbortController();
@@ -283,7 +285,7 @@ export function buildProgram(): Command {
 					classes: result.model.metadata.classes,
 					trainImages: data.train.length,
 					validationImages: data.validation.length,
-					validationSource: data.validationSource,
+					validationSource: manifest.validationSource,
 					backend: result.backend.kind,
 					fineTune: result.fineTune,
 					preset: result.preset,
@@ -351,7 +353,7 @@ export function buildProgram(): Command {
 		)
 		.addOption(
 			new Option('--weights-source <source>', 'with --imagenet: whose ImageNet weights')
-				.choices(['torchvision', 'timm'])
+				.choices(WEIGHTS_SOURCE_CHOICES)
 				.default('torchvision'),
 		)
 		.option(
@@ -423,7 +425,12 @@ function defaultWeightsCache(): string {
 
 /** `classify --imagenet`: the published weights from the cache (downloaded on first use), their own 1,000-class classifier. */
 async function imagenetFromCli(o: Record<string, unknown>): Promise<TrainedModel> {
-	const source = `imagenet-${o.weightsSource as string}` as PretrainedSource;
+	const source = sourceForCliName(o.weightsSource as string);
+	if (!source)
+		throw new InvalidParameterError(
+			'--weights-source',
+			`must be one of ${WEIGHTS_SOURCE_CHOICES.join(', ')}, got ${JSON.stringify(o.weightsSource)}`,
+		);
 	let reported = -1;
 	const { model, file, downloaded } = await imagenetClassifier(source, {
 		cacheFolder: o.weightsCache as string,

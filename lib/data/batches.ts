@@ -1,4 +1,5 @@
 import { loadImageTensorData, type ImageTransform } from './image';
+import type { LabelledImage } from './labelled-image';
 import type { Normalization } from './normalization';
 import { createRng, deriveSeed } from './random';
 
@@ -29,7 +30,7 @@ export interface BatchOptions {
  * `prefetch + 1` batches of pixels exist at any time.
  */
 export async function* imageBatches(
-	samples: readonly { file: string; label: number }[],
+	samples: readonly LabelledImage[],
 	options: BatchOptions,
 ): AsyncGenerator<ImageBatch> {
 	const order = samples.map((_, i) => i);
@@ -57,7 +58,7 @@ export async function* imageBatches(
 }
 
 async function decodeBatch(
-	samples: readonly { file: string; label: number }[],
+	samples: readonly LabelledImage[],
 	indices: number[],
 	options: BatchOptions,
 ): Promise<ImageBatch> {

@@ -5,11 +5,7 @@ import sharp from 'sharp';
 import { FileError } from '../errors';
 import { mapLimited } from '../map-limited';
 import { DEFAULT_PIXEL_LIMIT, describeDecodeFailure } from './image';
-
-export interface Sample {
-	readonly file: string;
-	readonly label: number;
-}
+import type { LabelledImage } from './labelled-image';
 
 /** What is wrong with a file or class; `kept` says whether the file is still used (a warning) or left out. */
 export interface Problem {
@@ -35,9 +31,9 @@ export interface ImageFolder {
 	/** Class names (subfolder names), sorted; a label is an index into this list. */
 	readonly classes: string[];
 	/** Readable images (of `train/` when the folder has a train/val layout). */
-	readonly samples: Sample[];
+	readonly samples: LabelledImage[];
 	/** Images of an explicit `val/` (or `validation/`) folder, with the same class list. */
-	readonly explicitValidation?: Sample[];
+	readonly explicitValidation?: LabelledImage[];
 	/** Readable images per class (training part). */
 	readonly counts: Record<string, number>;
 	/** Files that were skipped or need a look, and why. They never stop a scan. */
@@ -102,7 +98,7 @@ export async function scanImageFolder(
 	const problems: Problem[] = [];
 	const hashes = new Map<string, string>();
 	const samples = await scanClasses(resolved, trainRoot, classes, options, problems, hashes);
-	let explicitValidation: Sample[] | undefined;
+	let explicitValidation: LabelledImage[] | undefined;
 	if (split) {
 		const validationRoot = path.join(resolved, validationName);
 		const unknown = (await subfolders(validationRoot)).filter((c) => !classes.includes(c));
@@ -152,12 +148,12 @@ async function scanClasses(
 	options: ScanOptions,
 	problems: Problem[],
 	hashes: Map<string, string>,
-): Promise<Sample[]> {
+): Promise<LabelledImage[]> {
 	const extensions = new Set(
 		(options.extensions ?? DEFAULT_EXTENSIONS).map((e) => e.toLowerCase().replace(/^\./, '')),
 	);
 	const realRoot = await fs.realpath(root);
-	const samples: Sample[] = [];
+	const samples: LabelledImage[] = [];
 	for (const [label, name] of classes.entries()) {
 		const dir = path.join(base, name);
 		const exists = await fs.stat(dir).then(

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import sharp from 'sharp';
 import { FileError } from '../errors';
+import { resizeBeforeCrop } from './eval-crop';
 import { IMAGENET_NORMALIZATION, type Normalization } from './normalization';
 import type { AugmentationPreset } from './augment';
 import {
@@ -21,7 +22,7 @@ export interface ImageTransform {
 	readonly mode: 'eval' | 'train';
 	/** Side of the square output (the network input). */
 	readonly cropSize: number;
-	/** Eval only: the shorter side before the centre crop (default cropSize·256/224, torchvision's ratio). */
+	/** Eval only: the shorter side before the centre crop (default cropSize·256/224, torchvision's ratio: eval-crop.ts). */
 	readonly resizeSize?: number;
 	/** Train only: drives crop and flip, so a seed reproduces the same pixels. */
 	readonly rng?: Rng;
@@ -31,10 +32,6 @@ export interface ImageTransform {
 	readonly limitInputPixels?: number;
 	/** Names a buffer input in errors. */
 	readonly name?: string;
-}
-
-export function defaultResizeSize(cropSize: number): number {
-	return Math.round((cropSize * 256) / 224);
 }
 
 /**
@@ -66,7 +63,7 @@ export async function loadImageTensorData(
 				pixels = await centreCropped(
 					source,
 					size,
-					transform.resizeSize ?? defaultResizeSize(size),
+					transform.resizeSize ?? resizeBeforeCrop(size),
 					transform.limitInputPixels,
 				);
 			}
@@ -102,7 +99,7 @@ export async function loadImageTensorData(
 		const { data, info } = await centreCropped(
 			source,
 			size,
-			transform.resizeSize ?? defaultResizeSize(size),
+			transform.resizeSize ?? resizeBeforeCrop(size),
 			transform.limitInputPixels,
 		);
 		// torchvision's CenterCrop: offset round((side - crop) / 2).

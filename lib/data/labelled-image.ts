@@ -1,4 +1,7 @@
-/** One image file and the index of its class: what training, evaluation and the dataset manifest pass around. */
+/**
+ * An image file and the index of its class: what a scan finds, what a split divides and what training, evaluation
+ * and batching read. A manifest's JSON names the class instead (`ManifestImage`), so it survives reordered classes.
+ */
 export interface LabelledImage {
 	readonly file: string;
 	readonly label: number;

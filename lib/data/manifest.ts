@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import { InvalidParameterError } from '../errors';
-import type { TrainingData } from './training-data';
 import { scanImageFolder, type Problem, type ScanOptions } from './dataset';
 import { recommendFor, type Recommendation } from '../model-card/recommend';
 import { contentHashes, duplicateProblems } from './duplicates';
+import type { LabelledImage } from './labelled-image';
 import { stratifiedSplit } from './split';
 
 /**
@@ -44,6 +44,7 @@ export interface DatasetReport {
 	readonly recommendation: Recommendation;
 }
 
+/** A manifest's image: a `LabelledImage` whose label is the class name, so the JSON reads on its own. */
 export interface ManifestImage {
 	readonly file: string;
 	readonly label: string;
@@ -75,7 +76,7 @@ export async function manifestFromFolder(
 		);
 	const folder = await scanImageFolder(root, options);
 	const problems = [...folder.problems];
-	const label = (s: { file: string; label: number }): ManifestImage => ({
+	const label = (s: LabelledImage): ManifestImage => ({
 		file: s.file,
 		label: folder.classes[s.label],
 	});
@@ -211,18 +212,6 @@ export function parseManifest(value: unknown, parameter = 'dataset'): DatasetMan
 	return m as DatasetManifest;
 }
 
-/** The manifest as the training loop's input: labels become indices into the class list. */
-export function manifestToTrainingData(manifest: DatasetManifest): TrainingData {
-	const index = new Map(manifest.classes.map((c, i) => [c, i]));
-	const convert = (images: readonly ManifestImage[]) =>
-		images.map((image) => ({ file: image.file, label: index.get(image.label)! }));
-	return {
-		classes: manifest.classes,
-		train: convert(manifest.train),
-		validation: convert(manifest.validation),
-	};
-}
-
 /**
  * Manifest images labelled by a model's own class indices, for evaluating a model on a dataset: a class the model
  * was not trained on cannot be scored, and is an error naming it.
@@ -230,7 +219,7 @@ export function manifestToTrainingData(manifest: DatasetManifest): TrainingData 
 export function labelsForModel(
 	images: readonly ManifestImage[],
 	modelClasses: readonly string[],
-): { file: string; label: number }[] {
+): LabelledImage[] {
 	const index = new Map(modelClasses.map((c, i) => [c, i]));
 	return images.map((image) => {
 		const label = index.get(image.label);

@@ -1,4 +1,5 @@
 import { imageBatches } from '../data/batches';
+import type { LabelledImage } from '../data/labelled-image';
 import { TrainingAbortedError } from '../errors';
 import { predictProbabilities } from '../infer/predict';
 import type { TrainedModel } from '../model-file/model-file';
@@ -37,7 +38,7 @@ export interface EvaluateOptions {
 /** Run the network over labelled images (eval transform, no augmentation) and score it. */
 export async function evaluateSamples(
 	network: ResNet18,
-	samples: readonly { file: string; label: number }[],
+	samples: readonly LabelledImage[],
 	classes: readonly string[],
 	options: EvaluateOptions,
 ): Promise<Evaluation> {
@@ -84,7 +85,7 @@ export async function evaluateSamples(
 /** Evaluate a trained model on images labelled with its own class names. */
 export function evaluate(
 	model: TrainedModel,
-	samples: readonly { file: string; label: number }[],
+	samples: readonly LabelledImage[],
 	options: Partial<EvaluateOptions> = {},
 ): Promise<Evaluation> {
 	return evaluateSamples(model.network, samples, model.metadata.classes, {

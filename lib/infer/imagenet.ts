@@ -1,4 +1,3 @@
-import { IMAGENET_NORMALIZATION } from '../data/normalization';
 import { InvalidParameterError, WeightsError } from '../errors';
 import { MODEL_FORMAT } from '../model-file/metadata';
 import type { TrainedModel } from '../model-file/model-file';
@@ -6,12 +5,14 @@ import { resnet18TensorSpecs } from '../model/architecture';
 import { ResNet18 } from '../model/resnet18';
 import type { StateDict } from '../weights/host-tensor';
 import { IMAGENET_CLASS_COUNT, IMAGENET_CLASSES } from '../weights/imagenet-classes';
+import { ensurePretrained, type PretrainedOptions } from '../weights/pretrained';
 import {
-	ensurePretrained,
+	evalPreprocessing,
+	isPretrainedSource,
+	PRETRAINED_SOURCE_NAMES,
 	PRETRAINED_SOURCES,
-	type PretrainedOptions,
 	type PretrainedSource,
-} from '../weights/pretrained';
+} from '../weights/pretrained-sources';
 import { readWeightsFile } from '../weights/read-weights';
 import { packageVersion } from '../version';
 
@@ -21,27 +22,16 @@ import { packageVersion } from '../version';
  * trained file loads into, so top-K, the `unknown` threshold, batching and ONNX Runtime work unchanged.
  */
 
-/**
- * The shorter side each source's own evaluation transform resizes to before the 224 centre crop: torchvision's
- * Resize(256); timm's a1 recipe has crop_pct 0.95, i.e. floor(224 / 0.95) = 235.
- */
-const EVAL_RESIZE: Readonly<Record<PretrainedSource, number>> = {
-	'imagenet-torchvision': 256,
-	'imagenet-timm': 235,
-};
-const INPUT_SIZE = 224;
-
 /** The ImageNet classifier for the weights of `source` already read into `state` (`file` is named in errors). */
 export function imagenetClassifierFromWeights(
 	state: StateDict,
 	source: PretrainedSource,
 	file?: string,
 ): TrainedModel {
-	const spec = PRETRAINED_SOURCES[source];
-	if (!spec)
+	if (!isPretrainedSource(source))
 		throw new InvalidParameterError(
 			'weightsSource',
-			`unknown ImageNet weights source ${JSON.stringify(source)}; use one of ${Object.keys(PRETRAINED_SOURCES).join(', ')}`,
+			`unknown ImageNet weights source ${JSON.stringify(source)}; use one of ${PRETRAINED_SOURCE_NAMES.join(', ')}`,
 		);
 	const fc = state.get('fc.weight');
 	if (fc && fc.shape.length === 2 && fc.shape[0] !== IMAGENET_CLASS_COUNT) {
@@ -62,13 +52,12 @@ export function imagenetClassifierFromWeights(
 			format: MODEL_FORMAT,
 			architecture: 'resnet18',
 			classes: IMAGENET_CLASSES,
-			inputSize: INPUT_SIZE,
-			resizeSize: EVAL_RESIZE[source],
-			normalization: IMAGENET_NORMALIZATION,
+			// The source's own evaluation transform (torchvision: 256 → 224; timm a1: floor(224 / 0.95) = 235 → 224).
+			...evalPreprocessing(source),
 			packageVersion: packageVersion(),
 			createdAt: 'unknown',
 			name: source,
-			source: spec.description,
+			source: PRETRAINED_SOURCES[source].title,
 		},
 	};
 }

@@ -1,3 +1,4 @@
+import { resizeBeforeCrop } from '../data/eval-crop';
 import { IMAGENET_NORMALIZATION, type Normalization } from '../data/normalization';
 import { WeightsError } from '../errors';
 
@@ -99,7 +100,7 @@ export function decodeMetadata(
 		architecture: 'resnet18',
 		classes,
 		inputSize,
-		resizeSize: Number(raw.resizeSize ?? Math.round((inputSize * 256) / 224)),
+		resizeSize: Number(raw.resizeSize ?? resizeBeforeCrop(inputSize)),
 		normalization: parse<Normalization>('normalization', IMAGENET_NORMALIZATION),
 		packageVersion: raw.packageVersion ?? 'unknown',
 		createdAt: raw.createdAt ?? 'unknown',

@@ -1,6 +1,7 @@
 import { backendFor } from '../compute/backend';
 import { threadsFromEnvironment } from '../compute/threads';
 import type { AugmentationPreset } from '../data/augment';
+import { resizeBeforeCrop } from '../data/eval-crop';
 import { IMAGENET_NORMALIZATION } from '../data/normalization';
 import type { TrainingData } from '../data/training-data';
 import { InvalidParameterError } from '../errors';
@@ -160,7 +161,7 @@ export async function train(
 				name: run.name,
 				classes: [...data.classes],
 				inputSize: opts.imageSize,
-				resizeSize: Math.round((opts.imageSize * 256) / 224),
+				resizeSize: resizeBeforeCrop(opts.imageSize),
 				normalization: IMAGENET_NORMALIZATION,
 				packageVersion: packageVersion(),
 				createdAt: new Date().toISOString(),

@@ -3,27 +3,12 @@ import * as path from 'node:path';
 import { InvalidParameterError } from '../errors';
 import { hashFile } from '../hash-file';
 import { downloadFile, type DownloadOptions } from './download';
-
-/**
- * The published ImageNet ResNet-18 weights. torchvision names its files with the first 8 hex digits of their SHA-256
- * (torch.hub checks the same prefix); timm's file is checked when a SHA-256 is configured, and by its tensors either way.
- */
-export const PRETRAINED_SOURCES = {
-	'imagenet-torchvision': {
-		file: 'resnet18-f37072fd.pth',
-		url: 'https://download.pytorch.org/models/resnet18-f37072fd.pth',
-		sha256Prefix: 'f37072fd',
-		description: 'torchvision ResNet18_Weights.IMAGENET1K_V1 (69.8 % top-1)',
-	},
-	'imagenet-timm': {
-		file: 'resnet18.a1_in1k.safetensors',
-		url: 'https://huggingface.co/timm/resnet18.a1_in1k/resolve/main/model.safetensors',
-		sha256Prefix: undefined,
-		description: 'timm resnet18.a1_in1k (71.5 % top-1)',
-	},
-} as const;
-
-export type PretrainedSource = keyof typeof PRETRAINED_SOURCES;
+import {
+	isPretrainedSource,
+	PRETRAINED_SOURCES,
+	type PretrainedSource,
+	type PretrainedSourceSpec,
+} from './pretrained-sources';
 
 export interface PretrainedOptions {
 	/** Folder the weight files are kept in; downloaded once, then used offline. */
@@ -42,12 +27,12 @@ export async function ensurePretrained(
 	source: PretrainedSource,
 	options: PretrainedOptions,
 ): Promise<{ file: string; downloaded: boolean }> {
-	const spec = PRETRAINED_SOURCES[source];
-	if (!spec)
+	if (!isPretrainedSource(source))
 		throw new InvalidParameterError(
 			'pretrained',
 			`unknown weights source ${JSON.stringify(source)}`,
 		);
+	const spec: PretrainedSourceSpec = PRETRAINED_SOURCES[source];
 	const target = path.join(options.cacheFolder, spec.file);
 	const cached = await fs.stat(target).then(
 		(s) => s.isFile(),

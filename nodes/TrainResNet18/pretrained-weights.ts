@@ -1,5 +1,12 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
-import { readWeights, readWeightsFile, type PretrainedSource, type StateDict } from '../../lib';
+import {
+	InvalidParameterError,
+	isPretrainedSource,
+	PRETRAINED_SOURCE_NAMES,
+	readWeights,
+	readWeightsFile,
+	type StateDict,
+} from '../../lib';
 import { userPath } from '../shared/file-access';
 import { downloadPretrained } from '../shared/pretrained-download';
 
@@ -23,5 +30,10 @@ export async function pretrainedWeights(
 			binary.fileName ?? `binary property "${property}"`,
 		);
 	}
-	return readWeightsFile(await downloadPretrained(ctx, itemIndex, choice as PretrainedSource));
+	if (!isPretrainedSource(choice))
+		throw new InvalidParameterError(
+			'pretrained',
+			`must be one of ${[...PRETRAINED_SOURCE_NAMES, 'file', 'binary', 'none'].join(', ')}, got ${JSON.stringify(choice)}`,
+		);
+	return readWeightsFile(await downloadPretrained(ctx, itemIndex, choice));
 }

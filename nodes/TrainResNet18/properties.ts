@@ -1,7 +1,8 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { TRAIN_DEFAULTS, TRAIN_RANGES } from '../../lib';
+import { PRETRAINED_SOURCE_NAMES, TRAIN_DEFAULTS, TRAIN_RANGES } from '../../lib';
 import { deviceProperty } from '../shared/device';
 import { useWeightsSourceProperty } from '../shared/pretrained-download';
+import { pretrainedSourceOptions } from '../shared/pretrained-options';
 
 /** Parameter panel of Train ResNet-18. Defaults, ranges and advice are the model card's. */
 export const trainProperties: INodeProperties[] = [
@@ -104,18 +105,7 @@ export const trainProperties: INodeProperties[] = [
 		name: 'pretrained',
 		type: 'options',
 		options: [
-			{
-				name: 'ImageNet (Torchvision)',
-				value: 'imagenet-torchvision',
-				description:
-					'resnet18-f37072fd.pth from download.pytorch.org, downloaded once (45 MB, SHA-256 checked) into the weights cache',
-			},
-			{
-				name: 'ImageNet (Timm)',
-				value: 'imagenet-timm',
-				description:
-					'timm resnet18.a1_in1k from Hugging Face, downloaded once into the weights cache',
-			},
+			...pretrainedSourceOptions((label) => `ImageNet (${label})`),
 			{
 				name: 'File',
 				value: 'file',
@@ -159,7 +149,7 @@ export const trainProperties: INodeProperties[] = [
 		description:
 			'Name of the binary property of the input item that holds the weights file; its 1,000-class classifier is replaced by one for your classes',
 	},
-	useWeightsSourceProperty({ pretrained: ['imagenet-torchvision', 'imagenet-timm'] }),
+	useWeightsSourceProperty({ pretrained: [...PRETRAINED_SOURCE_NAMES] }),
 	{
 		displayName: 'Fine-Tune Depth',
 		name: 'fineTune',

@@ -7,13 +7,15 @@ import {
 	liveVersion,
 	loadModel,
 	prepareInference,
+	isPretrainedSource,
+	PRETRAINED_SOURCE_NAMES,
 	PRETRAINED_SOURCES,
-	type PretrainedSource,
 	type TrainedModel,
 } from '../../lib';
 import { loadImagenetClassifier } from '../../lib/infer/imagenet';
 import { userPath } from './file-access';
 import { modelsFolder } from './n8n-folders';
+import { pretrainedSourceOptions } from './pretrained-options';
 import { bytesModelKey, fileModelKey, withCachedModel } from './model-cache';
 import {
 	downloadPretrained,
@@ -97,19 +99,7 @@ export const imagenetSourceProperties: INodeProperties[] = [
 		displayName: 'ImageNet Weights',
 		name: 'imagenetWeights',
 		type: 'options',
-		options: [
-			{
-				name: 'Torchvision',
-				value: 'imagenet-torchvision',
-				description:
-					'resnet18-f37072fd.pth from download.pytorch.org (69.8 % top-1), SHA-256 checked',
-			},
-			{
-				name: 'Timm',
-				value: 'imagenet-timm',
-				description: 'timm resnet18.a1_in1k from Hugging Face (71.5 % top-1)',
-			},
-		],
+		options: pretrainedSourceOptions(),
 		default: 'imagenet-torchvision',
 		displayOptions: { show: { modelSource: ['imagenet'] } },
 		description:
@@ -165,13 +155,13 @@ async function withImagenetModel<T>(
 	use: (model: TrainedModel, info: ModelInfo) => Promise<T>,
 ): Promise<T> {
 	const weights = ctx.getNodeParameter('imagenetWeights', itemIndex) as string;
-	if (!Object.hasOwn(PRETRAINED_SOURCES, weights)) {
+	if (!isPretrainedSource(weights)) {
 		throw new InvalidParameterError(
 			'imagenetWeights',
-			`must be one of ${Object.keys(PRETRAINED_SOURCES).join(', ')}, got ${JSON.stringify(weights)}`,
+			`must be one of ${PRETRAINED_SOURCE_NAMES.join(', ')}, got ${JSON.stringify(weights)}`,
 		);
 	}
-	const source = weights as PretrainedSource;
+	const source = weights;
 	const key = `imagenet:${source}:${weightsCacheFolder()}`;
 	return withCachedModel(
 		key,
@@ -180,7 +170,7 @@ async function withImagenetModel<T>(
 				await loadImagenetClassifier(await downloadPretrained(ctx, itemIndex, source), source),
 			),
 		(model, cached) =>
-			use(model, { source: `ImageNet weights: ${PRETRAINED_SOURCES[source].description}`, cached }),
+			use(model, { source: `ImageNet weights: ${PRETRAINED_SOURCES[source].title}`, cached }),
 	);
 }
 

@@ -8,11 +8,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { imageBatches } from '../../lib/data/batches';
-import {
-	manifestFromFolder,
-	manifestToTrainingData,
-	type DatasetManifest,
-} from '../../lib/data/manifest';
+import { manifestFromFolder, type DatasetManifest } from '../../lib/data/manifest';
+import { manifestToTrainingData } from '../../lib/data/training-data';
 
 const repo = path.resolve(__dirname, '../../..');
 const dir = process.env.FASHION_MNIST_DIR ?? path.join(repo, '.cache', 'fashion-mnist');

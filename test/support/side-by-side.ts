@@ -7,10 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from '../../lib/compute/backend';
 import { imageBatches } from '../../lib/data/batches';
-import { manifestFromFolder, manifestToTrainingData } from '../../lib/data/manifest';
 import { createRng } from '../../lib/data/random';
 import { ResNet18 } from '../../lib/model/resnet18';
-import type { TrainingData } from '../../lib/train/train';
+import { trainingDataFromFolder, type TrainingData } from '../../lib/data/training-data';
 import type { TrainOptionsInput } from '../../lib/train/options';
 import type { StateDict } from '../../lib/weights/host-tensor';
 import { writeSafetensors } from '../../lib/weights/safetensors';
@@ -36,14 +35,13 @@ export const OPTIONS: TrainOptionsInput = {
 const INIT_SEED = 17;
 
 export async function setup(): Promise<{ data: TrainingData; initial: StateDict }> {
-	const manifest = await manifestFromFolder(path.join(FIXTURE, 'train'), {
+	const { data, manifest } = await trainingDataFromFolder(path.join(FIXTURE, 'train'), {
 		validationFolder: VALIDATION,
 	});
 	const network = ResNet18.initialize(manifest.classes.length, INIT_SEED);
 	const initial = network.toStateDict();
 	network.dispose();
 	// One fixed order for every epoch on both sides (class folders are listed class by class).
-	const data = manifestToTrainingData(manifest);
 	return { data: { ...data, train: createRng(5).shuffle([...data.train]) }, initial };
 }
 

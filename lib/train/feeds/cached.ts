@@ -2,6 +2,7 @@ import * as tf from '../../compute/tf';
 import type { AugmentationPreset } from '../../data/augment';
 import { imageBatches } from '../../data/batches';
 import type { LabelledImage } from '../../data/labelled-image';
+import { resizeBeforeCrop } from '../../data/eval-crop';
 import { IMAGENET_NORMALIZATION } from '../../data/normalization';
 import { createRng } from '../../data/random';
 import type { TrainingData } from '../../data/training-data';
@@ -197,7 +198,7 @@ function inferenceMetadata(imageSize: number, classes: readonly string[]): Model
 		architecture: 'resnet18',
 		classes: [...classes],
 		inputSize: imageSize,
-		resizeSize: Math.round((imageSize * 256) / 224),
+		resizeSize: resizeBeforeCrop(imageSize),
 		normalization: IMAGENET_NORMALIZATION,
 		packageVersion: 'training',
 		createdAt: new Date().toISOString(),
