@@ -1,5 +1,7 @@
 import { imageBatches } from '../data/batches';
 import { TrainingAbortedError } from '../errors';
+import { checkOption } from '../options/option';
+import { EVALUATE_OPTIONS } from '../options/evaluate';
 import { predictProbabilities } from '../infer/predict';
 import type { TrainedModel } from '../model-file/model-file';
 import type { ResNet18 } from '../model/resnet18';
@@ -91,5 +93,8 @@ export function evaluate(
 		imageSize: model.metadata.inputSize,
 		resizeSize: model.metadata.resizeSize,
 		...options,
+		// The table's rule for a library caller's values (the CLI and the node checked theirs already).
+		batchSize: checkOption(EVALUATE_OPTIONS.batchSize, 'batchSize', options.batchSize),
+		topK: checkOption(EVALUATE_OPTIONS.topK, 'topK', options.topK),
 	});
 }

@@ -1,9 +1,9 @@
 import type { BackendKind } from '../compute/backend';
-import type { TrainOptions, TrainOptionsInput } from './options';
+import type { TrainOptions } from '../options/train';
 import { recommendFor, type Recommendation } from './recommend';
 
-export const PRESET_CHOICES = ['manual', 'auto'] as const;
-export type PresetChoice = (typeof PRESET_CHOICES)[number];
+/** Options as they arrive, before the table's rule (lib/train/options.ts checks them). */
+type TrainOptionsInput = Partial<Record<keyof TrainOptions, unknown>>;
 
 /** The options *Auto* fills in; anything the user set explicitly is kept. */
 type PresetOptions = Pick<
