@@ -84,7 +84,7 @@ export async function evaluateSamples(
 }
 
 /** Evaluate a trained model on images labelled with its own class names. */
-export function evaluate(
+export async function evaluate(
 	model: TrainedModel,
 	samples: readonly { file: string; label: number }[],
 	options: Partial<EvaluateOptions> = {},

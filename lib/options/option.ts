@@ -143,7 +143,7 @@ export function checkOption<S extends OptionSpec>(
 				return fail('must be a whole number');
 			const min = scaled(spec.min, scale);
 			const max = spec.max === undefined ? Infinity : scaled(spec.max, scale);
-			// A relative tolerance keeps 0.00001 typed in an editor (which may arrive as 9.999999e-6) inside the range.
+			// A relative tolerance keeps 0.00001 typed in an editor (which may arrive a rounding error below) inside the range.
 			const slack = spec.type === 'integer' ? 0 : Math.abs(min) * 1e-9;
 			if (value < min - slack || value > max + slack)
 				return fail(
