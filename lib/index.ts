@@ -60,7 +60,7 @@ export {
 	resolveTrainOptions,
 } from './train/options';
 export type { TrainOptions, TrainOptionsInput } from './train/options';
-export { checkOption, choice, choiceValues, rangeText, scaled } from './options/option';
+export { checkOption, choice, choiceValues, scaled } from './options/option';
 export type {
 	BooleanSpec,
 	ChoiceSpec,

@@ -109,12 +109,6 @@ export function choiceValues<C extends string>(spec: ChoiceSpec<C>): readonly C[
 	return Object.keys(spec.choices) as C[];
 }
 
-/** The editor's and the CLI's range text of a number option: `1–128`, `≥ 0`. */
-export function rangeText(spec: NumberSpec, scale = 1): string {
-	const min = scaled(spec.min, scale);
-	return spec.max === undefined ? `≥ ${min}` : `${min}–${scaled(spec.max, scale)}`;
-}
-
 /** Multiplies without 0.2 × 100 turning into 20.000000000000004. */
 export function scaled(value: number, scale: number): number {
 	return scale === 1 ? value : Number((value * scale).toPrecision(12));

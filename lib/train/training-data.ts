@@ -1,6 +1,7 @@
 import { scanImageFolder, type ImageFolder } from '../data/dataset';
 import { stratifiedSplit } from '../data/split';
-import { InvalidParameterError } from '../errors';
+import { checkOption } from '../options/option';
+import { DATASET_OPTIONS } from '../options/dataset';
 import type { TrainingData } from './train';
 
 export interface PreparedData extends TrainingData {
@@ -17,12 +18,11 @@ export async function prepareTrainingData(
 	root: string,
 	options: { validationSplit?: number; seed?: number; maxPerClass?: number } = {},
 ): Promise<PreparedData> {
-	const fraction = options.validationSplit ?? 0.2;
-	if (!(fraction >= 0 && fraction <= 0.5))
-		throw new InvalidParameterError(
-			'validationSplit',
-			`must be between 0 and 0.5, got ${fraction}`,
-		);
+	const fraction = checkOption(
+		DATASET_OPTIONS.validationSplit,
+		'validationSplit',
+		options.validationSplit,
+	);
 	const folder = await scanImageFolder(root, { maxPerClass: options.maxPerClass });
 	if (folder.explicitValidation) {
 		return {
