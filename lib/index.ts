@@ -72,7 +72,13 @@ export type {
 	StringSpec,
 	ValueOf,
 } from './options/option';
-export { checkGiven, defaultsOf, resolveOptions, withDefaults } from './options/resolve';
+export {
+	checkGiven,
+	defaultsOf,
+	pickOptions,
+	resolveOptions,
+	withDefaults,
+} from './options/resolve';
 export { TRAIN_OPTIONS } from './options/train';
 export { EVALUATE_OPTIONS } from './options/evaluate';
 export { CLASSIFY_OPTIONS } from './options/classify';

@@ -49,3 +49,11 @@ export function resolveOptions<T extends OptionTable>(
 export function defaultsOf<T extends OptionTable>(table: T): Resolved<T> {
 	return withDefaults(table, {});
 }
+
+/** Some options of a table, as a table of their own (those read once per run, those read per item). */
+export function pickOptions<T extends OptionTable, K extends keyof T>(
+	table: T,
+	keys: readonly K[],
+): Pick<T, K> {
+	return Object.fromEntries(keys.map((key) => [key, table[key]])) as Pick<T, K>;
+}

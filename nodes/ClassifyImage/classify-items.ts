@@ -7,6 +7,7 @@ import {
 	prepareInference,
 	predictDecoded,
 	UNKNOWN_LABEL,
+	pickOptions,
 	type TrainedModel,
 	withDefaults,
 } from '../../lib';
@@ -15,6 +16,11 @@ import { givenNodeOptions } from '../shared/option-properties';
 import { userPath } from '../shared/file-access';
 import { withItemModel } from '../shared/model-source';
 import { failedItem } from '../shared/per-item';
+
+// Batch size and result field are the first item's (one batch runs many items): a bad one fails the run. Top K and
+// threshold are each item's: a bad one fails its item.
+const RUN_OPTIONS = pickOptions(CLASSIFY_OPTIONS, ['batchSize', 'resultField']);
+const ITEM_OPTIONS = pickOptions(CLASSIFY_OPTIONS, ['topK', 'threshold']);
 
 interface Pending {
 	readonly itemIndex: number;
@@ -33,10 +39,9 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 	const results = new Array<INodeExecutionData | undefined>(items.length);
 	if (items.length === 0) return [];
 	const backend = await startDevice(ctx.getNodeParameter('device', 0));
-	// Batch size and result field are the first item's (one batch runs many items); top K and threshold each item's.
 	const { batchSize, resultField } = withDefaults(
-		CLASSIFY_OPTIONS,
-		givenNodeOptions(ctx, 0, CLASSIFY_OPTIONS),
+		RUN_OPTIONS,
+		givenNodeOptions(ctx, 0, RUN_OPTIONS),
 	);
 
 	// Items are grouped by model; the model leases stay held until their group has run.
@@ -55,8 +60,8 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 		}
 		for (const [model, group] of groups) {
 			const { topK, threshold } = withDefaults(
-				CLASSIFY_OPTIONS,
-				givenNodeOptions(ctx, group[0].itemIndex, CLASSIFY_OPTIONS),
+				ITEM_OPTIONS,
+				givenNodeOptions(ctx, group[0].itemIndex, ITEM_OPTIONS),
 			);
 			// Worker threads for a batch on WASM (once per cached model); nothing to do when ONNX Runtime runs it.
 			await prepareInference(model.network, model.metadata, { images: group.length });
@@ -96,7 +101,7 @@ async function prepareItem(
 	releases: (() => void)[],
 ): Promise<Pending> {
 	// Checked before the image is read: a bad top K or threshold fails only its item.
-	givenNodeOptions(ctx, itemIndex, CLASSIFY_OPTIONS);
+	givenNodeOptions(ctx, itemIndex, ITEM_OPTIONS);
 	const image = await readImage(ctx, itemIndex);
 	return new Promise<Pending>((resolve, reject) => {
 		withItemModel(ctx, itemIndex, (model, info) =>
