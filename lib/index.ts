@@ -54,8 +54,39 @@ export { readSafetensors, writeSafetensors } from './weights/safetensors';
 export { readPth } from './weights/pth';
 export { readWeights, readWeightsFile } from './weights/read-weights';
 export type { HostTensor, StateDict } from './weights/host-tensor';
-export { TRAIN_DEFAULTS, TRAIN_RANGES, checkRange, resolveTrainOptions } from './train/options';
+export {
+	TRAIN_DEFAULTS,
+	TRAIN_RANGES,
+	TRAINING_OPTIONS,
+	checkRange,
+	checkTrainOptions,
+	resolveTrainOptions,
+} from './train/options';
 export type { TrainOptions, TrainOptionsInput } from './train/options';
+export { checkOption, choice, choiceValues, scaled } from './options/option';
+export type {
+	BooleanSpec,
+	ChoiceSpec,
+	NumberSpec,
+	OptionSpec,
+	OptionTable,
+	OptionsInput,
+	Resolved,
+	StringSpec,
+	ValueOf,
+} from './options/option';
+export {
+	checkGiven,
+	defaultsOf,
+	pickOptions,
+	resolveOptions,
+	withDefaults,
+} from './options/resolve';
+export { TRAIN_OPTIONS } from './options/train';
+export { EVALUATE_OPTIONS } from './options/evaluate';
+export { CLASSIFY_OPTIONS } from './options/classify';
+export { DATASET_OPTIONS } from './options/dataset';
+export { EXPORT_OPTIONS } from './options/export';
 export { train } from './train/train';
 export { trainOffThread } from './train/off-thread/train-off-thread';
 export type { OffThreadResult } from './train/off-thread/train-off-thread';

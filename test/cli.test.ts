@@ -103,10 +103,24 @@ describe('the resnet18 command line', () => {
 		assert.ok(fs.statSync(onnxFile).size > 40_000_000);
 	});
 
+	it('refuses --top-k 0 the same way in evaluate and classify, naming the flag, before loading the model', () => {
+		const evaluated = run('evaluate', model, data, '--top-k', '0');
+		const classified = run('classify', model, 'x.jpg', '--top-k', '0');
+		for (const { code, stderr } of [evaluated, classified]) {
+			assert.equal(code, 1);
+			assert.equal(
+				stderr.trim(),
+				'error: Invalid parameter "--top-k": must be between 1 and 1000, got 0',
+			);
+		}
+	});
+
 	it('exits non-zero with a one-line error naming what is wrong', () => {
 		const cases: [string[], RegExp][] = [
 			[['train', data, '--out', model, '--epochs', '500'], /epochs.*between 1 and 50/],
 			[['train', data, '--out', model, '--lr', 'fast'], /--lr must be a number/],
+			[['train', data, '--out', model, '--optimizer', 'rmsprop'], /--optimizer.*one of adam/],
+			[['dataset', data, '--val-split', '0.7'], /--val-split.*between 0 and 0.5/],
 			[['train', path.join(dir, 'missing'), '--out', model], /missing/],
 			[['classify', path.join(dir, 'nothing.safetensors'), 'x.jpg'], /nothing\.safetensors/],
 			[['classify', path.join(data, 'circle', 'broken.jpg'), 'x.jpg'], /broken\.jpg/],

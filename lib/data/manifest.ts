@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import { InvalidParameterError } from '../errors';
+import { checkOption } from '../options/option';
+import { DATASET_OPTIONS } from '../options/dataset';
 import { scanImageFolder, type Problem, type ScanOptions } from './dataset';
 import { recommendFor, type Recommendation } from '../model-card/recommend';
 import { contentHashes, duplicateProblems } from './duplicates';
@@ -67,13 +69,12 @@ export async function manifestFromFolder(
 	root: string,
 	options: FolderManifestOptions = {},
 ): Promise<DatasetManifest> {
-	const fraction = options.validationSplit ?? 0.2;
-	const seed = options.seed ?? 42;
-	if (!(fraction >= 0 && fraction <= 0.5))
-		throw new InvalidParameterError(
-			'validationSplit',
-			`must be between 0 and 0.5 (0–50 %), got ${fraction}`,
-		);
+	const fraction = checkOption(
+		DATASET_OPTIONS.validationSplit,
+		'validationSplit',
+		options.validationSplit,
+	);
+	const seed = checkOption(DATASET_OPTIONS.seed, 'seed', options.seed);
 	const folder = await scanImageFolder(root, options);
 	const problems = [...folder.problems];
 	const label = (s: LabelledImage): ManifestImage => ({

@@ -1,4 +1,5 @@
-import { InvalidParameterError } from '../errors';
+import { checkOption } from '../options/option';
+import { DATASET_OPTIONS } from '../options/dataset';
 import { createRng } from './random';
 
 /**
@@ -14,11 +15,7 @@ export function stratifiedSplit<T extends { label: number }>(
 	seed: number,
 	groupOf?: (sample: T, index: number) => string | undefined,
 ): { train: T[]; validation: T[] } {
-	if (!(fraction >= 0 && fraction <= 0.5))
-		throw new InvalidParameterError(
-			'validationSplit',
-			`must be between 0 and 0.5, got ${fraction}`,
-		);
+	checkOption(DATASET_OPTIONS.validationSplit, 'validationSplit', fraction);
 	const units: T[][] = [];
 	const byKey = new Map<string, T[]>();
 	samples.forEach((sample, i) => {

@@ -1,6 +1,8 @@
 import { imageBatches } from '../data/batches';
 import type { LabelledImage } from '../data/labelled-image';
 import { TrainingAbortedError } from '../errors';
+import { checkOption } from '../options/option';
+import { EVALUATE_OPTIONS } from '../options/evaluate';
 import { predictProbabilities } from '../infer/predict';
 import type { TrainedModel } from '../model-file/model-file';
 import type { ResNet18 } from '../model/resnet18';
@@ -83,7 +85,7 @@ export async function evaluateSamples(
 }
 
 /** Evaluate a trained model on images labelled with its own class names. */
-export function evaluate(
+export async function evaluate(
 	model: TrainedModel,
 	samples: readonly LabelledImage[],
 	options: Partial<EvaluateOptions> = {},
@@ -92,5 +94,8 @@ export function evaluate(
 		imageSize: model.metadata.inputSize,
 		resizeSize: model.metadata.resizeSize,
 		...options,
+		// The table's rule for a library caller's values (the CLI and the node checked theirs already).
+		batchSize: checkOption(EVALUATE_OPTIONS.batchSize, 'batchSize', options.batchSize),
+		topK: checkOption(EVALUATE_OPTIONS.topK, 'topK', options.topK),
 	});
 }

@@ -1,5 +1,6 @@
 import { loadImageTensorData } from '../data/image';
-import { InvalidParameterError } from '../errors';
+import { checkOption } from '../options/option';
+import { CLASSIFY_OPTIONS } from '../options/classify';
 import { topIndices } from '../eval/metrics';
 import type { TrainedModel } from '../model-file/model-file';
 import { predictProbabilities } from './predict';
@@ -18,6 +19,15 @@ export interface ClassifyOptions {
 	/** Below this top-1 probability the label is `unknown` (default 0: always the top class). */
 	readonly threshold?: number;
 	readonly limitInputPixels?: number;
+}
+
+/** The table's rule for the options a library caller passes (the CLI and the node checked theirs already). */
+function checkClassifyOptions(options: ClassifyOptions) {
+	return {
+		topK: checkOption(CLASSIFY_OPTIONS.topK, 'topK', options.topK),
+		threshold: checkOption(CLASSIFY_OPTIONS.threshold, 'threshold', options.threshold),
+		batchSize: checkOption(CLASSIFY_OPTIONS.batchSize, 'batchSize', options.batchSize),
+	};
 }
 
 export type ImageSource = string | { readonly data: Buffer; readonly name: string };
@@ -50,15 +60,7 @@ export async function predictDecoded(
 	decoded: readonly Float32Array[],
 	options: ClassifyOptions = {},
 ): Promise<Prediction[]> {
-	const topK = options.topK ?? 3;
-	if (!Number.isInteger(topK) || topK < 1)
-		throw new InvalidParameterError('topK', `must be a whole number ≥ 1, got ${topK}`);
-	const threshold = options.threshold ?? 0;
-	if (!(threshold >= 0 && threshold <= 1))
-		throw new InvalidParameterError('threshold', `must be between 0 and 1, got ${threshold}`);
-	const batchSize = options.batchSize ?? 8;
-	if (!Number.isInteger(batchSize) || batchSize < 1)
-		throw new InvalidParameterError('batchSize', `must be a whole number ≥ 1, got ${batchSize}`);
+	const { topK, threshold, batchSize } = checkClassifyOptions(options);
 	const { inputSize, classes } = model.metadata;
 	const k = classes.length;
 	const pixels = inputSize * inputSize * 3;
@@ -90,7 +92,7 @@ export async function classify(
 	images: readonly ImageSource[],
 	options: ClassifyOptions = {},
 ): Promise<Prediction[]> {
-	const batchSize = options.batchSize ?? 8;
+	const { batchSize } = checkClassifyOptions(options);
 	const predictions: Prediction[] = [];
 	// Decode one batch at a time so that memory holds one batch of pixels, however many images are passed.
 	for (let start = 0; start < images.length; start += batchSize) {

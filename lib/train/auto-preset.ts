@@ -1,9 +1,9 @@
 import type { BackendKind } from '../compute/backend';
-import type { TrainOptions, TrainOptionsInput } from './options';
+import type { TrainOptions } from '../options/train';
 import { recommendFor, type Recommendation } from '../model-card/recommend';
 
-export const PRESET_CHOICES = ['manual', 'auto'] as const;
-export type PresetChoice = (typeof PRESET_CHOICES)[number];
+/** Options as they arrive, before the table's rule (lib/train/options.ts checks them). */
+type TrainOptionsInput = Partial<Record<keyof TrainOptions, unknown>>;
 
 /** The options *Auto* fills in; anything the user set explicitly is kept. */
 type PresetOptions = Pick<
@@ -90,12 +90,4 @@ export function autoPreset(
 		`${say('learningRate', (v) => `learning rate ${String(v)}`)}, ${say('epochs', (v) => `${String(v)} epochs`)}, ` +
 		`${say('batchSize', (v) => `batch ${String(v)}`)}${cpuNote}, ${say('augment', (v) => `${String(v)} augmentation`)}; ${recipe}.`;
 	return { datasetSize: card.datasetSize, trainImages, chosen, kept, reason };
-}
-
-/** The options to train with: Auto's choices under the user's explicit ones. */
-export function withPreset(explicit: TrainOptionsInput, preset: AutoPreset): TrainOptionsInput {
-	const merged: TrainOptionsInput = { ...preset.chosen };
-	for (const [key, value] of Object.entries(explicit))
-		if (value !== undefined) merged[key as keyof TrainOptionsInput] = value;
-	return merged;
 }

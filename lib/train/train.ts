@@ -9,7 +9,7 @@ import { recommendFor } from '../model-card/recommend';
 import { MODEL_FORMAT } from '../model-file/metadata';
 import { ResNet18 } from '../model/resnet18';
 import { packageVersion } from '../version';
-import { autoPreset, withPreset } from './auto-preset';
+import { autoPreset } from './auto-preset';
 import { BestCheckpoint } from './best-checkpoint';
 import { abortOn, hostPause, learningRateSchedule, reportProgress } from './callbacks';
 import { cachedFeed } from './feeds/cached';
@@ -19,7 +19,14 @@ import { planFineTune } from './fine-tune';
 import { fit, type TrainingFeed } from './fit';
 import { microBatchSize } from './micro-batch';
 import { classWeightsFor, type Objective } from './objective';
-import { resolveTrainOptions, type TrainOptions, type TrainOptionsInput } from './options';
+import { withDefaults } from '../options/resolve';
+import {
+	checkTrainOptions,
+	TRAIN_DEFAULTS,
+	TRAINING_OPTIONS,
+	type TrainOptions,
+	type TrainOptionsInput,
+} from './options';
 import { ParallelTrainer } from './parallel/trainer';
 import type { EpochRecord, TrainResult, TrainRun } from './types';
 import { ParameterUpdater } from './updater';
@@ -43,12 +50,15 @@ export async function train(
 	options: TrainOptionsInput = {},
 	run: TrainRun = {},
 ): Promise<TrainResult> {
-	const given = resolveTrainOptions(options);
+	// Checked once; Auto's choices go under the options given, the table's defaults under both.
+	const given = checkTrainOptions(options);
 	checkData(data);
 	const backend = await backendFor(run.backend);
 	const preset =
-		given.preset === 'auto' ? autoPreset(data.train.length, backend.kind, options) : undefined;
-	const requested = preset ? resolveTrainOptions(withPreset(options, preset)) : given;
+		(given.preset ?? TRAIN_DEFAULTS.preset) === 'auto'
+			? autoPreset(data.train.length, backend.kind, given)
+			: undefined;
+	const requested: TrainOptions = withDefaults(TRAINING_OPTIONS, { ...preset?.chosen, ...given });
 	const augment: AugmentationPreset =
 		requested.augment === 'auto' ? recommendFor(data.train.length).augmentation : requested.augment;
 	const opts = { ...requested, augment };
@@ -202,7 +212,7 @@ export async function train(
 			lastEpoch.epoch < opts.epochs
 				? { afterEpoch: lastEpoch.epoch, patience: opts.earlyStoppingPatience }
 				: undefined,
-		options: requested satisfies TrainOptions,
+		options: requested,
 		preset,
 		objective: {
 			labelSmoothing: opts.labelSmoothing,

@@ -1,5 +1,6 @@
 import * as tf from '../compute/tf';
 import type { ResNet18 } from '../model/resnet18';
+import type { TrainOptions } from '../options/train';
 import { setLearningRate } from './schedule';
 import { createAdam, createSgd } from './optimizers';
 
@@ -15,16 +16,14 @@ export function updaterOf(target: tf.Optimizer | Updater): Updater {
 	return target;
 }
 
-export interface UpdateSettings {
-	readonly optimizer: 'adam' | 'adamw' | 'sgd';
-	readonly learningRate: number;
-	/** AdamW's decoupled decay λ (ignored by the other optimisers). */
-	readonly weightDecay: number;
-	/** The pretrained body learns at this fraction of the classifier's rate (discriminative fine-tuning); 1: same rate. */
-	readonly bodyLearningRateFactor: number;
-	/** Largest global L2 norm of the gradients (torch's clip_grad_norm_); 0: no clipping. */
-	readonly gradientClipNorm: number;
-}
+/**
+ * The options the optimiser side uses, as the table (lib/options/train.ts) defines them: `weightDecay` is AdamW's
+ * (ignored by the others), `bodyLearningRateFactor` 1 is one rate for all, `gradientClipNorm` 0 no clipping.
+ */
+export type UpdateSettings = Pick<
+	TrainOptions,
+	'optimizer' | 'learningRate' | 'weightDecay' | 'bodyLearningRateFactor' | 'gradientClipNorm'
+>;
 
 /** Weights that AdamW decays: convolution and classifier weights, not batch-norm parameters or biases. */
 function decays(torchName: string): boolean {

@@ -1,18 +1,26 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import {
+	CLASSIFY_OPTIONS,
 	decodeForModel,
 	inferenceEngine,
 	inferenceThreads,
-	InvalidParameterError,
 	prepareInference,
 	predictDecoded,
 	UNKNOWN_LABEL,
+	pickOptions,
 	type TrainedModel,
+	withDefaults,
 } from '../../lib';
 import { startDevice } from '../shared/device';
+import { givenNodeOptions } from '../shared/option-properties';
 import { userPath } from '../shared/file-access';
 import { withItemModel } from '../shared/model-source';
 import { failedItem } from '../shared/per-item';
+
+// Batch size and result field are the first item's (one batch runs many items): a bad one fails the run. Top K and
+// threshold are each item's: a bad one fails its item.
+const RUN_OPTIONS = pickOptions(CLASSIFY_OPTIONS, ['batchSize', 'resultField']);
+const ITEM_OPTIONS = pickOptions(CLASSIFY_OPTIONS, ['topK', 'threshold']);
 
 interface Pending {
 	readonly itemIndex: number;
@@ -31,16 +39,10 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 	const results = new Array<INodeExecutionData | undefined>(items.length);
 	if (items.length === 0) return [];
 	const backend = await startDevice(ctx.getNodeParameter('device', 0));
-	const options = ctx.getNodeParameter('options', 0) as {
-		batchSize?: number;
-		resultField?: string;
-	};
-	const batchSize = options.batchSize ?? 8;
-	if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 128)
-		throw new InvalidParameterError(
-			'batchSize',
-			`must be a whole number between 1 and 128, got ${JSON.stringify(batchSize)}`,
-		);
+	const { batchSize, resultField } = withDefaults(
+		RUN_OPTIONS,
+		givenNodeOptions(ctx, 0, RUN_OPTIONS),
+	);
 
 	// Items are grouped by model; the model leases stay held until their group has run.
 	const groups = new Map<TrainedModel, Pending[]>();
@@ -57,8 +59,10 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 			}
 		}
 		for (const [model, group] of groups) {
-			const topK = readTopK(ctx, group[0].itemIndex);
-			const threshold = readThreshold(ctx, group[0].itemIndex);
+			const { topK, threshold } = withDefaults(
+				ITEM_OPTIONS,
+				givenNodeOptions(ctx, group[0].itemIndex, ITEM_OPTIONS),
+			);
 			// Worker threads for a batch on WASM (once per cached model); nothing to do when ONNX Runtime runs it.
 			await prepareInference(model.network, model.metadata, { images: group.length });
 			const predictions = await predictDecoded(
@@ -78,8 +82,8 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 					engine: inferenceEngine(model.network) === 'onnxruntime' ? 'onnxruntime' : backend.kind,
 					threads: inferenceThreads(model.network),
 				};
-				const json = options.resultField
-					? { ...item.json, [options.resultField]: result }
+				const json = resultField
+					? { ...item.json, [resultField]: result }
 					: { ...item.json, ...result };
 				results[p.itemIndex] = { json, binary: item.binary, pairedItem: { item: p.itemIndex } };
 			});
@@ -96,8 +100,8 @@ async function prepareItem(
 	itemIndex: number,
 	releases: (() => void)[],
 ): Promise<Pending> {
-	readTopK(ctx, itemIndex);
-	readThreshold(ctx, itemIndex);
+	// Checked before the image is read: a bad top K or threshold fails only its item.
+	givenNodeOptions(ctx, itemIndex, ITEM_OPTIONS);
 	const image = await readImage(ctx, itemIndex);
 	return new Promise<Pending>((resolve, reject) => {
 		withItemModel(ctx, itemIndex, (model, info) =>
@@ -123,24 +127,4 @@ async function readImage(
 	const binary = ctx.helpers.assertBinaryData(itemIndex, property);
 	const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
 	return { data, name: binary.fileName ?? `item ${itemIndex} binary "${property}"` };
-}
-
-function readTopK(ctx: IExecuteFunctions, itemIndex: number): number {
-	const value = ctx.getNodeParameter('topK', itemIndex);
-	if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
-		throw new InvalidParameterError(
-			'topK',
-			`must be a whole number ≥ 1, got ${JSON.stringify(value)}`,
-		);
-	return value;
-}
-
-function readThreshold(ctx: IExecuteFunctions, itemIndex: number): number {
-	const value = ctx.getNodeParameter('threshold', itemIndex);
-	if (typeof value !== 'number' || !(value >= 0 && value <= 1))
-		throw new InvalidParameterError(
-			'threshold',
-			`must be between 0 and 1, got ${JSON.stringify(value)}`,
-		);
-	return value;
 }

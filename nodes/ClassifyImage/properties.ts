@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { CLASSIFY_OPTIONS } from '../../lib';
 import { deviceProperty } from '../shared/device';
+import { optionProperty, optionsCollection } from '../shared/option-properties';
 import {
 	imagenetModelSourceOption,
 	imagenetSourceProperties,
@@ -55,48 +57,8 @@ export const classifyProperties: INodeProperties[] = [
 		displayOptions: { show: { imageSource: ['file'] } },
 		description: 'Path of the image on the n8n host',
 	},
-	{
-		displayName: 'Top K',
-		name: 'topK',
-		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 1000, numberPrecision: 0 },
-		default: 3,
-		description: 'How many of the most probable classes to list in "topK"',
-	},
-	{
-		displayName: 'Confidence Threshold',
-		name: 'threshold',
-		type: 'number',
-		typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
-		default: 0,
-		description:
-			'Below this probability of the top class the label is "unknown" (0 = always the top class). Route "unknown" to a human with an If node.',
-	},
+	optionProperty(CLASSIFY_OPTIONS, 'topK'),
+	optionProperty(CLASSIFY_OPTIONS, 'threshold'),
 	deviceProperty,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Batch Size',
-				name: 'batchSize',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 128, numberPrecision: 0 },
-				default: 8,
-				description:
-					'Images per forward pass; many items are classified together, faster than one at a time',
-			},
-			{
-				displayName: 'Put Result In Field',
-				name: 'resultField',
-				type: 'string',
-				default: '',
-				description:
-					'Write label, confidence and topK under this field instead of at the top level of the item',
-			},
-		],
-	},
+	optionsCollection(CLASSIFY_OPTIONS),
 ];

@@ -5,6 +5,7 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 import {
+	EVALUATE_OPTIONS,
 	evaluate,
 	evaluationPictures,
 	inferenceEngine,
@@ -15,22 +16,21 @@ import {
 	manifestFromFolder,
 	type ManifestImage,
 	parseManifest,
+	withDefaults,
 } from '../../lib';
 import { startDevice } from '../shared/device';
+import { givenNodeOptions } from '../shared/option-properties';
 import { userPath } from '../shared/file-access';
 import { withItemModel } from '../shared/model-source';
-
-interface EvaluateNodeOptions {
-	batchSize?: number;
-	maxMisclassified?: number;
-	topK?: number;
-}
 
 export async function evaluateItem(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData> {
-	const options = checkOptions(ctx.getNodeParameter('options', itemIndex) as EvaluateNodeOptions);
+	const options = withDefaults(
+		EVALUATE_OPTIONS,
+		givenNodeOptions(ctx, itemIndex, EVALUATE_OPTIONS),
+	);
 	const images = await imagesToScore(ctx, itemIndex);
 	const backend = await startDevice(ctx.getNodeParameter('device', itemIndex));
 	return withItemModel(ctx, itemIndex, async (model, info) => {
@@ -116,27 +116,4 @@ async function imagesToScore(
 		);
 	}
 	return images;
-}
-
-function checkOptions(raw: EvaluateNodeOptions): Required<EvaluateNodeOptions> {
-	const whole = (
-		name: keyof EvaluateNodeOptions,
-		fallback: number,
-		min: number,
-		max = Number.MAX_SAFE_INTEGER,
-	): number => {
-		const value = raw[name] ?? fallback;
-		if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-			throw new InvalidParameterError(
-				name,
-				`must be a whole number between ${min} and ${max}, got ${JSON.stringify(value)}`,
-			);
-		}
-		return value;
-	};
-	return {
-		batchSize: whole('batchSize', 16, 1, 128),
-		maxMisclassified: whole('maxMisclassified', 100, 0),
-		topK: whole('topK', 5, 1),
-	};
 }

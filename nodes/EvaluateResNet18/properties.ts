@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { EVALUATE_OPTIONS } from '../../lib';
 import { deviceProperty } from '../shared/device';
+import { optionsCollection } from '../shared/option-properties';
 import { modelSourceProperties } from '../shared/model-source';
 
 export const evaluateProperties: INodeProperties[] = [
@@ -64,39 +66,5 @@ export const evaluateProperties: INodeProperties[] = [
 		description: 'Subfolder names must be classes the model knows',
 	},
 	deviceProperty,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Batch Size',
-				name: 'batchSize',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 128, numberPrecision: 0 },
-				default: 16,
-				description: 'Images per forward pass; larger is faster but uses more memory',
-			},
-			{
-				displayName: 'Max Misclassified Listed',
-				name: 'maxMisclassified',
-				type: 'number',
-				typeOptions: { minValue: 0, numberPrecision: 0 },
-				default: 100,
-				description:
-					'The most confident mistakes are listed first; they are the ones most worth a look (often mislabelled images)',
-			},
-			{
-				displayName: 'Top K',
-				name: 'topK',
-				type: 'number',
-				typeOptions: { minValue: 1, numberPrecision: 0 },
-				default: 5,
-				description:
-					'Top-K accuracy counts an image as right when its class is among the K most probable',
-			},
-		],
-	},
+	optionsCollection(EVALUATE_OPTIONS),
 ];

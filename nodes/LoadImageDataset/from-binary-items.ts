@@ -20,7 +20,7 @@ import { summarize } from './summary';
  */
 export async function manifestFromBinaryItems(ctx: IExecuteFunctions): Promise<INodeExecutionData> {
 	const items = ctx.getInputData();
-	const options = readLoadOptions(ctx.getNodeParameter('options', 0) as Record<string, unknown>);
+	const options = readLoadOptions(ctx, 0);
 	const extensions = new Set(options.extensions ?? []);
 	const store = path.join(datasetsFolder(), 'images');
 	const images: ManifestImage[] = [];

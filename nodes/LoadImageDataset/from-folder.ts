@@ -8,9 +8,7 @@ export async function manifestFromFolderItem(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData> {
-	const options = readLoadOptions(
-		ctx.getNodeParameter('options', itemIndex) as Record<string, unknown>,
-	);
+	const options = readLoadOptions(ctx, itemIndex);
 	const folder = await userPath(
 		ctx,
 		ctx.getNodeParameter('folder', itemIndex),

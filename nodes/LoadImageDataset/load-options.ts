@@ -1,4 +1,6 @@
-import { InvalidParameterError } from '../../lib';
+import type { IExecuteFunctions } from 'n8n-workflow';
+import { DATASET_OPTIONS, InvalidParameterError, withDefaults } from '../../lib';
+import { givenNodeOptions } from '../shared/option-properties';
 
 export interface LoadOptions {
 	readonly extensions?: string[];
@@ -11,54 +13,21 @@ export interface LoadOptions {
 	readonly validationSplit: number;
 }
 
-/** The Options collection, re-checked: an expression can put anything in it. */
-export function readLoadOptions(raw: Record<string, unknown>): LoadOptions {
-	const percent = raw.validationSplit ?? 20;
-	if (typeof percent !== 'number' || !(percent >= 0 && percent <= 50)) {
-		throw new InvalidParameterError(
-			'validationSplit',
-			`must be a percentage between 0 and 50, got ${JSON.stringify(percent)}`,
-		);
-	}
-	const seed = raw.seed ?? 42;
-	if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0)
-		throw new InvalidParameterError(
-			'seed',
-			`must be a whole number ≥ 0, got ${JSON.stringify(seed)}`,
-		);
-	const max = raw.maxPerClass;
-	if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1)) {
-		throw new InvalidParameterError(
-			'maxPerClass',
-			`must be a whole number ≥ 1, got ${JSON.stringify(max)}`,
-		);
-	}
-	const megapixels = raw.maxMegapixels ?? 100;
-	if (typeof megapixels !== 'number' || !(megapixels >= 1 && megapixels <= 1000)) {
-		throw new InvalidParameterError(
-			'maxMegapixels',
-			`must be between 1 and 1000, got ${JSON.stringify(megapixels)}`,
-		);
-	}
-	const extensions =
-		raw.extensions === undefined
-			? undefined
-			: String(raw.extensions)
-					.split(',')
-					.map((e) => e.trim().replace(/^\./, '').toLowerCase())
-					.filter(Boolean);
+/** The Options collection, each checked by the table's rule: an expression can put anything in it. */
+export function readLoadOptions(ctx: IExecuteFunctions, itemIndex: number): LoadOptions {
+	const options = withDefaults(DATASET_OPTIONS, givenNodeOptions(ctx, itemIndex, DATASET_OPTIONS));
+	const extensions = options.extensions
+		?.split(',')
+		.map((e) => e.trim().replace(/^\./, '').toLowerCase())
+		.filter(Boolean);
 	if (extensions !== undefined && extensions.length === 0)
 		throw new InvalidParameterError('extensions', 'lists no file extension');
-	const validationFolder =
-		typeof raw.validationFolder === 'string' && raw.validationFolder.trim() !== ''
-			? raw.validationFolder.trim()
-			: undefined;
 	return {
 		extensions,
-		maxPerClass: max as number | undefined,
-		limitInputPixels: Math.round(megapixels * 1e6),
-		seed,
-		validationFolder,
-		validationSplit: percent / 100,
+		maxPerClass: options.maxPerClass,
+		limitInputPixels: Math.round(options.maxMegapixels * 1e6),
+		seed: options.seed,
+		validationFolder: options.validationFolder.trim() || undefined,
+		validationSplit: options.validationSplit,
 	};
 }

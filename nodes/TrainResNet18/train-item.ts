@@ -2,12 +2,11 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import * as path from 'node:path';
 import {
 	checkModelName,
-	InvalidParameterError,
 	liveVersion,
 	manifestToTrainingData,
 	publishVersion,
-	resolveTrainOptions,
 	saveVersion,
+	TRAIN_OPTIONS,
 	trainOffThread,
 	trainingCurvesPng,
 	type OffThreadResult,
@@ -15,26 +14,9 @@ import {
 	parseManifest,
 } from '../../lib';
 import { startDevice } from '../shared/device';
+import { givenNodeOptions } from '../shared/option-properties';
 import { pretrainedWeights } from './pretrained-weights';
 import { modelsFolder } from '../shared/n8n-folders';
-
-interface TrainNodeOptions {
-	augment?: string;
-	imageSize?: number;
-	includeModelBinary?: boolean;
-	minAccuracyToPublish?: number;
-	seed?: number;
-	keepBest?: boolean;
-	earlyStoppingPatience?: number;
-	optimizer?: string;
-	weightDecay?: number;
-	schedule?: string;
-	warmupEpochs?: number;
-	labelSmoothing?: number;
-	classWeights?: string;
-	gradientClipNorm?: number;
-	bodyLearningRateFactor?: number;
-}
 
 /** Train on one input item's manifest, save a new model version, and decide whether it goes live. */
 export async function trainItem(
@@ -43,41 +25,15 @@ export async function trainItem(
 	item: INodeExecutionData,
 ): Promise<INodeExecutionData> {
 	const param = (name: string) => ctx.getNodeParameter(name, itemIndex);
-	const extra = param('options') as TrainNodeOptions;
-	// Re-checked here: an expression bypasses the editor's min/max (a run with 500 epochs must not start).
-	const preset = param('preset');
-	// Under Auto the editor hides these three; Auto fills them in from the dataset size.
-	const manual = (name: string) => (preset === 'auto' ? undefined : param(name));
-	const input = {
-		preset,
-		batchSize: manual('batchSize'),
-		epochs: manual('epochs'),
-		learningRate: manual('learningRate'),
-		evalSteps: param('evalSteps'),
-		imageSize: extra.imageSize,
-		augment: extra.augment,
-		seed: extra.seed,
-		fineTune: param('fineTune'),
-		keepBest: extra.keepBest,
-		earlyStoppingPatience: extra.earlyStoppingPatience,
-		optimizer: extra.optimizer,
-		weightDecay: extra.weightDecay,
-		schedule: extra.schedule,
-		warmupEpochs: extra.warmupEpochs,
-		labelSmoothing: extra.labelSmoothing,
-		classWeights: extra.classWeights,
-		gradientClipNorm: extra.gradientClipNorm,
-		bodyLearningRateFactor: extra.bodyLearningRateFactor,
-	};
-	// Checked before any download or training starts; train() applies Auto once it knows the dataset.
-	resolveTrainOptions(input);
-	const minAccuracy = extra.minAccuracyToPublish ?? 0;
-	if (!(typeof minAccuracy === 'number' && minAccuracy >= 0 && minAccuracy <= 1)) {
-		throw new InvalidParameterError(
-			'minAccuracyToPublish',
-			`must be between 0 and 1, got ${JSON.stringify(minAccuracy)}`,
-		);
-	}
+	// Checked once, by the table's rule, before any download or training starts (an expression bypasses the editor's
+	// min/max: a run with 500 epochs must not start). Under Auto the editor hides batch size, epochs and learning rate;
+	// hidden and left-out options are not given, and train() applies Auto to them once it knows the dataset.
+	const { includeModelBinary, minAccuracyToPublish, ...input } = givenNodeOptions(
+		ctx,
+		itemIndex,
+		TRAIN_OPTIONS,
+	);
+	const minAccuracy = minAccuracyToPublish ?? TRAIN_OPTIONS.minAccuracyToPublish.default;
 	const name = checkModelName(param('modelName'), 'modelName');
 	const manifest = parseManifest(param('dataset'), 'dataset');
 	const initialWeights = await pretrainedWeights(ctx, itemIndex);
@@ -115,7 +71,7 @@ export async function trainItem(
 			name,
 			result,
 			minAccuracy,
-			extra.includeModelBinary ?? true,
+			includeModelBinary ?? TRAIN_OPTIONS.includeModelBinary.default,
 		);
 		// Passed on so that Evaluate after Train finds the dataset (and its validation split) without wiring.
 		out.json.dataset = manifest as unknown as IDataObject;

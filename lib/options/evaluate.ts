@@ -1,0 +1,31 @@
+import { INFERENCE_BATCH, TOP_K } from './inference';
+import type { OptionTable, Resolved } from './option';
+
+/** The evaluate command's options (node Evaluate ResNet-18, `resnet18 evaluate`, `evaluate()`). */
+export const EVALUATE_OPTIONS = {
+	batchSize: {
+		...INFERENCE_BATCH,
+		default: 16,
+		description: 'Images per forward pass; larger is faster but uses more memory',
+		node: { displayName: 'Batch Size', collection: true, precision: 0 },
+		cli: { flag: '--batch-size <n>' },
+	},
+	maxMisclassified: {
+		type: 'integer',
+		default: 100,
+		min: 0,
+		description:
+			'The most confident mistakes are listed first; they are the ones most worth a look (often mislabelled images)',
+		node: { displayName: 'Max Misclassified Listed', collection: true, precision: 0 },
+	},
+	topK: {
+		...TOP_K,
+		default: 5,
+		description:
+			'Top-K accuracy counts an image as right when its class is among the K most probable',
+		node: { displayName: 'Top K', collection: true, precision: 0 },
+		cli: { flag: '--top-k <n>' },
+	},
+} as const satisfies OptionTable;
+
+export type EvaluateOptionValues = Resolved<typeof EVALUATE_OPTIONS>;
