@@ -62,6 +62,10 @@ describe('the resnet18 command line', () => {
 		const history = JSON.parse(trained.stdout);
 		assert.equal(history.history.length, 2);
 		assert.equal(history.trainImages + history.validationImages, 20);
+		// The saved epoch's figures, not the last epoch's when an earlier one was kept.
+		const saved = history.history.find((h: { epoch: number }) => h.epoch === history.savedEpoch);
+		assert.equal(history.validationAccuracy, saved.validationAccuracy);
+		assert.deepEqual(history.lastEpoch, history.history[1]);
 		assert.match(trained.stderr, /Compute backend: /);
 		assert.match(trained.stderr, /epoch 2\/2/);
 		assert.ok(fs.statSync(model).size > 40_000_000, 'an 11M-parameter float32 model');

@@ -149,7 +149,10 @@ export function buildProgram(): Command {
 					threads: result.threads,
 					restoredEpoch: result.restoredEpoch,
 					stoppedEarly: result.stoppedEarly,
-					savedEpoch: result.savedEpoch,
+					// The saved epoch's figures, as in the Train node's output and the file's metrics.
+					validationAccuracy: result.savedEpoch.validationAccuracy,
+					validationLoss: result.savedEpoch.validationLoss,
+					savedEpoch: result.savedEpoch.epoch,
 					lastEpoch: result.lastEpoch,
 					seconds: result.seconds,
 					history: result.history,
