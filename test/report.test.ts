@@ -67,6 +67,13 @@ describe('report pictures', () => {
 		}));
 		const svg = trainingCurvesSvg(history, 3, 'parts v2');
 		assert.match(svg, /saved: 3/);
+		// The label keeps clear of the curves: at the top of the loss panel (losses low by then), at the bottom of
+		// the accuracy panel (accuracy 0.65 and 0.6 at epoch 3, in its upper half).
+		const labelYs = [...svg.matchAll(/<text[^>]* y="([\d.]+)"[^>]*>saved: 3</g)].map((m) =>
+			Number(m[1]),
+		);
+		assert.equal(labelYs.length, 2);
+		assert.ok(labelYs[0] < 150 && labelYs[1] > 300, `label heights ${labelYs.join(', ')}`);
 		assert.equal(
 			(svg.match(/<polyline/g) ?? []).length,
 			4,

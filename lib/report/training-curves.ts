@@ -61,9 +61,16 @@ export function trainingCurvesSvg(
 		});
 		if (history.some((r) => r.epoch === savedEpoch)) {
 			body += `<line x1="${px(savedEpoch)}" x2="${px(savedEpoch)}" y1="${top}" y2="${top + h}" stroke="${COLORS.best}" stroke-dasharray="6 4" stroke-width="2"/>`;
-			// Right of the line, or left of it in the panel's right half, so the label never runs past the panel.
+			// Right of the line, or left of it in the panel's right half, so the label never runs past the panel; at the
+			// panel's top unless the curves pass through the upper half there (accuracy near 100 %), then at its bottom.
 			const onLeft = px(savedEpoch) > panel.x + w / 2;
-			body += text(px(savedEpoch) + (onLeft ? -4 : 4), top + 14, `saved: ${savedEpoch}`, {
+			const saved = history.find((r) => r.epoch === savedEpoch)!;
+			const high = panel.key.some((k) => {
+				const v = saved[k];
+				return v !== undefined && Number.isFinite(v) && py(v) < top + h / 2;
+			});
+			const labelY = high ? top + h - 8 : top + 14;
+			body += text(px(savedEpoch) + (onLeft ? -4 : 4), labelY, `saved: ${savedEpoch}`, {
 				size: 12,
 				color: COLORS.best,
 				anchor: onLeft ? 'end' : 'start',

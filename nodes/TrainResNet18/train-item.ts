@@ -160,7 +160,7 @@ async function saveAndPublish(
 	const curves = await trainingCurvesPng(
 		result.history,
 		result.savedEpoch.epoch,
-		`${name} v${saved.version} — ${result.history.length} epoch${result.history.length === 1 ? '' : 's'}, saved ${result.savedEpoch.epoch}`,
+		`${name} v${saved.version} — ${result.history.length} epoch${result.history.length === 1 ? '' : 's'}, saved epoch ${result.savedEpoch.epoch}`,
 	);
 	out.binary = {
 		...(item.binary ?? {}),
