@@ -1,4 +1,5 @@
 import * as tf from '../compute/tf';
+import { symmetricPad } from './padding';
 
 /**
  * 2-D convolution with torch's symmetric zero padding (a numeric `pad` in tfjs pads every side equally, unlike
@@ -12,6 +13,9 @@ import * as tf from '../compute/tf';
  * with the filter flipped and its channel axes swapped), so it runs on the same fast kernel.
  *
  * `inputGradient: false` (the stem, whose input is the image) skips the input gradient nobody uses.
+ *
+ * Where the backend's kernels take no explicit pads (padding.ts), the input is padded first and everything after is
+ * a `'valid'` convolution: `tf.pad`'s gradient crops the padded input's gradient back.
  */
 export function conv2d(
 	x: tf.Tensor4D,
@@ -20,10 +24,13 @@ export function conv2d(
 	pad: number,
 	options: { inputGradient?: boolean } = {},
 ): tf.Tensor4D {
+	const p = symmetricPad(x, pad);
 	if (tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined) {
-		return tf.conv2d(x, filter, stride, pad);
+		return tf.conv2d(p.x, filter, stride, p.pad);
 	}
-	return convWithGradients(stride, pad, options.inputGradient !== false)(x, filter);
+	// Pre-padded, the rest is the same convolution with no padding.
+	const rest = p.pad === 'valid' ? 0 : p.pad;
+	return convWithGradients(stride, rest, options.inputGradient !== false)(p.x, filter);
 }
 
 type ConvFn = (x: tf.Tensor4D, filter: tf.Tensor4D) => tf.Tensor4D;
@@ -72,9 +79,9 @@ export function filterGradient(
 ): tf.Tensor4D {
 	return tf.tidy(() => {
 		const [kh, kw, ci, co] = filterShape;
-		const xT = tf.transpose(x, [3, 1, 2, 0]);
+		const xT = symmetricPad(tf.transpose(x, [3, 1, 2, 0]), pad);
 		const dyT = tf.transpose(dy, [1, 2, 0, 3]);
-		const full = tf.conv2d(xT, dyT, 1, pad, 'NHWC', stride);
+		const full = tf.conv2d(xT.x, dyT, 1, xT.pad, 'NHWC', stride);
 		const cropped =
 			full.shape[1] === kh && full.shape[2] === kw
 				? full

@@ -15,6 +15,7 @@ import {
 import { batchNormTrain, type BatchNormParams } from './batch-norm';
 import { FoldedConvs } from './folded-convs';
 import { conv2d } from './conv';
+import { maxPool2d, symmetricPad } from './padding';
 import { tfjsToTorch, torchToTfjs } from './layout';
 
 export const MAX_CLASSES = 10_000;
@@ -238,11 +239,12 @@ export class ResNet18 {
 		): tf.Tensor4D => {
 			if (training) return this.convBn(x, spec, relu, updates, residual);
 			const { filter, bias } = folded!.get(spec.conv)!;
+			const p = symmetricPad(x, spec.padding);
 			const y = tf.fused.conv2d({
-				x,
+				x: p.x,
 				filter,
 				strides: spec.stride,
-				pad: spec.padding,
+				pad: p.pad,
 				bias,
 				activation: relu && !residual ? 'relu' : 'linear',
 			});
@@ -250,7 +252,7 @@ export class ResNet18 {
 		};
 		return tf.tidy(() => {
 			let h = input;
-			if (from === 0) h = tf.maxPool(layer(h, STEM, true), 3, 2, 1);
+			if (from === 0) h = maxPool2d(layer(h, STEM, true), 3, 2, 1);
 			for (const block of BLOCKS.slice(from, to)) {
 				const identity = block.downsample ? layer(h, block.downsample, false) : h;
 				h = layer(layer(h, block.conv1, true), block.conv2, true, identity);
