@@ -126,7 +126,9 @@ describe('symmetric padding: explicit pads where kernels take them, pre-padding 
 		const got = await poolAndGradient(shape, 'prepad');
 		const want = await explicitReference(backend, () => poolAndGradient(shape, 'explicit'));
 		assert.equal(relativeError(got[0], want[0]), 0, 'pooled values');
-		assert.equal(relativeError(got[1], want[1]), 0, 'input gradient');
+		// Where windows overlap, a gradient is a sum, whose order may differ between backends.
+		const gradientError = relativeError(got[1], want[1]);
+		assert.ok(gradientError <= 1e-6, `input gradient: relative error ${gradientError}`);
 		assert.ok(
 			got[0].some((v) => v < 0),
 			'some windows hold only negative values (else zero padding would pass too)',
