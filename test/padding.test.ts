@@ -1,41 +1,20 @@
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
 import * as tf from '../lib/compute/tf';
-import { createRng } from '../lib/data/random';
 import { conv2d } from '../lib/model/conv';
 import { forcePaddingMode, maxPool2d, paddingMode, type PaddingMode } from '../lib/model/padding';
 import { testBackend } from './support/backend';
-
-type Shape = [number, number, number, number];
-
-/** ResNet-18's convolutions (kernel, stride, pad, channels in → out), strided ones at odd and even sizes. */
-const CONVS: { name: string; x: Shape; k: number; stride: number; pad: number; co: number }[] = [
-	{ name: 'stem 7×7/2', x: [2, 33, 33, 3], k: 7, stride: 2, pad: 3, co: 8 },
-	{ name: 'block 3×3/1', x: [2, 14, 14, 16], k: 3, stride: 1, pad: 1, co: 16 },
-	{ name: 'block 3×3/2 (odd)', x: [2, 15, 15, 8], k: 3, stride: 2, pad: 1, co: 16 },
-	{ name: 'block 3×3/2 (even)', x: [2, 16, 16, 8], k: 3, stride: 2, pad: 1, co: 16 },
-	{ name: 'downsample 1×1/2', x: [2, 15, 15, 8], k: 1, stride: 2, pad: 0, co: 16 },
-];
-
-function random(shape: number[], seed: number): Float32Array {
-	const rng = createRng(seed);
-	return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.next() * 2 - 1);
-}
-
-function relativeError(got: Float32Array, want: Float32Array): number {
-	assert.equal(got.length, want.length);
-	let worst = 0;
-	let scale = 0;
-	for (let i = 0; i < want.length; i++) {
-		worst = Math.max(worst, Math.abs(got[i] - want[i]));
-		scale = Math.max(scale, Math.abs(want[i]));
-	}
-	return worst / scale;
-}
+import {
+	RESNET18_CONVS as CONVS,
+	random,
+	relativeError,
+	type ConvCase,
+	type Shape,
+} from './support/conv-cases';
 
 /** Output, input gradient and filter gradient of our padded convolution, for the loss Σ y·dy. */
 async function convAndGradients(
-	c: (typeof CONVS)[number],
+	c: ConvCase,
 	mode: PaddingMode | undefined,
 ): Promise<Float32Array[]> {
 	forcePaddingMode(mode);
