@@ -22,3 +22,8 @@ module.exports = {
 	testTimeout: 30 * 60 * 1000,
 	reporters: ['<rootDir>/test/jest/verbose-reporter.js', '<rootDir>/test/jest/counts-reporter.js'],
 };
+
+// RESNET18_TEST_BACKEND runs every test on that backend: lib's `auto` follows RESNET18_BACKEND (inherited by the
+// test processes, their worker threads and the n8n they start), so a file that never names a backend uses it too.
+if (process.env.RESNET18_TEST_BACKEND)
+	process.env.RESNET18_BACKEND = process.env.RESNET18_TEST_BACKEND;

@@ -79,13 +79,24 @@ export function computesOnCallingThread(kind: BackendKind | undefined): boolean 
 	return kind === 'wasm' || kind === 'js';
 }
 
-async function select(choice: BackendChoice): Promise<BackendReport> {
+/**
+ * RESNET18_BACKEND, when set, is what `auto` means on this host: an operator's way to keep every workflow and the
+ * CLI on one backend (e.g. WebAssembly while a native build is in doubt) without editing workflows.
+ */
+export function hostBackendChoice(): BackendChoice {
+	const value = process.env.RESNET18_BACKEND?.trim();
+	return value ? parseBackendChoice(value, 'RESNET18_BACKEND') : 'auto';
+}
+
+async function select(asked: BackendChoice): Promise<BackendReport> {
+	const choice = asked === 'auto' ? hostBackendChoice() : asked;
 	const order: BackendKind[] = choice === 'auto' ? ['gpu', 'cpu-native', 'wasm', 'js'] : [choice];
 	const skipped: { kind: BackendKind; reason: string }[] = [];
 	for (const kind of order) {
 		const failure = await tryStart(kind);
 		if (failure === undefined) {
-			return report(kind, skipped);
+			const why = asked !== choice ? ` (chosen by RESNET18_BACKEND=${choice})` : '';
+			return report(kind, skipped, why);
 		}
 		if (choice !== 'auto') {
 			throw new BackendUnavailableError(kind, `Backend "${kind}" is not available: ${failure}`);
@@ -99,6 +110,7 @@ async function select(choice: BackendChoice): Promise<BackendReport> {
 function report(
 	kind: BackendKind,
 	skipped: { kind: BackendKind; reason: string }[],
+	why: string,
 ): BackendReport {
 	const hint =
 		skipped.length > 0
@@ -107,7 +119,7 @@ function report(
 	return {
 		kind,
 		tfjsName: tf.getBackend(),
-		summary: `Compute backend: ${LABELS[kind]}${hint}`,
+		summary: `Compute backend: ${LABELS[kind]}${why}${hint}`,
 		skipped,
 	};
 }

@@ -1,26 +1,26 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { backendFor, computesOnCallingThread, type BackendReport } from '../../compute/backend';
+import { backendFor, type BackendReport } from '../../compute/backend';
 import { reviveError } from '../../error-transfer';
 import { Resnet18Error, TrainingAbortedError } from '../../errors';
 import { ResNet18 } from '../../model/resnet18';
 import type { TrainOptionsInput } from '../options';
-import { train } from '../train';
 import type { TrainingData, TrainResult, TrainRun } from '../types';
 import type { TrainJob, TrainThreadMessage, TransferredResult } from './messages';
 
 export interface OffThreadResult extends TrainResult {
-	/** Where the training computed: a thread of its own, or the caller's (native backends). */
-	readonly trainedOn: 'worker thread' | 'calling thread';
+	/** Where the training computed: always a thread of its own, said so that callers and logs can tell. */
+	readonly trainedOn: 'worker thread';
 }
 
 /**
- * `train()` on a thread of its own where it would otherwise hold up the caller's. On the WebAssembly and JS backends
- * every step is up to seconds of synchronous compute, and in n8n the calling thread is the whole instance: the
- * editor, webhooks, other executions and the request that stops this one. There, the caller's thread only relays
+ * `train()` on a thread of its own, so that it never holds up the caller's: in n8n the calling thread is the whole
+ * instance: the editor, webhooks, other executions and the request that stops this one. On WebAssembly and JS every
+ * step is up to seconds of synchronous compute on the calling thread. The native backends compute on TensorFlow's
+ * own thread pool, but tfjs-node's eager ops are synchronous calls that return when the op has run, and the tensors
+ * our loop makes between them (batch assembly, metrics) are JavaScript work too, so on the caller's thread a step
+ * would hold n8n up for its whole length. Here the caller's thread only relays
  * progress, and a stop ends training at once (the thread is terminated; nothing it does writes files).
- * The native backends keep training where they are called: their steps are an order of magnitude shorter, and
- * tfjs-node in a worker thread cannot be tested on the machines we build on (it cannot be installed there).
  */
 export async function trainOffThread(
 	data: TrainingData,
@@ -28,8 +28,6 @@ export async function trainOffThread(
 	run: TrainRun = {},
 ): Promise<OffThreadResult> {
 	const backend = await backendFor(run.backend);
-	if (!computesOnCallingThread(backend.kind))
-		return { ...(await train(data, options, run)), trainedOn: 'calling thread' };
 	if (run.signal?.aborted) throw stopped();
 	const { onProgress, signal, ...portable } = run;
 	const job: TrainJob = { data, options, run: { ...portable, backend: backend.kind } };
