@@ -2,12 +2,13 @@
  * Peak memory of a full fine-tuning run at 224×224, batch 8, in a process of its own (`npm run bench` starts it):
  * `node dist/bench/train-rss.js THREADS [off-thread]` trains one epoch over 32 generated images through `train()`
  * (with `off-thread`: `trainOffThread()`, as the Train node does) — data pipeline, WebAssembly heaps and worker
- * threads included — and prints one JSON line with the process's peak RSS (VmHWM).
+ * threads included — and prints one JSON line with the process's peak RSS (VmHWM). BENCH_BACKEND (auto) picks the
+ * backend, as `useBackend` takes it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { useBackend } from '../lib/compute/backend';
+import { parseBackendChoice, useBackend } from '../lib/compute/backend';
 import { writeSyntheticDataset } from '../lib/data/synthetic';
 import { trainingDataFromFolder } from '../lib/data/training-data';
 import { train } from '../lib/train/train';
@@ -25,7 +26,9 @@ async function main(threads: number, offThread: boolean): Promise<void> {
 	const dir = path.join(os.tmpdir(), 'resnet18-bench-train-rss');
 	if (!fs.existsSync(dir))
 		await writeSyntheticDataset(dir, { classes: 2, perClass: 20, size: 256, seed: 5 });
-	const backend = await useBackend('auto');
+	const backend = await useBackend(
+		parseBackendChoice(process.env.BENCH_BACKEND ?? 'auto', 'BENCH_BACKEND'),
+	);
 	const { data } = await trainingDataFromFolder(dir, { validationSplit: 0.2, seed: 1 });
 	const run = offThread ? trainOffThread : train;
 	const result = await run(
