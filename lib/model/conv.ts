@@ -1,5 +1,11 @@
 import * as tf from '../compute/tf';
-import { symmetricPad } from './padding';
+import {
+	conv2dBackpropFilter,
+	conv2dBackpropInput,
+	conv2dExplicit,
+	onNativeBackend,
+} from './native-ops';
+import { forcedPaddingMode, symmetricPad } from './padding';
 
 /**
  * 2-D convolution with torch's symmetric zero padding (a numeric `pad` in tfjs pads every side equally, unlike
@@ -16,6 +22,10 @@ import { symmetricPad } from './padding';
  *
  * Where the backend's kernels take no explicit pads (padding.ts), the input is padded first and everything after is
  * a `'valid'` convolution: `tf.pad`'s gradient crops the padded input's gradient back.
+ *
+ * On TensorFlow (tfjs-node) none of that: its Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter all take explicit
+ * pads (only tfjs-node's kernel wrappers refuse them), so the three are called by name, with no Pad op, no padded
+ * copy kept for the backward pass and no Slice of its gradient.
  */
 export function conv2d(
 	x: tf.Tensor4D,
@@ -24,6 +34,8 @@ export function conv2d(
 	pad: number,
 	options: { inputGradient?: boolean } = {},
 ): tf.Tensor4D {
+	if (onNativeBackend() && forcedPaddingMode() === undefined)
+		return nativeConv(stride, pad, options.inputGradient !== false)(x, filter);
 	const p = symmetricPad(x, pad);
 	if (tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined) {
 		return tf.conv2d(p.x, filter, stride, p.pad);
@@ -35,6 +47,36 @@ export function conv2d(
 
 type ConvFn = (x: tf.Tensor4D, filter: tf.Tensor4D) => tf.Tensor4D;
 const cache = new Map<string, ConvFn>();
+const nativeCache = new Map<string, ConvFn>();
+
+function nativeConv(stride: number, pad: number, withInputGradient: boolean): ConvFn {
+	const key = `${stride}/${pad}/${withInputGradient}`;
+	let fn = nativeCache.get(key);
+	if (!fn) {
+		const forward = (x: tf.Tensor, filter: tf.Tensor, save: tf.GradSaveFunc) => {
+			const x4 = x as tf.Tensor4D;
+			const w4 = filter as tf.Tensor4D;
+			save([x4, w4]);
+			return {
+				value: conv2dExplicit(x4, w4, stride, pad),
+				gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+					const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
+					const dy4 = dy as tf.Tensor4D;
+					const dx = withInputGradient
+						? conv2dBackpropInput(dy4, sw, sx.shape, stride, pad)
+						: tf.zerosLike(sx);
+					return [dx, conv2dBackpropFilter(sx, dy4, sw.shape, stride, pad)];
+				},
+			};
+		};
+		// As below: customGrad's typing cannot express (x, filter, save).
+		fn = tf.customGrad(
+			forward as unknown as Parameters<typeof tf.customGrad>[0],
+		) as unknown as ConvFn;
+		nativeCache.set(key, fn);
+	}
+	return fn;
+}
 
 function convWithGradients(stride: number, pad: number, withInputGradient: boolean): ConvFn {
 	const key = `${stride}/${pad}/${withInputGradient}`;

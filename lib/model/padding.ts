@@ -18,6 +18,11 @@ export function paddingMode(): PaddingMode {
 	return forced ?? (PREPAD_BACKENDS.has(tf.getBackend()) ? 'prepad' : 'explicit');
 }
 
+/** The mode a spec forced, if any (the native convolution then steps aside for the path it asks for). */
+export function forcedPaddingMode(): PaddingMode | undefined {
+	return forced;
+}
+
 /** Specs only: run the pre-padding path on a backend that would not need it (undefined: back to the backend's own). */
 export function forcePaddingMode(mode: PaddingMode | undefined): void {
 	forced = mode;

@@ -12,10 +12,11 @@ import {
 	type ConvSpec,
 	type TensorSpec,
 } from './architecture';
-import { batchNormTrain, type BatchNormParams } from './batch-norm';
+import { batchNormTrain, type BatchNormParams, type BatchStatistics } from './batch-norm';
 import { FoldedConvs } from './folded-convs';
 import { conv2d } from './conv';
 import { maxPool2d, symmetricPad } from './padding';
+import { onNativeBackend } from './native-ops';
 import { tfjsToTorch, torchToTfjs } from './layout';
 
 export const MAX_CLASSES = 10_000;
@@ -239,6 +240,12 @@ export class ResNet18 {
 		): tf.Tensor4D => {
 			if (training) return this.convBn(x, spec, relu, updates, residual);
 			const { filter, bias } = folded!.get(spec.conv)!;
+			if (onNativeBackend()) {
+				// tfjs-node's fused conv is Conv2D + Add + Relu anyway; this one pads inside the Conv2D (conv.ts).
+				let y: tf.Tensor4D = tf.add(conv2d(x, filter, spec.stride, spec.padding), bias);
+				if (residual) y = tf.add(y, residual);
+				return relu ? tf.relu(y) : y;
+			}
 			const p = symmetricPad(x, spec.padding);
 			const y = tf.fused.conv2d({
 				x: p.x,
@@ -308,21 +315,17 @@ export class ResNet18 {
 		);
 		const { y, stats } = batchNormTrain(convolved, this.bnParams(spec.bn), { relu, residual });
 		updates.push(() => {
-			this.updateRunningStatistics(spec.bn, stats.mean, stats.variance, stats.count);
+			this.updateRunningStatistics(spec.bn, stats);
 			tf.dispose([stats.mean, stats.variance]);
 		});
 		return y;
 	}
 
-	private updateRunningStatistics(
-		bn: string,
-		mean: tf.Tensor1D,
-		variance: tf.Tensor1D,
-		count: number,
-	): void {
+	private updateRunningStatistics(bn: string, stats: BatchStatistics): void {
+		const { mean, variance, count } = stats;
 		const runningMean = this.variable(`${bn}.running_mean`);
 		const runningVar = this.variable(`${bn}.running_var`);
-		const unbiased = count > 1 ? count / (count - 1) : 1;
+		const unbiased = stats.varianceKind === 'biased' && count > 1 ? count / (count - 1) : 1;
 		// Buffers are not among the variables gradients are taken for, so these updates add nothing to the backward pass.
 		runningMean.assign(tf.add(tf.mul(runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
 		runningVar.assign(

@@ -1,0 +1,227 @@
+import * as tf from '../compute/tf';
+
+/**
+ * TensorFlow ops called by name on tfjs-node's backend (`tensorflow`), for the ones tfjs has no kernel for
+ * (FusedBatchNormV3, FusedBatchNormGradV3, ReluGrad) or whose tfjs-node kernel drops a capability TensorFlow has
+ * (explicit pads in Conv2DBackpropInput/Filter). Each is one eager TF op over the activation, where the tfjs
+ * composite is several. Tensors made here are tracked by the engine like any other (tidy and dispose apply), but
+ * the gradient tape does not see them: use them inside a `customGrad` only.
+ */
+
+/** The part of tfjs-node's `NodeJSKernelBackend` used here (it is not typed for callers outside tfjs-node). */
+interface OpAttr {
+	readonly name: string;
+	readonly type: number;
+	readonly value: number | boolean | string | readonly number[];
+}
+interface NodeBackend {
+	readonly binding: {
+		readonly TF_ATTR_INT: number;
+		readonly TF_ATTR_FLOAT: number;
+		readonly TF_ATTR_BOOL: number;
+		readonly TF_ATTR_STRING: number;
+		readonly TF_ATTR_TYPE: number;
+		readonly TF_FLOAT: number;
+	};
+	executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.Tensor[]): tf.Tensor;
+	executeMultipleOutputs(
+		name: string,
+		attrs: OpAttr[],
+		inputs: tf.Tensor[],
+		count: number,
+	): tf.Tensor[];
+}
+
+/** tfjs's name for tfjs-node's (and tfjs-node-gpu's) backend. */
+export const NATIVE_BACKEND = 'tensorflow';
+
+export function onNativeBackend(): boolean {
+	return tf.getBackend() === NATIVE_BACKEND;
+}
+
+function nodeBackend(): NodeBackend {
+	const backend = tf.backend() as unknown as Partial<NodeBackend>;
+	if (tf.getBackend() !== NATIVE_BACKEND || typeof backend.executeSingleOutput !== 'function') {
+		throw new Error(
+			`internal: native TensorFlow op called on the "${tf.getBackend()}" backend (lib/model/native-ops.ts)`,
+		);
+	}
+	return backend as NodeBackend;
+}
+
+const attrs = {
+	type: (b: NodeBackend, name: string): OpAttr => ({
+		name,
+		type: b.binding.TF_ATTR_TYPE,
+		value: b.binding.TF_FLOAT,
+	}),
+	float: (b: NodeBackend, name: string, value: number): OpAttr => ({
+		name,
+		type: b.binding.TF_ATTR_FLOAT,
+		value,
+	}),
+	bool: (b: NodeBackend, name: string, value: boolean): OpAttr => ({
+		name,
+		type: b.binding.TF_ATTR_BOOL,
+		value,
+	}),
+	string: (b: NodeBackend, name: string, value: string): OpAttr => ({
+		name,
+		type: b.binding.TF_ATTR_STRING,
+		value,
+	}),
+	ints: (b: NodeBackend, name: string, value: readonly number[]): OpAttr => ({
+		name,
+		type: b.binding.TF_ATTR_INT,
+		value,
+	}),
+};
+
+/** What FusedBatchNormGradV3 needs back from the forward (device-specific: mean and variance on CPU). */
+export interface FusedBatchNormSaved {
+	readonly reserve1: tf.Tensor1D;
+	readonly reserve2: tf.Tensor1D;
+	readonly reserve3: tf.Tensor;
+}
+
+export interface FusedBatchNormResult {
+	readonly y: tf.Tensor4D;
+	readonly mean: tf.Tensor1D;
+	/** TensorFlow's `batch_variance` in training mode is Bessel-corrected (M/(M−1) × the biased one). */
+	readonly unbiasedVariance: tf.Tensor1D;
+	readonly saved: FusedBatchNormSaved;
+}
+
+let empty: tf.Tensor1D | undefined;
+
+/** Running mean and variance inputs: unread in training with an averaging factor of 1, so empty. */
+function emptyStatistics(): tf.Tensor1D {
+	if (!empty || empty.isDisposed) empty = tf.keep(tf.tensor1d([]));
+	return empty;
+}
+
+/** γ·(x − μ)/√(σ² + ε) + β over NHWC `x` with its own batch statistics (one FusedBatchNormV3, training mode). */
+export function fusedBatchNormTrain(
+	x: tf.Tensor4D,
+	gamma: tf.Tensor1D,
+	beta: tf.Tensor1D,
+	epsilon: number,
+): FusedBatchNormResult {
+	const b = nodeBackend();
+	const stats = emptyStatistics();
+	const [y, mean, variance, reserve1, reserve2, reserve3] = b.executeMultipleOutputs(
+		'FusedBatchNormV3',
+		[
+			attrs.type(b, 'T'),
+			attrs.type(b, 'U'),
+			attrs.float(b, 'epsilon', epsilon),
+			attrs.float(b, 'exponential_avg_factor', 1),
+			attrs.string(b, 'data_format', 'NHWC'),
+			attrs.bool(b, 'is_training', true),
+		],
+		[x, gamma, beta, stats, stats],
+		6,
+	);
+	return {
+		y: y as tf.Tensor4D,
+		mean: mean as tf.Tensor1D,
+		unbiasedVariance: variance as tf.Tensor1D,
+		saved: {
+			reserve1: reserve1 as tf.Tensor1D,
+			reserve2: reserve2 as tf.Tensor1D,
+			reserve3,
+		},
+	};
+}
+
+/** dx, dγ, dβ of `fusedBatchNormTrain` for the gradient `dy` at its output (one FusedBatchNormGradV3). */
+export function fusedBatchNormGrad(
+	dy: tf.Tensor4D,
+	x: tf.Tensor4D,
+	gamma: tf.Tensor1D,
+	saved: FusedBatchNormSaved,
+	epsilon: number,
+): { dx: tf.Tensor4D; dGamma: tf.Tensor1D; dBeta: tf.Tensor1D } {
+	const b = nodeBackend();
+	const [dx, dGamma, dBeta, unused1, unused2] = b.executeMultipleOutputs(
+		'FusedBatchNormGradV3',
+		[
+			attrs.type(b, 'T'),
+			attrs.type(b, 'U'),
+			attrs.float(b, 'epsilon', epsilon),
+			attrs.string(b, 'data_format', 'NHWC'),
+			attrs.bool(b, 'is_training', true),
+		],
+		[dy, x, gamma, saved.reserve1, saved.reserve2, saved.reserve3],
+		5,
+	);
+	tf.dispose([unused1, unused2]);
+	return { dx: dx as tf.Tensor4D, dGamma: dGamma as tf.Tensor1D, dBeta: dBeta as tf.Tensor1D };
+}
+
+/** dy where `features` > 0, else 0: the ReLU's backward in one op (tfjs-node's `step` is six). */
+export function reluGrad<T extends tf.Tensor>(dy: T, features: T): T {
+	const b = nodeBackend();
+	return b.executeSingleOutput('ReluGrad', [attrs.type(b, 'T')], [dy, features]) as T;
+}
+
+function convAttrs(b: NodeBackend, stride: number, pad: number): OpAttr[] {
+	return [
+		attrs.type(b, 'T'),
+		attrs.ints(b, 'strides', [1, stride, stride, 1]),
+		attrs.string(b, 'padding', pad === 0 ? 'VALID' : 'EXPLICIT'),
+		...(pad === 0 ? [] : [attrs.ints(b, 'explicit_paddings', [0, 0, pad, pad, pad, pad, 0, 0])]),
+		attrs.string(b, 'data_format', 'NHWC'),
+		attrs.bool(b, 'use_cudnn_on_gpu', true),
+		attrs.ints(b, 'dilations', [1, 1, 1, 1]),
+	];
+}
+
+/** Convolution with `pad` zeros on every side, padded inside the kernel (no Pad op, no padded copy kept). */
+export function conv2dExplicit(
+	x: tf.Tensor4D,
+	filter: tf.Tensor4D,
+	stride: number,
+	pad: number,
+): tf.Tensor4D {
+	const b = nodeBackend();
+	return b.executeSingleOutput('Conv2D', convAttrs(b, stride, pad), [x, filter]) as tf.Tensor4D;
+}
+
+/** The input gradient of `conv2dExplicit`. */
+export function conv2dBackpropInput(
+	dy: tf.Tensor4D,
+	filter: tf.Tensor4D,
+	xShape: readonly [number, number, number, number],
+	stride: number,
+	pad: number,
+): tf.Tensor4D {
+	const b = nodeBackend();
+	return tf.tidy(
+		() =>
+			b.executeSingleOutput('Conv2DBackpropInput', convAttrs(b, stride, pad), [
+				tf.tensor1d([...xShape], 'int32'),
+				filter,
+				dy,
+			]) as tf.Tensor4D,
+	);
+}
+
+/** The filter gradient of `conv2dExplicit`. */
+export function conv2dBackpropFilter(
+	x: tf.Tensor4D,
+	dy: tf.Tensor4D,
+	filterShape: readonly [number, number, number, number],
+	stride: number,
+	pad: number,
+): tf.Tensor4D {
+	const b = nodeBackend();
+	return tf.tidy(
+		() =>
+			b.executeSingleOutput('Conv2DBackpropFilter', convAttrs(b, stride, pad), [
+				x,
+				tf.tensor1d([...filterShape], 'int32'),
+				dy,
+			]) as tf.Tensor4D,
+	);
+}
