@@ -14,7 +14,8 @@ export interface PlatformFacts {
 	readonly muslLoaders: readonly string[];
 }
 
-export type Libc = { readonly libc: 'glibc'; readonly version?: string } | { readonly libc: 'musl' };
+export type Libc =
+	{ readonly libc: 'glibc'; readonly version?: string } | { readonly libc: 'musl' };
 
 /** The C library, from any one of the signs; musl wins when any sign says musl (Alpine's Node has no glibc report). */
 export function detectLibc(facts: PlatformFacts): Libc | undefined {

@@ -35,12 +35,27 @@ export function findNodeGyp(execPath: string = process.execPath): string | undef
 	if (execpath) {
 		// …/npm/bin/npm-cli.js or …/npm/bin/npx-cli.js
 		candidates.push(
-			path.join(path.dirname(path.dirname(execpath)), 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+			path.join(
+				path.dirname(path.dirname(execpath)),
+				'node_modules',
+				'node-gyp',
+				'bin',
+				'node-gyp.js',
+			),
 		);
 	}
 	const prefix = path.dirname(path.dirname(execPath));
 	candidates.push(
-		path.join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+		path.join(
+			prefix,
+			'lib',
+			'node_modules',
+			'npm',
+			'node_modules',
+			'node-gyp',
+			'bin',
+			'node-gyp.js',
+		),
 		path.join(prefix, 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
 		'/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
 		'/usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
@@ -56,13 +71,24 @@ export function findNodeGyp(execPath: string = process.execPath): string | undef
 
 export async function checkToolchain(): Promise<Toolchain> {
 	const compiler = process.env.CXX?.trim() || 'g++';
-	if (!(await works(compiler, ['--version'])) && !(compiler === 'g++' && (await works('c++', ['--version']))))
-		throw new NativeInstallError('toolchain', `no C++ compiler (${compiler}) found`, BUILD_ESSENTIALS);
+	if (
+		!(await works(compiler, ['--version'])) &&
+		!(compiler === 'g++' && (await works('c++', ['--version'])))
+	)
+		throw new NativeInstallError(
+			'toolchain',
+			`no C++ compiler (${compiler}) found`,
+			BUILD_ESSENTIALS,
+		);
 	if (!(await works('make', ['--version'])))
 		throw new NativeInstallError('toolchain', 'make not found', BUILD_ESSENTIALS);
 	const python = process.env.PYTHON?.trim() || 'python3';
 	if (!(await works(python, ['--version'])))
-		throw new NativeInstallError('toolchain', `${python} not found (node-gyp needs it)`, BUILD_ESSENTIALS);
+		throw new NativeInstallError(
+			'toolchain',
+			`${python} not found (node-gyp needs it)`,
+			BUILD_ESSENTIALS,
+		);
 	const nodedir = findNodedir();
 	if (!nodedir)
 		throw new NativeInstallError(

@@ -33,7 +33,11 @@ export function checkWheelName(
 	const wanted = `${variant.pipRequirement.replace(/\[.*\]/, '')} for Linux x86-64 (e.g. pip download --no-deps ${variant.pipRequirement.replace(/\[.*\]/, '')})`;
 	const name = parseWheelName(file);
 	if (!name)
-		throw new NativeInstallError('wheel', `${file} is not a wheel file name`, `pass --wheel with ${wanted}`);
+		throw new NativeInstallError(
+			'wheel',
+			`${file} is not a wheel file name`,
+			`pass --wheel with ${wanted}`,
+		);
 	const names =
 		options.allowCpuWheelForGpu && variant.kind === 'gpu'
 			? [...variant.wheelNames, 'tensorflow_cpu']
