@@ -3,6 +3,7 @@
  * and its gradients against WebAssembly. Prints one JSON line. A child, so that a native library that crashes or a
  * backend registered on the wrong tfjs-core copy cannot take the installer down, and the fresh build is what loads.
  */
+import * as fs from 'node:fs';
 import { useBackend, type BackendKind } from '../compute/backend';
 import * as tf from '../compute/tf';
 
@@ -35,9 +36,11 @@ async function main(): Promise<void> {
 	await useBackend('wasm');
 	const reference = convAndGrads();
 	let note = '';
-	if (kind === 'gpu' && !require('node:fs').existsSync('/dev/nvidia0')) {
+	if (kind === 'gpu' && !fs.existsSync('/dev/nvidia0')) {
 		// No CUDA device: the GPU build's binding is loaded and run on its CPU kernels (plumbing check only).
 		process.env.CUDA_VISIBLE_DEVICES ??= '-1';
+		// A path resolved at run time: only require() can load it.
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		require(require.resolve('@tensorflow/tfjs-node-gpu', { paths: [__dirname] }));
 		if (!(await tf.setBackend('tensorflow')))
 			throw new Error('tfjs-node-gpu loaded but its backend did not start');
