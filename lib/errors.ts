@@ -55,3 +55,16 @@ export class BackendUnavailableError extends Resnet18Error {
 
 /** Training was stopped through its AbortSignal. */
 export class TrainingAbortedError extends Resnet18Error {}
+
+/** `resnet18 native install` cannot go on; `fix` says what the user does about it (also part of the message). */
+export class NativeInstallError extends Resnet18Error {
+	constructor(
+		/** The step that failed: platform, toolchain, wheel, stage, build, place, verify. */
+		readonly step: string,
+		message: string,
+		readonly fix: string,
+		options?: { cause?: unknown },
+	) {
+		super(`native install (${step}): ${message}. Fix: ${fix}`, options);
+	}
+}

@@ -24,6 +24,7 @@ import { train } from '../train/train';
 import { packageVersion } from '../version';
 import { sourceForCliName, WEIGHTS_SOURCE_CHOICES } from '../weights/pretrained-sources';
 import { readWeightsFile } from '../weights/read-weights';
+import { nativeCommand } from './native';
 import { addOptions, cliOption, givenCliOptions } from './options';
 
 /** `resnet18 <command>`: the library without n8n. JSON results on stdout, progress and errors on stderr. */
@@ -270,6 +271,8 @@ export function buildProgram(): Command {
 		});
 		model.network.dispose();
 	});
+
+	program.addCommand(nativeCommand());
 
 	return program;
 }

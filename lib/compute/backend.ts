@@ -159,8 +159,10 @@ async function startNative(pkg: string): Promise<string | undefined> {
 	try {
 		resolved = require.resolve(pkg, { paths: [__dirname] });
 	} catch {
-		return `${pkg} is not installed (npm install ${pkg}@${tf.version_core}; see README "Backends")`;
+		return `${pkg} is not installed (run: npx resnet18 native install${pkg.endsWith('-gpu') ? ' --gpu' : ''}; see README "Native engine")`;
 	}
+	// TensorFlow's C++ startup banner would otherwise print into every n8n log.
+	process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 	try {
 		// A runtime path found above, not a module name the compiler could see: only require() can load it.
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
