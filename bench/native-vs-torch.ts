@@ -29,7 +29,9 @@ async function main(size: number, batch: number, steps: number): Promise<void> {
 	const script = path.join(__dirname, '../../bench/torch_channels_last.py');
 	const python = process.env.TORCH_PYTHON ?? '/work/torch-venv/bin/python';
 	const torch = JSON.parse(
-		execFileSync(python, [script, String(size), String(batch), String(steps)], { encoding: 'utf8' }),
+		execFileSync(python, [script, String(size), String(batch), String(steps)], {
+			encoding: 'utf8',
+		}),
 	) as TorchTimes;
 
 	const backend = await useBackend('cpu-native');
