@@ -35,51 +35,47 @@ export function conv2d(
 	options: { inputGradient?: boolean } = {},
 ): tf.Tensor4D {
 	if (onNativeBackend() && forcedPaddingMode() === undefined)
-		return nativeConv(stride, pad, options.inputGradient !== false)(x, filter);
+		return convWithGradients(NATIVE, stride, pad, options.inputGradient !== false)(x, filter);
 	const p = symmetricPad(x, pad);
 	if (tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined) {
 		return tf.conv2d(p.x, filter, stride, p.pad);
 	}
 	// Pre-padded, the rest is the same convolution with no padding.
 	const rest = p.pad === 'valid' ? 0 : p.pad;
-	return convWithGradients(stride, rest, options.inputGradient !== false)(p.x, filter);
+	return convWithGradients(COMPOSED, stride, rest, options.inputGradient !== false)(p.x, filter);
 }
 
 type ConvFn = (x: tf.Tensor4D, filter: tf.Tensor4D) => tf.Tensor4D;
-const cache = new Map<string, ConvFn>();
-const nativeCache = new Map<string, ConvFn>();
 
-function nativeConv(stride: number, pad: number, withInputGradient: boolean): ConvFn {
-	const key = `${stride}/${pad}/${withInputGradient}`;
-	let fn = nativeCache.get(key);
-	if (!fn) {
-		const forward = (x: tf.Tensor, filter: tf.Tensor, save: tf.GradSaveFunc) => {
-			const x4 = x as tf.Tensor4D;
-			const w4 = filter as tf.Tensor4D;
-			save([x4, w4]);
-			return {
-				value: conv2dExplicit(x4, w4, stride, pad),
-				gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-					const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
-					const dy4 = dy as tf.Tensor4D;
-					const dx = withInputGradient
-						? conv2dBackpropInput(dy4, sw, sx.shape, stride, pad)
-						: tf.zerosLike(sx);
-					return [dx, conv2dBackpropFilter(sx, dy4, sw.shape, stride, pad)];
-				},
-			};
-		};
-		// As below: customGrad's typing cannot express (x, filter, save).
-		fn = tf.customGrad(
-			forward as unknown as Parameters<typeof tf.customGrad>[0],
-		) as unknown as ConvFn;
-		nativeCache.set(key, fn);
-	}
-	return fn;
+/** A convolution and its two gradients, as one backend computes them. */
+interface ConvKernels {
+	readonly name: string;
+	forward(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D;
+	input: typeof inputGradient;
+	filter: typeof filterGradient;
 }
 
-function convWithGradients(stride: number, pad: number, withInputGradient: boolean): ConvFn {
-	const key = `${stride}/${pad}/${withInputGradient}`;
+const NATIVE: ConvKernels = {
+	name: 'native',
+	forward: conv2dExplicit,
+	input: conv2dBackpropInput,
+	filter: conv2dBackpropFilter,
+};
+const COMPOSED: ConvKernels = {
+	name: 'composed',
+	forward: (x, filter, stride, pad) => tf.conv2d(x, filter, stride, pad),
+	input: inputGradient,
+	filter: filterGradient,
+};
+const cache = new Map<string, ConvFn>();
+
+function convWithGradients(
+	kernels: ConvKernels,
+	stride: number,
+	pad: number,
+	withInputGradient: boolean,
+): ConvFn {
+	const key = `${kernels.name}/${stride}/${pad}/${withInputGradient}`;
 	let fn = cache.get(key);
 	if (!fn) {
 		const forward = (x: tf.Tensor, filter: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -87,14 +83,14 @@ function convWithGradients(stride: number, pad: number, withInputGradient: boole
 			const w4 = filter as tf.Tensor4D;
 			save([x4, w4]);
 			return {
-				value: tf.conv2d(x4, w4, stride, pad),
+				value: kernels.forward(x4, w4, stride, pad),
 				gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
 					const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
 					const dy4 = dy as tf.Tensor4D;
 					const dx = withInputGradient
-						? inputGradient(dy4, sw, sx.shape, stride, pad)
+						? kernels.input(dy4, sw, sx.shape, stride, pad)
 						: tf.zerosLike(sx);
-					return [dx, filterGradient(sx, dy4, sw.shape, stride, pad)];
+					return [dx, kernels.filter(sx, dy4, sw.shape, stride, pad)];
 				},
 			};
 		};
