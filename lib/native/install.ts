@@ -153,12 +153,15 @@ export async function installNative(
 		await fs.rename(pkg, built);
 		await placeAtomically(built, target);
 		const verify = await verifyNative(variant.kind === 'gpu');
-		if (verify.error)
+		if (verify.error) {
+			// A build that does not run must not stay where `auto` would pick it up.
+			await fs.rm(target, { recursive: true, force: true });
 			throw new NativeInstallError(
 				'verify',
-				`installed at ${target} but it does not run: ${verify.error}`,
+				`built ${variant.npmPackage} but it does not run (removed again): ${verify.error}`,
 				'report this with the output of: npx resnet18 native install --force',
 			);
+		}
 		return {
 			target,
 			alreadyInstalled: false,

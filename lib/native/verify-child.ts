@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { useBackend, type BackendKind } from '../compute/backend';
 import * as tf from '../compute/tf';
+import { conv2d } from '../model/conv';
 
 function seeded(n: number, seed: number): Float32Array {
 	const out = new Float32Array(n);
@@ -22,9 +23,11 @@ function convAndGrads(): Float32Array[] {
 		const x = tf.tensor4d(seeded(2 * 9 * 9 * 3, 1), [2, 9, 9, 3]);
 		const w = tf.tensor4d(seeded(3 * 3 * 3 * 4, 2), [3, 3, 3, 4]);
 		const r = tf.tensor4d(seeded(2 * 5 * 5 * 4, 3), [2, 5, 5, 4]);
+		// Our convolution (torch's symmetric pad 1 at stride 2): on native it is TF's Conv2D and both backprop ops
+		// by name with explicit pads, on WebAssembly the composed gradients; the two must agree.
 		const f = (a: tf.Tensor, b: tf.Tensor) =>
-			tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), r));
-		const y = tf.conv2d(x, w, 2, 'same');
+			tf.sum(tf.mul(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 1), r));
+		const y = conv2d(x, w, 2, 1);
 		const [dx, dw] = tf.grads(f)([x, w]);
 		return [y, dx, dw].map((t) => t.dataSync() as Float32Array);
 	});
