@@ -93,6 +93,19 @@ describe('classifier-only fine-tuning on cached features', () => {
 		assert.equal(planFineTune('auto', 'cpu-native', true).depth, 'full');
 	});
 
+	it('on native TensorFlow, Auto weighs the same time budget with native rates: Full, then the last stage, then the classifier', () => {
+		const at224 = (trainImages: number, epochs: number) =>
+			planFineTune('auto', 'cpu-native', true, { trainImages, epochs, imageSize: 224 });
+		const small = at224(200, 20);
+		assert.equal(small.depth, 'full');
+		assert.match(small.reason, /cpu-native backend: 200 images × 20 epochs at 224 px ≈ \d+ min/);
+		const medium = at224(1000, 10);
+		assert.equal(medium.depth, 'last-stage');
+		assert.match(medium.reason, /≈ \d+ min \(Full would take ≈ \d+ min\); choose Full/);
+		assert.equal(at224(20000, 10).depth, 'head');
+		assert.doesNotMatch(at224(20000, 10).reason, /native install/, 'native is installed already');
+	});
+
 	it('refuses an unknown depth naming the parameter', async () => {
 		await assert.rejects(
 			train(data, { fineTune: 'half' }),

@@ -52,7 +52,7 @@ export function batchNormTrain(
 		: compositeBatchNormTrain(x, p, options);
 }
 
-function compositeBatchNormTrain(
+export function compositeBatchNormTrain(
 	x: tf.Tensor4D,
 	p: BatchNormParams,
 	options: TrainNormOptions,
@@ -107,7 +107,7 @@ function compositeBatchNormTrain(
 	return { y, stats: { mean: mean!, variance: variance!, varianceKind: 'biased', count } };
 }
 
-function nativeBatchNormTrain(
+export function nativeBatchNormTrain(
 	x: tf.Tensor4D,
 	p: BatchNormParams,
 	options: TrainNormOptions,

@@ -92,14 +92,6 @@ export interface FusedBatchNormResult {
 	readonly saved: FusedBatchNormSaved;
 }
 
-let empty: tf.Tensor1D | undefined;
-
-/** Running mean and variance inputs: unread in training with an averaging factor of 1, so empty. */
-function emptyStatistics(): tf.Tensor1D {
-	if (!empty || empty.isDisposed) empty = tf.keep(tf.tensor1d([]));
-	return empty;
-}
-
 /** γ·(x − μ)/√(σ² + ε) + β over NHWC `x` with its own batch statistics (one FusedBatchNormV3, training mode). */
 export function fusedBatchNormTrain(
 	x: tf.Tensor4D,
@@ -108,7 +100,9 @@ export function fusedBatchNormTrain(
 	epsilon: number,
 ): FusedBatchNormResult {
 	const b = nodeBackend();
-	const stats = emptyStatistics();
+	// Running mean and variance inputs: unread in training with an averaging factor of 1, so empty. Made per call
+	// (a 0-element tensor costs nothing) so that no tensor outlives a training run.
+	const stats = tf.tensor1d([]);
 	const [y, mean, variance, reserve1, reserve2, reserve3] = b.executeMultipleOutputs(
 		'FusedBatchNormV3',
 		[
@@ -122,6 +116,7 @@ export function fusedBatchNormTrain(
 		[x, gamma, beta, stats, stats],
 		6,
 	);
+	stats.dispose();
 	return {
 		y: y as tf.Tensor4D,
 		mean: mean as tf.Tensor1D,

@@ -23,17 +23,27 @@ export interface Workload {
 	readonly imageSize: number;
 }
 
-/** Auto trains the last stage on the single-threaded backends when that takes no longer than this. */
+/** Auto trains the deepest depth whose estimated time fits this budget (on each backend with measured rates). */
 export const AUTO_LAST_STAGE_BUDGET_S = 10 * 60;
+
+interface BackendRates {
+	/** Seconds per image and epoch at 224×224. */
+	readonly lastStage: number;
+	readonly full: number;
+	/** Whether Auto may choose Full here: only where a full step is within about 1.5× of PyTorch on the same CPU. */
+	readonly autoFull: boolean;
+}
 
 /**
  * Seconds per image and epoch at 224×224 on the 2-core machines we measure on (`npm run bench:last-stage`, `npm run
- * bench`): last-stage and
- * full steps on WebAssembly, and the pure-JS backend, ~40× slower. Estimates for Auto's choice, scaled by pixel count.
+ * bench`): last-stage and full steps on WebAssembly, the pure-JS backend (~40× slower), and TensorFlow native
+ * (full step 75 ms/image, 1.36× PyTorch; the last stage is layer4's step plus layer3's forward once per view).
+ * Estimates for Auto's choice, scaled by pixel count. The GPU has no measured rates yet: it always gets Full.
  */
-const SECONDS_PER_IMAGE: Readonly<Record<'wasm' | 'js', { lastStage: number; full: number }>> = {
-	wasm: { lastStage: 0.13, full: 0.55 },
-	js: { lastStage: 5, full: 22 },
+const SECONDS_PER_IMAGE: Readonly<Record<'wasm' | 'js' | 'cpu-native', BackendRates>> = {
+	wasm: { lastStage: 0.13, full: 0.55, autoFull: false },
+	js: { lastStage: 5, full: 22, autoFull: false },
+	'cpu-native': { lastStage: 0.02, full: 0.075, autoFull: true },
 };
 
 export function planFineTune(
@@ -64,32 +74,46 @@ export function planFineTune(
 			depth: 'full',
 			reason: 'auto: full fine-tuning, because without pretrained weights every layer has to learn',
 		};
-	if (backend === 'gpu' || backend === 'cpu-native')
+	if (backend === 'gpu')
 		return {
 			depth: 'full',
 			reason: `auto: full fine-tuning, because the ${backend} backend is fast enough for it`,
 		};
 	const rates = SECONDS_PER_IMAGE[backend];
-	const install = 'install @tensorflow/tfjs-node for full fine-tuning at native speed';
+	const hint = rates.autoFull
+		? 'choose Full to train every layer anyway'
+		: 'install the native engine (npx resnet18 native install) for full fine-tuning at native speed';
 	if (!workload) {
-		return {
-			depth: 'head',
-			reason: `auto: classifier only on the ${backend} backend, where a full fine-tuning step is ~6–30× slower than PyTorch; choose Last Stage or Full to train more layers, or ${install}`,
-		};
+		return rates.autoFull
+			? {
+					depth: 'full',
+					reason: `auto: full fine-tuning, because the ${backend} backend is fast enough for it`,
+				}
+			: {
+					depth: 'head',
+					reason: `auto: classifier only on the ${backend} backend, where a full fine-tuning step is ~6–30× slower than PyTorch; choose Last Stage or Full to train more layers, or ${hint}`,
+				};
 	}
 	const scale = (workload.imageSize / 224) ** 2;
 	const work = workload.trainImages * workload.epochs * scale;
 	const lastStage = work * rates.lastStage;
 	const full = work * rates.full;
+	const what = `${workload.trainImages} images × ${workload.epochs} epochs at ${workload.imageSize} px`;
+	if (rates.autoFull && full <= AUTO_LAST_STAGE_BUDGET_S) {
+		return {
+			depth: 'full',
+			reason: `auto: full fine-tuning on the ${backend} backend: ${what} ≈ ${duration(full)}`,
+		};
+	}
 	if (lastStage <= AUTO_LAST_STAGE_BUDGET_S) {
 		return {
 			depth: 'last-stage',
-			reason: `auto: last stage + classifier on the ${backend} backend: ${workload.trainImages} images × ${workload.epochs} epochs at ${workload.imageSize} px ≈ ${duration(lastStage)} (Full would take ≈ ${duration(full)}); ${install}`,
+			reason: `auto: last stage + classifier on the ${backend} backend: ${what} ≈ ${duration(lastStage)} (Full would take ≈ ${duration(full)}); ${hint}`,
 		};
 	}
 	return {
 		depth: 'head',
-		reason: `auto: classifier only on the ${backend} backend: training the last stage on ${workload.trainImages} images × ${workload.epochs} epochs at ${workload.imageSize} px would take ≈ ${duration(lastStage)} (Full ≈ ${duration(full)}); choose Last Stage or Full to train more layers anyway, or ${install}`,
+		reason: `auto: classifier only on the ${backend} backend: training the last stage on ${what} would take ≈ ${duration(lastStage)} (Full ≈ ${duration(full)}); choose Last Stage or Full to train more layers anyway${rates.autoFull ? '' : `, or ${hint}`}`,
 	};
 }
 

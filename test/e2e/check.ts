@@ -312,6 +312,23 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		return String(body.error);
 	},
 	/** The same webhook answer from another engine: same label, probabilities within 1e-4. */
+	/** A folder → Train → Evaluate run on the engine asked for: the Train node says which backend computed it. */
+	'trained-on'(file, backendPattern) {
+		const run = readJson<Execution>(file);
+		const trained = items(run, 'Train ResNet-18')[0];
+		const summary = String(asJson(trained.json.backend).summary);
+		assert.match(summary, new RegExp(backendPattern), summary);
+		const history = trained.json.history as Json[];
+		assert.equal(history.length, 3, 'one history record per epoch');
+		assert.ok(
+			history.every((h) => Number.isFinite(Number(h.trainLoss))),
+			'finite training losses',
+		);
+		const evaluation = items(run, 'Evaluate ResNet-18')[0].json;
+		const accuracy = Number(evaluation.accuracy);
+		assert.ok(accuracy >= 0 && accuracy <= 1, `accuracy ${accuracy}`);
+		return `${summary.split('\n')[0]}; losses ${history.map((h) => Number(h.trainLoss).toFixed(3)).join(', ')}; accuracy ${accuracy.toFixed(3)}`;
+	},
 	'webhook-engine'(file, engine, referenceFile) {
 		const body = readJson<Json>(file);
 		const reference = readJson<Json>(referenceFile);

@@ -15,6 +15,7 @@
 #       n8n answers while a model trains         /healthz under 2 s, the webhook classifies
 #       stop a running training from n8n         execution canceled at once, LIVE and files untouched
 #       the editor                               Chromium adds Train ResNet-18 and reads its four defaults
+#       native engine (npx resnet18 native install)  train-evaluate, busy /healthz and stop again, on TensorFlow
 # Run with `npm run test:e2e` (builds first). Everything it writes is under $E2E_LAB (~/.cache/n8n-nodes-resnet18/e2e) and
 # test-artifacts/e2e (screenshot). Reuses an n8n install given by E2E_N8N_DIR/E2E_NODE24.
 set -euo pipefail
@@ -178,37 +179,44 @@ code=$(curl -s -o "$E2E_LAB/webhook-broken.json" -w '%{http_code}' -F "data=@$DA
 check webhook-error "$E2E_LAB/webhook-broken.json" broken.jpg
 step "(b) webhook"
 
-# Stop a running training from n8n: canceled at once; the live model and its files untouched
-live_before=$(cat "$MODELS/shapes/LIVE"); sums_before=$(sha256sum "$MODELS"/shapes/*.safetensors)
-wf=$(n8n_rest GET /rest/workflows/resnet18LongTrainx)
-exec_id=$(node -e 'const wf=JSON.parse(process.argv[1]).data; console.log(JSON.stringify({workflowData: wf, triggerToStartFrom: {name: "Start"}}))' "$wf" \
-  | { read -r body; n8n_rest POST /rest/workflows/resnet18LongTrainx/run "$body"; } | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).data.executionId))')
-for _ in $(seq 1 120); do grep -q "long training to stop\|shapes: epoch 1/50" "$E2E_LAB/n8n.log" 2>/dev/null && grep -q "epoch 1/50" "$E2E_LAB/n8n.log" && break; sleep 1; done
-grep -q "epoch 1/50" "$E2E_LAB/n8n.log" || { echo "FAIL: the long training never reached epoch 1"; tail -20 "$E2E_LAB/n8n.log"; exit 1; }
-# While it trains (on a thread of its own), n8n answers: its health check and a classification through the webhook.
-busy_health=$(curl -s -o /dev/null -w '%{time_total}' "$(n8n_url)/healthz")
-curl -s -w '\n%{time_total}\n' -F "data=@$IMAGE" "$URL" > "$E2E_LAB/webhook-busy.txt"
-head -1 "$E2E_LAB/webhook-busy.txt" > "$E2E_LAB/webhook-busy.json"
-check webhook "$E2E_LAB/webhook-busy.json" "$classes" true
-busy_webhook=$(tail -1 "$E2E_LAB/webhook-busy.txt")
-node -e 'process.exit(Number(process.argv[1]) < 2 ? 0 : 1)' "$busy_health" \
-  || { echo "FAIL: n8n took ${busy_health} s to answer /healthz while a model trained"; exit 1; }
-echo "PASS busy: while a model trained, /healthz answered in ${busy_health} s and the webhook classified an image in ${busy_webhook} s"
-stop_t0=$(date +%s.%N)
-n8n_rest POST "/rest/executions/$exec_id/stop" > "$E2E_LAB/stop.json"
-stop_answered_s=$(node -p "($(date +%s.%N) - $stop_t0).toFixed(1)")
-seen_s=""
-for _ in $(seq 1 100); do grep -q "stop requested" "$E2E_LAB/n8n.log" && { seen_s=$(node -p "($(date +%s.%N) - $stop_t0).toFixed(1)"); break; }; sleep 0.1; done
-status=""
-for _ in $(seq 1 60); do
-  status=$(n8n_rest GET "/rest/executions/$exec_id" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).data.status))')
-  [ "$status" = canceled ] || [ "$status" = error ] || [ "$status" = success ] && break; sleep 0.5
-done
-stop_s=$(node -p "($(date +%s.%N) - $stop_t0).toFixed(1)")
-[ "$status" = canceled ] || { echo "FAIL: stopped execution ended as '$status'"; exit 1; }
-[ "$(cat "$MODELS/shapes/LIVE")" = "$live_before" ] && [ "$(sha256sum "$MODELS"/shapes/*.safetensors)" = "$sums_before" ] \
-  || { echo "FAIL: stopping the training changed the model folder"; ls -la "$MODELS/shapes"; exit 1; }
-echo "PASS stop: execution $exec_id canceled ${stop_s} s after the stop request (its HTTP answer after ${stop_answered_s} s, the node saw it after ${seen_s:-?} s); LIVE still $live_before, no new version"
+# Stop a running training from n8n: canceled at once; the live model and its files untouched. $1 names the engine
+# in the PASS lines. While it trains (on a thread of its own), n8n answers: its health check and a classification
+# through the webhook (loose bounds asserted; the figures printed).
+busy_then_stop() {
+  local engine=$1 live_before sums_before wf exec_id busy_health busy_webhook stop_t0 stop_answered_s seen_s status stop_s
+  live_before=$(cat "$MODELS/shapes/LIVE"); sums_before=$(sha256sum "$MODELS"/shapes/*.safetensors)
+  local log_from; log_from=$(wc -l < "$E2E_LAB/n8n.log")
+  wf=$(n8n_rest GET /rest/workflows/resnet18LongTrainx)
+  exec_id=$(node -e 'const wf=JSON.parse(process.argv[1]).data; console.log(JSON.stringify({workflowData: wf, triggerToStartFrom: {name: "Start"}}))' "$wf" \
+    | { read -r body; n8n_rest POST /rest/workflows/resnet18LongTrainx/run "$body"; } | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).data.executionId))')
+  since() { tail -n +"$((log_from + 1))" "$E2E_LAB/n8n.log"; }
+  for _ in $(seq 1 120); do since | grep -q "epoch 1/50" && break; sleep 1; done
+  since | grep -q "epoch 1/50" || { echo "FAIL ($engine): the long training never reached epoch 1"; tail -20 "$E2E_LAB/n8n.log"; exit 1; }
+  busy_health=$(curl -s -o /dev/null -w '%{time_total}' "$(n8n_url)/healthz")
+  curl -s -w '\n%{time_total}\n' -F "data=@$IMAGE" "$URL" > "$E2E_LAB/webhook-busy.txt"
+  head -1 "$E2E_LAB/webhook-busy.txt" > "$E2E_LAB/webhook-busy.json"
+  check webhook "$E2E_LAB/webhook-busy.json" "$classes" true
+  busy_webhook=$(tail -1 "$E2E_LAB/webhook-busy.txt")
+  node -e 'process.exit(Number(process.argv[1]) < 2 ? 0 : 1)' "$busy_health" \
+    || { echo "FAIL ($engine): n8n took ${busy_health} s to answer /healthz while a model trained"; exit 1; }
+  echo "PASS busy ($engine): while a model trained, /healthz answered in ${busy_health} s and the webhook classified an image in ${busy_webhook} s"
+  stop_t0=$(date +%s.%N)
+  n8n_rest POST "/rest/executions/$exec_id/stop" > "$E2E_LAB/stop.json"
+  stop_answered_s=$(node -p "($(date +%s.%N) - $stop_t0).toFixed(1)")
+  seen_s=""
+  for _ in $(seq 1 100); do since | grep -q "stop requested" && { seen_s=$(node -p "($(date +%s.%N) - $stop_t0).toFixed(1)"); break; }; sleep 0.1; done
+  status=""
+  for _ in $(seq 1 60); do
+    status=$(n8n_rest GET "/rest/executions/$exec_id" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).data.status))')
+    [ "$status" = canceled ] || [ "$status" = error ] || [ "$status" = success ] && break; sleep 0.5
+  done
+  stop_s=$(node -p "($(date +%s.%N) - $stop_t0).toFixed(1)")
+  [ "$status" = canceled ] || { echo "FAIL ($engine): stopped execution ended as '$status'"; exit 1; }
+  [ "$(cat "$MODELS/shapes/LIVE")" = "$live_before" ] && [ "$(sha256sum "$MODELS"/shapes/*.safetensors)" = "$sums_before" ] \
+    || { echo "FAIL ($engine): stopping the training changed the model folder"; ls -la "$MODELS/shapes"; exit 1; }
+  echo "PASS stop ($engine): execution $exec_id canceled ${stop_s} s after the stop request (its HTTP answer after ${stop_answered_s} s, the node saw it after ${seen_s:-?} s); LIVE still $live_before, no new version"
+}
+busy_then_stop WebAssembly
 step "stop a running training"
 
 # ONNX Runtime added the way the README tells n8n users to (offline: its CPU binaries are in the npm tarball, and
@@ -228,6 +236,32 @@ step "ONNX Runtime in n8n"
 n8n_editor_check "$ARTIFACTS/train-node-parameters.png" > "$E2E_LAB/editor.json"
 check editor "$E2E_LAB/editor.json"
 step "editor check"
+
+# The native engine, installed the way the README tells n8n users (`npx resnet18 native install` in our package's folder
+# under ~/.n8n/nodes, with n8n's own Node): `auto` now trains on TensorFlow, and n8n stays responsive and stops it.
+# RESNET18_NATIVE=optional lets a host that cannot build it skip this part (said so); anything else requires it.
+n8n_stop
+deployed=$N8N_USER_FOLDER/.n8n/nodes/node_modules/n8n-nodes-resnet18
+native_rc=0
+(cd "$deployed" && n8n_node dist/lib/cli/main.js native install ${RESNET18_NATIVE_WHEEL:+--wheel "$RESNET18_NATIVE_WHEEL"}) \
+  > "$E2E_LAB/native-install.log" 2>&1 || native_rc=$?
+tail -1 "$E2E_LAB/native-install.log"
+if [ "$native_rc" != 0 ] && [ "${RESNET18_NATIVE:-required}" = optional ]; then
+  echo "SKIPPED native e2e: the native engine did not build here and RESNET18_NATIVE=optional (see $E2E_LAB/native-install.log)"
+  step "native engine (skipped)"
+else
+  [ "$native_rc" = 0 ] || { echo "FAIL: npx resnet18 native install exited $native_rc"; tail -20 "$E2E_LAB/native-install.log"; exit 1; }
+  step "native install in n8n's nodes folder"
+  n8n_execute resnet18FolderTrain > "$E2E_LAB/native-a.json"
+  check trained-on "$E2E_LAB/native-a.json" 'TensorFlow native \(CPU\)'
+  step "(a) train-evaluate on native"
+  N8N_DEFAULT_BINARY_DATA_MODE=default n8n_start
+  n8n_owner
+  curl -s -F "data=@$IMAGE" "$URL" > "$E2E_LAB/webhook-native.json"
+  check webhook "$E2E_LAB/webhook-native.json" "$classes" false
+  busy_then_stop "TensorFlow native"
+  step "busy and stop on native"
+fi
 
 n8n_stop
 echo "e2e passed in $((SECONDS - T0)) s:"
