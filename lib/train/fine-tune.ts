@@ -37,13 +37,14 @@ interface BackendRates {
 /**
  * Seconds per image and epoch at 224×224 on the 2-core machines we measure on (`npm run bench:last-stage`, `npm run
  * bench`): last-stage and full steps on WebAssembly, the pure-JS backend (~40× slower), and TensorFlow native
- * (full step 75 ms/image, 1.36× PyTorch; the last stage is layer4's step plus layer3's forward once per view).
+ * (2026-12-02: a full step 107 ms/image, 1.16× PyTorch, plus the data path; the last stage 29 ms per image and epoch on
+ * cached layer3 activations, 38 ms per image once for those).
  * Estimates for Auto's choice, scaled by pixel count. The GPU has no measured rates yet: it always gets Full.
  */
 const SECONDS_PER_IMAGE: Readonly<Record<'wasm' | 'js' | 'cpu-native', BackendRates>> = {
 	wasm: { lastStage: 0.13, full: 0.55, autoFull: false },
 	js: { lastStage: 5, full: 22, autoFull: false },
-	'cpu-native': { lastStage: 0.02, full: 0.075, autoFull: true },
+	'cpu-native': { lastStage: 0.035, full: 0.12, autoFull: true },
 };
 
 export function planFineTune(
