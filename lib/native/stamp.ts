@@ -16,12 +16,21 @@ export interface NativeStamp {
 
 export const STAMP_FILE = '.resnet18-native.json';
 
+/** The stamp of the install at `target`; a missing, unreadable or corrupt one means not installed (a rebuild fixes it). */
 export function readStamp(target: string): NativeStamp | undefined {
+	let parsed: unknown;
 	try {
-		return JSON.parse(fs.readFileSync(path.join(target, STAMP_FILE), 'utf8')) as NativeStamp;
+		parsed = JSON.parse(fs.readFileSync(path.join(target, STAMP_FILE), 'utf8'));
 	} catch {
 		return undefined;
 	}
+	// Valid JSON that is not a stamp (`null`, a number, a truncated rewrite by hand) is as good as none.
+	if (typeof parsed !== 'object' || parsed === null) return undefined;
+	const stamp = parsed as Record<string, unknown>;
+	const strings = ['npmPackage', 'npmVersion', 'tfVersion', 'wheel', 'wheelSha256'];
+	return strings.every((key) => typeof stamp[key] === 'string')
+		? (parsed as NativeStamp)
+		: undefined;
 }
 
 /** A stamp stands for the requested build when package, version and TensorFlow match, and the wheel when one is named. */

@@ -15,8 +15,12 @@ export interface Toolchain {
 
 const BUILD_ESSENTIALS = 'apt-get install -y build-essential python3 (Debian/Ubuntu)';
 
-async function works(program: string, args: readonly string[]): Promise<boolean> {
-	return (await runCommand(program, args)).code === 0;
+async function works(
+	program: string,
+	args: readonly string[],
+	env: NodeJS.ProcessEnv,
+): Promise<boolean> {
+	return (await runCommand(program, args, { env })).code === 0;
 }
 
 /** Node's headers beside this Node binary (official tarballs, Debian's nodejs + libnode-dev, nvm): no download. */
@@ -69,21 +73,22 @@ export function findNodeGyp(execPath: string = process.execPath): string | undef
 	return candidates.find((file) => fs.existsSync(file));
 }
 
-export async function checkToolchain(): Promise<Toolchain> {
-	const compiler = process.env.CXX?.trim() || 'g++';
+/** `env` is the environment the build runs with (its PATH, CXX, PYTHON): this host's unless a test gives one. */
+export async function checkToolchain(env: NodeJS.ProcessEnv = process.env): Promise<Toolchain> {
+	const compiler = env.CXX?.trim() || 'g++';
 	if (
-		!(await works(compiler, ['--version'])) &&
-		!(compiler === 'g++' && (await works('c++', ['--version'])))
+		!(await works(compiler, ['--version'], env)) &&
+		!(compiler === 'g++' && (await works('c++', ['--version'], env)))
 	)
 		throw new NativeInstallError(
 			'toolchain',
 			`no C++ compiler (${compiler}) found`,
 			BUILD_ESSENTIALS,
 		);
-	if (!(await works('make', ['--version'])))
+	if (!(await works('make', ['--version'], env)))
 		throw new NativeInstallError('toolchain', 'make not found', BUILD_ESSENTIALS);
-	const python = process.env.PYTHON?.trim() || 'python3';
-	if (!(await works(python, ['--version'])))
+	const python = env.PYTHON?.trim() || 'python3';
+	if (!(await works(python, ['--version'], env)))
 		throw new NativeInstallError(
 			'toolchain',
 			`${python} not found (node-gyp needs it)`,
