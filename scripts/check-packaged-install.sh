@@ -17,7 +17,10 @@ const fs = require("fs");
 const pkg = JSON.parse(fs.readFileSync("package.json", "utf8"));
 for (const key of ["devDependencies", "peerDependencies", "peerDependenciesMeta", "optionalDependencies"]) delete pkg[key];
 fs.writeFileSync("package.json", JSON.stringify(pkg, null, 2));'
-npm install --omit=dev --ignore-scripts --no-audit --no-fund --no-package-lock >/dev/null
+# --install-strategy=shallow as n8n's installer (test/e2e/n8n.sh n8n_deploy): transitive dependencies stay nested
+# under their owner, so a bundle that requires a package it does not declare (tfjs's tf.node.js: long, seedrandom)
+# finds it only if we depend on it directly.
+npm install --omit=dev --ignore-scripts --no-audit --no-fund --no-package-lock --install-strategy=shallow >/dev/null
 echo "installed with install scripts off: $(ls node_modules | wc -l) top-level runtime packages"
 
 node24_prefix="$work/node24"
