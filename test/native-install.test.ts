@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { zipSync } from 'fflate';
 import { NativeInstallError, Resnet18Error } from '../lib/errors';
+import { patchForCurrentNode } from '../lib/native/node-compat';
 import { placeAtomically } from '../lib/native/place';
 import { checkPlatform, detectLibc, type PlatformFacts } from '../lib/native/platform';
 import { readStamp, STAMP_FILE, stampMatches, type NativeStamp } from '../lib/native/stamp';
@@ -432,5 +433,46 @@ describe('toolchain: what is missing, and the command that installs it', () => {
 			'node-gyp',
 		);
 		assert.match(error.fix, /python3/);
+	});
+});
+
+describe('Node 23+ compatibility of tfjs-node 4.22 (util.isNullOrUndefined is gone)', () => {
+	const write = (pkg: string, source: string) => {
+		for (const file of ['dist/nodejs_kernel_backend.js', 'dist/kernels/TopK.js']) {
+			fs.mkdirSync(path.dirname(path.join(pkg, file)), { recursive: true });
+			fs.writeFileSync(path.join(pkg, file), source);
+		}
+	};
+
+	it('rewrites every call to the plain null test, which runs where util has no such function', async () => {
+		const pkg = path.join(tempDir(), 'tfjs-node');
+		write(
+			pkg,
+			'var util_1 = require("util");\nexports.f = (x) => (0, util_1.isNullOrUndefined)(x) ? 1 : (0, util_1.isNullOrUndefined)(x.k) ? 2 : 3;\n',
+		);
+		assert.equal(await patchForCurrentNode(pkg), 4);
+		const patched = fs.readFileSync(path.join(pkg, 'dist/kernels/TopK.js'), 'utf8');
+		assert.doesNotMatch(patched, /util_1\.isNullOrUndefined/);
+		const mod = { exports: {} as { f?: (x: unknown) => number } };
+		new Function('exports', 'require', patched)(mod.exports, () => ({}));
+		assert.deepEqual(
+			[mod.exports.f!(null), mod.exports.f!({}), mod.exports.f!({ k: 0 })],
+			[1, 2, 3],
+		);
+		assert.equal(
+			await patchForCurrentNode(pkg),
+			0,
+			'a second run finds nothing left and is no error',
+		);
+	});
+
+	it('refuses a tfjs-node whose files it does not know, naming the file', async () => {
+		const pkg = path.join(tempDir(), 'other');
+		write(pkg, 'module.exports = 1;\n');
+		await assert.rejects(
+			patchForCurrentNode(pkg),
+			(e: unknown) =>
+				e instanceof NativeInstallError && /nodejs_kernel_backend\.js/.test(e.message),
+		);
 	});
 });

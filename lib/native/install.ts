@@ -12,6 +12,7 @@ import {
 	napiVersion,
 	stageInstall,
 } from './build-binding';
+import { patchForCurrentNode } from './node-compat';
 import { nativeTarget, packageRoot } from './package-root';
 import { checkPlatform, hostPlatformFacts } from './platform';
 import { placeAtomically, scratchBeside } from './place';
@@ -137,6 +138,9 @@ export async function installNative(
 		log(`Building the binding (node-gyp, N-API ${napi})`);
 		await buildBinding(pkg, toolchain, napi, log);
 		await bundleRuntimeDeps(path.join(stage, 'node_modules'), pkg);
+		log(
+			`Patched ${await patchForCurrentNode(pkg)} util.isNullOrUndefined calls (removed in Node 23)`,
+		);
 		const stamp: NativeStamp = {
 			npmPackage: variant.npmPackage,
 			npmVersion: variant.npmVersion,
