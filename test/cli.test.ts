@@ -154,4 +154,49 @@ describe('the resnet18 command line', () => {
 			);
 		}
 	});
+
+	it('hostile values of every kind are refused up front: exit 1, one "error:" line naming the flag, no stack', () => {
+		const aFile = path.join(dir, 'a-file');
+		fs.writeFileSync(aFile, 'x');
+		const fresh = path.join(dir, 'never-written.safetensors');
+		const cases: [string[], string][] = [
+			[['dataset', data, '--max-megapixels', '0'], '--max-megapixels'],
+			[['dataset', data, '--max-megapixels', '-1'], '--max-megapixels'],
+			[['dataset', data, '--val-split', 'NaN'], '--val-split'],
+			[['evaluate', model, data, '--batch-size', '0'], '--batch-size'],
+			[['evaluate', model, data, '--batch-size', String(2 ** 53)], '--batch-size'],
+			[['evaluate', model, data, '--top-k', '0'], '--top-k'],
+			[['evaluate', model, data, '--top-k', '1e309'], '--top-k'],
+			[['classify', model, 'x.jpg', '--batch-size', ''], '--batch-size'],
+			[['classify', model, 'x.jpg', '--batch-size', 'abc'], '--batch-size'],
+			[['classify', model, 'x.jpg', '--threshold', '-1'], '--threshold'],
+			[['classify', '', 'x.jpg'], '"model"'],
+			[['train', data, '--out', fresh, '--batch-size', '0'], '--batch-size'],
+			[['train', data, '--out', fresh, '--epochs', String(2 ** 53)], '--epochs'],
+			[['train', data, '--out', fresh, '--lr', '1e309'], '--lr'],
+			[['train', data, '--out', fresh, '--seed', '-1'], '--seed'],
+			[['train', data, '--out', fresh, '--image-size', '0'], '--image-size'],
+			[['train', data, '--out', fresh, '--warmup', 'NaN'], '--warmup'],
+			[['train', data, '--out', fresh, '--label-smoothing', ''], '--label-smoothing'],
+			[['train', data, '--out', fresh, '--fine-tune', '0'], '--fine-tune'],
+			[['train', data, '--out', fresh, '--weights', ''], '--weights'],
+			// The output is checked before any image is read or any epoch trained.
+			[['train', data, '--out', ''], '--out'],
+			[['train', data, '--out', dir], '--out'],
+			[['train', data, '--out', path.join(aFile, 'model.safetensors')], '--out'],
+			[['export-onnx', model, '--out', ''], '--out'],
+			[['export-onnx', model, '--out', dir], '--out'],
+			[['export-onnx', model, '--out', path.join(aFile, 'model.onnx')], '--out'],
+		];
+		for (const [args, flag] of cases) {
+			const { code, stderr } = run(...args);
+			const what = `${args.join(' ')} → ${stderr}`;
+			assert.equal(code, 1, what);
+			const errors = stderr.split('\n').filter((l) => l.startsWith('error:'));
+			assert.equal(errors.length, 1, what);
+			assert.ok(errors[0].includes(flag), what);
+			assert.doesNotMatch(stderr, /^\s+at |TypeError|RangeError|Maximum call stack/m, what);
+		}
+		assert.equal(fs.existsSync(fresh), false);
+	});
 });
