@@ -14,7 +14,7 @@ import { loadModel, saveModel, type TrainedModel } from '../model-file/model-fil
 import { detachInference, prepareInference } from '../infer/engine';
 import { exportOnnx } from '../onnx/export';
 import { writeFileAtomic } from '../atomic-write';
-import { checkOutputFile, checkOutputFolder } from '../output-path';
+import { checkOutputFile } from '../output-path';
 import { CLASSIFY_OPTIONS } from '../options/classify';
 import { DATASET_OPTIONS } from '../options/dataset';
 import { EVALUATE_OPTIONS } from '../options/evaluate';
@@ -302,11 +302,9 @@ async function imagenetFromCli(o: Record<string, unknown>): Promise<TrainedModel
 			'--weights-source',
 			`must be one of ${WEIGHTS_SOURCE_CHOICES.join(', ')}, got ${JSON.stringify(o.weightsSource)}`,
 		);
-	// Checked before the download: a cache that cannot take the file would fail after 45 MB.
-	const cacheFolder = await checkOutputFolder(
-		givenPath(o.weightsCache, '--weights-cache'),
-		'--weights-cache',
-	);
+	// An empty folder name would put the 45 MB file in the working folder. The cache may be read-only when it
+	// already holds the file, so writing is not tried here.
+	const cacheFolder = givenPath(o.weightsCache, '--weights-cache');
 	let reported = -1;
 	const { model, file, downloaded } = await imagenetClassifier(source, {
 		cacheFolder,
