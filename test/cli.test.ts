@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeSyntheticDataset } from '../lib/data/synthetic';
+import { ResNet18 } from '../lib/model/resnet18';
+import { writeSafetensors } from '../lib/weights/safetensors';
 import { isTensorFlowStartupLine, nativeInstalled } from './support/native';
 import { tempDir } from './support/temp';
 
@@ -197,6 +199,24 @@ describe('the resnet18 command line', () => {
 			assert.ok(errors[0].includes(flag), what);
 			assert.doesNotMatch(stderr, /^\s+at |TypeError|RangeError|Maximum call stack/m, what);
 		}
+		assert.equal(fs.existsSync(fresh), false);
+		// A run that diverges (starting weights at float32's edge: the first loss is NaN) fails and writes nothing.
+		const start = ResNet18.initialize(2, 1);
+		const state = start.toStateDict();
+		start.dispose();
+		for (const name of ['conv1.weight', 'fc.weight'])
+			(state.get(name)!.data as Float32Array).fill(3e38);
+		const huge = path.join(dir, 'huge.safetensors');
+		fs.writeFileSync(huge, writeSafetensors(state));
+		const diverged = run(
+			...['train', data, '--out', fresh, '--weights', huge, '--fine-tune', 'head'],
+			...['--epochs', '1', '--batch-size', '4', '--image-size', '32', '--backend', 'wasm'],
+		);
+		assert.equal(diverged.code, 1, diverged.stderr);
+		assert.match(
+			diverged.stderr,
+			/^error: Training diverged: the loss of epoch 1, batch 1 is NaN; no model was written/m,
+		);
 		assert.equal(fs.existsSync(fresh), false);
 	});
 });
