@@ -35,6 +35,8 @@ export async function writeFileExclusive(target: string, data: Uint8Array): Prom
 }
 
 async function writeTemp(target: string, data: Uint8Array): Promise<string> {
+	// path.resolve('') is the working folder: the temp file would land beside it, named after nothing.
+	if (target.trim() === '') throw new FileError('""', 'no file name given to write to');
 	const dir = path.dirname(path.resolve(target));
 	const temp = path.join(
 		dir,

@@ -4,6 +4,7 @@ import {
 	InvalidParameterError,
 	Resnet18Error,
 	TrainingAbortedError,
+	TrainingDivergedError,
 	WeightsError,
 } from './errors';
 
@@ -15,7 +16,7 @@ export interface TransferredError {
 	readonly name: string;
 	readonly message: string;
 	readonly stack?: string;
-	readonly fields: Readonly<Record<string, string | undefined>>;
+	readonly fields: Readonly<Record<string, string | number | undefined>>;
 }
 
 const TYPED = {
@@ -25,14 +26,29 @@ const TYPED = {
 	WeightsError,
 	BackendUnavailableError,
 	TrainingAbortedError,
+	TrainingDivergedError,
 } as const;
-const FIELDS = ['parameter', 'file', 'tensor', 'backend'] as const;
+const FIELDS = [
+	'parameter',
+	'file',
+	'tensor',
+	'backend',
+	// TrainingDivergedError's.
+	'epoch',
+	'batch',
+	'loss',
+	'bestEpoch',
+	'bestValidationAccuracy',
+] as const;
 
 export function transferError(error: unknown): TransferredError {
 	if (!(error instanceof Error)) return { name: 'Error', message: String(error), fields: {} };
 	const source = error as Error & Partial<Record<(typeof FIELDS)[number], unknown>>;
-	const fields: Record<string, string | undefined> = {};
-	for (const key of FIELDS) if (typeof source[key] === 'string') fields[key] = source[key];
+	const fields: Record<string, string | number | undefined> = {};
+	for (const key of FIELDS) {
+		const value = source[key];
+		if (typeof value === 'string' || typeof value === 'number') fields[key] = value;
+	}
 	return { name: error.name, message: error.message, stack: error.stack, fields };
 }
 

@@ -56,6 +56,37 @@ export class BackendUnavailableError extends Resnet18Error {
 /** Training was stopped through its AbortSignal. */
 export class TrainingAbortedError extends Resnet18Error {}
 
+/** The best epoch validated before a run went wrong. */
+export interface EarlierEpoch {
+	readonly epoch: number;
+	readonly validationAccuracy: number;
+}
+
+/**
+ * A training step's loss was not a finite number (the weights have blown up): the run stops there and nothing is
+ * saved, since every later step would only learn from NaN.
+ */
+export class TrainingDivergedError extends Resnet18Error {
+	readonly bestEpoch?: number;
+	readonly bestValidationAccuracy?: number;
+	constructor(
+		readonly epoch: number,
+		readonly batch: number,
+		readonly loss: number,
+		best?: EarlierEpoch,
+	) {
+		super(
+			`Training diverged: the loss of epoch ${epoch}, batch ${batch} is ${loss}; no model was written. ` +
+				(best
+					? `The best earlier epoch was ${best.epoch} (validation accuracy ${best.validationAccuracy.toFixed(3)}); `
+					: 'No epoch had validated yet; ') +
+				'lower the learning rate, turn on gradient clipping, or check the starting weights',
+		);
+		this.bestEpoch = best?.epoch;
+		this.bestValidationAccuracy = best?.validationAccuracy;
+	}
+}
+
 /** `resnet18 native install` cannot go on; `fix` says what the user does about it (also part of the message). */
 export class NativeInstallError extends Resnet18Error {
 	constructor(

@@ -50,6 +50,7 @@ export {
 } from './model-file/registry';
 export type { ModelVersion } from './model-file/registry';
 export { writeFileAtomic, writeFileExclusive } from './atomic-write';
+export { checkOutputFile, checkOutputFolder } from './output-path';
 export { readSafetensors, writeSafetensors } from './weights/safetensors';
 export { readPth } from './weights/pth';
 export { readWeights, readWeightsFile } from './weights/read-weights';

@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeSyntheticDataset } from '../lib/data/synthetic';
+import { ResNet18 } from '../lib/model/resnet18';
+import { writeSafetensors } from '../lib/weights/safetensors';
 import { isTensorFlowStartupLine, nativeInstalled } from './support/native';
 import { tempDir } from './support/temp';
 
@@ -153,5 +155,68 @@ describe('the resnet18 command line', () => {
 				`one error line for ${args.join(' ')}: ${stderr}`,
 			);
 		}
+	});
+
+	it('hostile values of every kind are refused up front: exit 1, one "error:" line naming the flag, no stack', () => {
+		const aFile = path.join(dir, 'a-file');
+		fs.writeFileSync(aFile, 'x');
+		const fresh = path.join(dir, 'never-written.safetensors');
+		const cases: [string[], string][] = [
+			[['dataset', data, '--max-megapixels', '0'], '--max-megapixels'],
+			[['dataset', data, '--max-megapixels', '-1'], '--max-megapixels'],
+			[['dataset', data, '--val-split', 'NaN'], '--val-split'],
+			[['evaluate', model, data, '--batch-size', '0'], '--batch-size'],
+			[['evaluate', model, data, '--batch-size', String(2 ** 53)], '--batch-size'],
+			[['evaluate', model, data, '--top-k', '0'], '--top-k'],
+			[['evaluate', model, data, '--top-k', '1e309'], '--top-k'],
+			[['classify', model, 'x.jpg', '--batch-size', ''], '--batch-size'],
+			[['classify', model, 'x.jpg', '--batch-size', 'abc'], '--batch-size'],
+			[['classify', model, 'x.jpg', '--threshold', '-1'], '--threshold'],
+			[['classify', '', 'x.jpg'], '"model"'],
+			[['train', data, '--out', fresh, '--batch-size', '0'], '--batch-size'],
+			[['train', data, '--out', fresh, '--epochs', String(2 ** 53)], '--epochs'],
+			[['train', data, '--out', fresh, '--lr', '1e309'], '--lr'],
+			[['train', data, '--out', fresh, '--seed', '-1'], '--seed'],
+			[['train', data, '--out', fresh, '--image-size', '0'], '--image-size'],
+			[['train', data, '--out', fresh, '--warmup', 'NaN'], '--warmup'],
+			[['train', data, '--out', fresh, '--label-smoothing', ''], '--label-smoothing'],
+			[['train', data, '--out', fresh, '--fine-tune', '0'], '--fine-tune'],
+			[['train', data, '--out', fresh, '--weights', ''], '--weights'],
+			// The output is checked before any image is read or any epoch trained.
+			[['train', data, '--out', ''], '--out'],
+			[['train', data, '--out', dir], '--out'],
+			[['train', data, '--out', path.join(aFile, 'model.safetensors')], '--out'],
+			[['export-onnx', model, '--out', ''], '--out'],
+			[['export-onnx', model, '--out', dir], '--out'],
+			[['export-onnx', model, '--out', path.join(aFile, 'model.onnx')], '--out'],
+		];
+		for (const [args, flag] of cases) {
+			const { code, stderr } = run(...args);
+			const what = `${args.join(' ')} → ${stderr}`;
+			assert.equal(code, 1, what);
+			const errors = stderr.split('\n').filter((l) => l.startsWith('error:'));
+			assert.equal(errors.length, 1, what);
+			assert.ok(errors[0].includes(flag), what);
+			assert.doesNotMatch(stderr, /^\s+at |TypeError|RangeError|Maximum call stack/m, what);
+		}
+		assert.equal(fs.existsSync(fresh), false);
+		// A run that diverges (starting weights at float32's edge: the first loss is NaN) fails and writes nothing.
+		const start = ResNet18.initialize(2, 1);
+		const state = start.toStateDict();
+		start.dispose();
+		for (const name of ['conv1.weight', 'fc.weight'])
+			(state.get(name)!.data as Float32Array).fill(3e38);
+		const huge = path.join(dir, 'huge.safetensors');
+		fs.writeFileSync(huge, writeSafetensors(state));
+		const diverged = run(
+			...['train', data, '--out', fresh, '--weights', huge, '--fine-tune', 'head'],
+			...['--epochs', '1', '--batch-size', '4', '--image-size', '32', '--backend', 'wasm'],
+		);
+		assert.equal(diverged.code, 1, diverged.stderr);
+		assert.match(
+			diverged.stderr,
+			/^error: Training diverged: the loss of epoch 1, batch 1 is NaN; no model was written/m,
+		);
+		assert.equal(fs.existsSync(fresh), false);
 	});
 });

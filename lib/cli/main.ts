@@ -14,6 +14,7 @@ import { loadModel, saveModel, type TrainedModel } from '../model-file/model-fil
 import { detachInference, prepareInference } from '../infer/engine';
 import { exportOnnx } from '../onnx/export';
 import { writeFileAtomic } from '../atomic-write';
+import { checkOutputFile } from '../output-path';
 import { CLASSIFY_OPTIONS } from '../options/classify';
 import { DATASET_OPTIONS } from '../options/dataset';
 import { EVALUATE_OPTIONS } from '../options/evaluate';
@@ -58,7 +59,7 @@ export function buildProgram(): Command {
 		DATASET_OPTIONS,
 	).action(async (dir: string, _o: unknown, command: Command) => {
 		const o = withDefaults(DATASET_OPTIONS, givenCliOptions(command, DATASET_OPTIONS));
-		const manifest = await manifestFromFolder(dir, {
+		const manifest = await manifestFromFolder(givenPath(dir, 'dir'), {
 			validationSplit: o.validationSplit,
 			limitInputPixels: o.maxMegapixels * 1e6,
 		});
@@ -95,8 +96,10 @@ export function buildProgram(): Command {
 				DATASET_OPTIONS,
 				givenCliOptions(command, DATASET_OPTIONS),
 			);
+			// Before the data is read and hours are spent training: a --out that cannot be written is refused now.
+			const out = await checkOutputFile(o.out, '--out');
 			await startBackend(o.backend as BackendChoice);
-			const { data, manifest } = await trainingDataFromFolder(dir, {
+			const { data, manifest } = await trainingDataFromFolder(givenPath(dir, 'dir'), {
 				validationSplit,
 				seed: options.seed ?? TRAINING_OPTIONS.seed.default,
 			});
@@ -105,7 +108,7 @@ export function buildProgram(): Command {
 					`${problem.kept ? 'warning' : 'skipped'} ${problem.file}: ${problem.reason}\n`,
 				);
 			const initialWeights =
-				o.weights === 'none' ? undefined : await readWeightsFile(o.weights as string);
+				o.weights === 'none' ? undefined : await readWeightsFile(givenPath(o.weights, '--weights'));
 			const controller = new AbortController();
 			const stop = () => controller.abort();
 			process.once('SIGINT', stop);
@@ -134,7 +137,7 @@ export function buildProgram(): Command {
 					},
 				});
 				if (result.preset) process.stderr.write(`${result.preset.reason}\n`);
-				const bytes = await saveModel(o.out as string, result.model);
+				const bytes = await saveModel(out, result.model);
 				printJson({
 					model: o.out,
 					bytes,
@@ -174,6 +177,8 @@ export function buildProgram(): Command {
 		.action(
 			async (modelFile: string, dir: string, o: Record<string, unknown>, command: Command) => {
 				const options = withDefaults(EVALUATE_OPTIONS, givenCliOptions(command, EVALUATE_OPTIONS));
+				givenPath(modelFile, 'model');
+				givenPath(dir, 'dir');
 				await startBackend(o.backend as BackendChoice);
 				const model = await loadModel(modelFile);
 				const folder = await scanImageFolder(dir);
@@ -228,7 +233,7 @@ export function buildProgram(): Command {
 		.action(async (first: string, rest: string[], o: Record<string, unknown>, command: Command) => {
 			const options = withDefaults(CLASSIFY_OPTIONS, givenCliOptions(command, CLASSIFY_OPTIONS));
 			// With --imagenet there is no model file, so the first argument is an image too.
-			const modelFile = o.imagenet ? undefined : first;
+			const modelFile = o.imagenet ? undefined : givenPath(first, 'model');
 			const images = o.imagenet ? [first, ...rest] : rest;
 			if (images.length === 0)
 				throw new InvalidParameterError(
@@ -236,7 +241,7 @@ export function buildProgram(): Command {
 					'give at least one image after the model file (or use --imagenet without a model file)',
 				);
 			await startBackend(o.backend as BackendChoice);
-			const model = modelFile ? await loadModel(modelFile) : await imagenetFromCli(o);
+			const model = modelFile === undefined ? await imagenetFromCli(o) : await loadModel(modelFile);
 			await reportEngine(model, images.length);
 			const predictions = await classify(model, images, {
 				topK: options.topK,
@@ -257,10 +262,10 @@ export function buildProgram(): Command {
 		EXPORT_OPTIONS,
 	).action(async (modelFile: string, _o: unknown, command: Command) => {
 		const o = givenCliOptions(command, EXPORT_OPTIONS);
-		if (o.out === undefined) throw new InvalidParameterError('--out', 'is required');
-		const model = await loadModel(modelFile);
+		const out = await checkOutputFile(o.out, '--out');
+		const model = await loadModel(givenPath(modelFile, 'model'));
 		const bytes = exportOnnx(model.network.toStateDict(), model.metadata);
-		await writeFileAtomic(o.out, bytes);
+		await writeFileAtomic(out, bytes);
 		printJson({
 			model: modelFile,
 			onnx: o.out,
@@ -297,9 +302,12 @@ async function imagenetFromCli(o: Record<string, unknown>): Promise<TrainedModel
 			'--weights-source',
 			`must be one of ${WEIGHTS_SOURCE_CHOICES.join(', ')}, got ${JSON.stringify(o.weightsSource)}`,
 		);
+	// An empty folder name would put the 45 MB file in the working folder. The cache may be read-only when it
+	// already holds the file, so writing is not tried here.
+	const cacheFolder = givenPath(o.weightsCache, '--weights-cache');
 	let reported = -1;
 	const { model, file, downloaded } = await imagenetClassifier(source, {
-		cacheFolder: o.weightsCache as string,
+		cacheFolder,
 		baseUrl: (o.weightsBaseUrl as string | undefined)?.trim() || undefined,
 		// A token in the environment, not on the command line, where `ps` and shell history would show it.
 		token: process.env.RESNET18_WEIGHTS_TOKEN?.trim() || undefined,
@@ -328,6 +336,16 @@ async function reportEngine(model: TrainedModel, images: number): Promise<void> 
 			? 'Inference engine: ONNX Runtime\n'
 			: `Inference engine: TensorFlow.js${threads} (${engine.reason})\n`,
 	);
+}
+
+/** A path argument as given; an empty one would name the working folder (or, for a model, nothing at all). */
+function givenPath(value: unknown, parameter: string): string {
+	if (typeof value !== 'string' || value.trim() === '')
+		throw new InvalidParameterError(
+			parameter,
+			`must name a file or folder, got ${JSON.stringify(value)}`,
+		);
+	return value;
 }
 
 function labelIn(classes: readonly string[], name: string, dir: string): number {

@@ -1,3 +1,4 @@
+import { InvalidParameterError } from '../errors';
 import { loadImageTensorData, type ImageTransform } from './image';
 import type { LabelledImage } from './labelled-image';
 import type { Normalization } from './normalization';
@@ -33,6 +34,12 @@ export async function* imageBatches(
 	samples: readonly LabelledImage[],
 	options: BatchOptions,
 ): AsyncGenerator<ImageBatch> {
+	// A step of 0, a fraction or NaN would never get through the images (and fill memory with batch starts).
+	if (!Number.isInteger(options.batchSize) || options.batchSize < 1)
+		throw new InvalidParameterError(
+			'batchSize',
+			`must be a whole number of at least 1, got ${JSON.stringify(options.batchSize)}`,
+		);
 	const order = samples.map((_, i) => i);
 	if (options.shuffle) createRng(options.seed).shuffle(order);
 	const starts: number[] = [];

@@ -44,13 +44,17 @@ export async function evaluateSamples(
 	classes: readonly string[],
 	options: EvaluateOptions,
 ): Promise<Evaluation> {
+	// The table's rule for every caller's values (the CLI and the node checked theirs already): a batch size of 0
+	// would never advance through the images.
+	const batchSize = checkOption(EVALUATE_OPTIONS.batchSize, 'batchSize', options.batchSize);
+	const topK = checkOption(EVALUATE_OPTIONS.topK, 'topK', options.topK);
 	const k = classes.length;
 	const probabilities = new Float32Array(samples.length * k);
 	const labels = new Int32Array(samples.length);
 	const files: string[] = [];
 	let offset = 0;
 	for await (const batch of imageBatches(samples, {
-		batchSize: options.batchSize ?? 16,
+		batchSize,
 		shuffle: false,
 		seed: 0,
 		mode: 'eval',
@@ -67,7 +71,7 @@ export async function evaluateSamples(
 		files.push(...batch.files);
 		offset += batch.labels.length;
 	}
-	const metrics = classificationMetrics(probabilities, labels, classes, options.topK ?? 5);
+	const metrics = classificationMetrics(probabilities, labels, classes, topK);
 	const misclassified: EvaluatedImage[] = [];
 	for (let i = 0; i < files.length; i++) {
 		const predicted = argmaxRow(probabilities, i, k);
@@ -94,8 +98,5 @@ export async function evaluate(
 		imageSize: model.metadata.inputSize,
 		resizeSize: model.metadata.resizeSize,
 		...options,
-		// The table's rule for a library caller's values (the CLI and the node checked theirs already).
-		batchSize: checkOption(EVALUATE_OPTIONS.batchSize, 'batchSize', options.batchSize),
-		topK: checkOption(EVALUATE_OPTIONS.topK, 'topK', options.topK),
 	});
 }

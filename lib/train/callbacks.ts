@@ -1,5 +1,5 @@
 import { HostYield } from '../compute/host-yield';
-import { TrainingAbortedError } from '../errors';
+import { TrainingAbortedError, TrainingDivergedError, type EarlierEpoch } from '../errors';
 import type { BatchPosition, StepOutcome, TrainingCallback } from './fit';
 import { learningRateAt } from './schedule';
 import type { EpochRecord, TrainingProgress } from './types';
@@ -63,4 +63,28 @@ export function reportProgress(
 export function hostPause(): TrainingCallback {
 	const host = new HostYield();
 	return { afterStep: () => host.maybe() };
+}
+
+/**
+ * Ends training at the first step whose loss is not finite: from there every update is NaN, and a model saved after
+ * it (or restored from a checkpoint the caller never asked about) would hide that the run failed. The error names the
+ * step and the best epoch validated before it, so the user knows how far the run got.
+ */
+export function stopOnDivergence(): TrainingCallback {
+	let best: EarlierEpoch | undefined;
+	return {
+		afterStep: (at: BatchPosition, step: StepOutcome) => {
+			if (!Number.isFinite(step.loss))
+				throw new TrainingDivergedError(at.epoch, at.batch, step.loss, best);
+		},
+		afterEpoch: (record: EpochRecord) => {
+			const accuracy = record.validationAccuracy;
+			if (
+				accuracy !== undefined &&
+				Number.isFinite(accuracy) &&
+				(!best || accuracy > best.validationAccuracy)
+			)
+				best = { epoch: record.epoch, validationAccuracy: accuracy };
+		},
+	};
 }

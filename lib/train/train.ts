@@ -11,7 +11,13 @@ import { ResNet18 } from '../model/resnet18';
 import { packageVersion } from '../version';
 import { autoPreset } from './auto-preset';
 import { BestCheckpoint } from './best-checkpoint';
-import { abortOn, hostPause, learningRateSchedule, reportProgress } from './callbacks';
+import {
+	abortOn,
+	hostPause,
+	learningRateSchedule,
+	reportProgress,
+	stopOnDivergence,
+} from './callbacks';
 import { cachedFeed } from './feeds/cached';
 import { classifierCut, lastStageCut } from './feeds/frozen-cuts';
 import { streamedFeed } from './feeds/streamed';
@@ -143,6 +149,8 @@ export async function train(
 			[
 				abortOn(run.signal),
 				learningRateSchedule(updater, opts),
+				// Before progress: a NaN step is reported as the error, not as a batch.
+				stopOnDivergence(),
 				reportProgress(run.onProgress),
 				hostPause(),
 				checkpoint,

@@ -12,6 +12,7 @@ import {
 	type OffThreadResult,
 	type TrainingProgress,
 	parseManifest,
+	checkOutputFolder,
 } from '../../lib';
 import { startDevice } from '../shared/device';
 import { givenNodeOptions } from '../shared/option-properties';
@@ -36,6 +37,8 @@ export async function trainItem(
 	const minAccuracy = minAccuracyToPublish ?? TRAIN_OPTIONS.minAccuracyToPublish.default;
 	const name = checkModelName(param('modelName'), 'modelName');
 	const manifest = parseManifest(param('dataset'), 'dataset');
+	// Refused now rather than after hours of training: the folder this run's version will be saved in.
+	await checkOutputFolder(path.join(modelsFolder(), name), 'RESNET18_MODELS_FOLDER');
 	const initialWeights = await pretrainedWeights(ctx, itemIndex);
 	const backend = await startDevice(param('device'));
 	ctx.logger.info(`Train ResNet-18: ${backend.summary}`);

@@ -1,5 +1,6 @@
 import { beforeAll, describe, it } from '@jest/globals';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { writeSyntheticDataset } from '../../lib';
@@ -121,5 +122,23 @@ describe('through n8n-core, a run refuses what the editor would not allow', () =
 		);
 		assert.equal(result.error.description, `File: ${target}`);
 		assert.equal(result.run.data.resultData.lastNodeExecuted, 'Train ResNet-18');
+	});
+
+	it('Train ResNet-18: a models folder that cannot be written stops the run before training, naming it', async () => {
+		const aFile = path.join(folders.files, 'not-a-folder');
+		fs.writeFileSync(aFile, 'x');
+		const models = process.env.RESNET18_MODELS_FOLDER;
+		process.env.RESNET18_MODELS_FOLDER = path.join(aFile, 'models');
+		try {
+			const result = await runWorkflow(trainWorkflow(images, {}));
+			assert.ok(result.error, 'the run failed');
+			assert.match(
+				result.error.message,
+				/"RESNET18_MODELS_FOLDER".*not-a-folder is a file, not a folder/,
+			);
+			assert.equal(result.run.data.resultData.lastNodeExecuted, 'Train ResNet-18');
+		} finally {
+			process.env.RESNET18_MODELS_FOLDER = models;
+		}
 	});
 });
