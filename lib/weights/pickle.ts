@@ -43,6 +43,12 @@ export interface UnpickleHooks {
 	persistentLoad(id: PickleValue): PickleValue;
 }
 
+/**
+ * Values one pickle may create: ResNet-18's state dict takes about 5 000, a model of 8 000 tensors about 250 000.
+ * Without a bound, a few megabytes of EMPTY_DICT opcodes would build millions of objects.
+ */
+export const MAX_PICKLE_VALUES = 2 ** 19;
+
 const MARK = Symbol('mark');
 type StackItem = PickleValue | typeof MARK | GlobalRef;
 
@@ -84,6 +90,13 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file?: string):
 		pos = end + 1;
 		return text;
 	};
+	let pushed = 0;
+	const push = (item: StackItem) => {
+		// Every opcode pushes at most one value, so this bounds what a crafted pickle can make us allocate.
+		if (++pushed > MAX_PICKLE_VALUES)
+			fail(`more than ${MAX_PICKLE_VALUES} values; a state dict needs far fewer`);
+		stack.push(item);
+	};
 	const pop = (): StackItem => (stack.length === 0 ? fail('stack underflow') : stack.pop()!);
 	const value = (item: StackItem): PickleValue => {
 		if (item === MARK) return fail('a MARK used as a value');
@@ -111,7 +124,7 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file?: string):
 	};
 	const appendItems = (target: StackItem, items: StackItem[]) => {
 		if (!Array.isArray(target)) fail('APPEND(S) on a non-list');
-		(target as PickleValue[]).push(...items.map(value));
+		for (const item of items) (target as PickleValue[]).push(value(item));
 	};
 	const resolve = (module: string, name: string): GlobalRef => {
 		const fn = hooks.resolveGlobal(module, name);
@@ -145,44 +158,44 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file?: string):
 			case 0x2e: // STOP
 				return value(pop());
 			case 0x28: // MARK
-				stack.push(MARK);
+				push(MARK);
 				break;
 			case 0x7d: // EMPTY_DICT
-				stack.push(new PickleDict());
+				push(new PickleDict());
 				break;
 			case 0x5d: // EMPTY_LIST
-				stack.push([]);
+				push([]);
 				break;
 			case 0x29: // EMPTY_TUPLE
-				stack.push(new PickleTuple([]));
+				push(new PickleTuple([]));
 				break;
 			case 0x74: // TUPLE
-				stack.push(new PickleTuple(popMark().map(value)));
+				push(new PickleTuple(popMark().map(value)));
 				break;
 			case 0x85: // TUPLE1
-				stack.push(new PickleTuple([value(pop())]));
+				push(new PickleTuple([value(pop())]));
 				break;
 			case 0x86: {
 				// TUPLE2
 				const b = value(pop());
-				stack.push(new PickleTuple([value(pop()), b]));
+				push(new PickleTuple([value(pop()), b]));
 				break;
 			}
 			case 0x87: {
 				// TUPLE3
 				const c = value(pop());
 				const b = value(pop());
-				stack.push(new PickleTuple([value(pop()), b, c]));
+				push(new PickleTuple([value(pop()), b, c]));
 				break;
 			}
 			case 0x6c: // LIST
-				stack.push(popMark().map(value));
+				push(popMark().map(value));
 				break;
 			case 0x64: {
 				// DICT
 				const dict = new PickleDict();
 				setItems(dict, popMark());
-				stack.push(dict);
+				push(dict);
 				break;
 			}
 			case 0x61: {
@@ -211,22 +224,22 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file?: string):
 				break;
 			}
 			case 0x4e: // NONE
-				stack.push(null);
+				push(null);
 				break;
 			case 0x88: // NEWTRUE
-				stack.push(true);
+				push(true);
 				break;
 			case 0x89: // NEWFALSE
-				stack.push(false);
+				push(false);
 				break;
 			case 0x4b: // BININT1
-				stack.push(u8());
+				push(u8());
 				break;
 			case 0x4d: // BININT2
-				stack.push(u16());
+				push(u16());
 				break;
 			case 0x4a: // BININT
-				stack.push(i32());
+				push(i32());
 				break;
 			case 0x8a: {
 				// LONG1: little-endian two's complement
@@ -235,7 +248,7 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file?: string):
 				const raw = bytes(n);
 				for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(raw[i]);
 				if (n > 0 && raw[n - 1] & 0x80) v -= 1n << BigInt(8 * n);
-				stack.push(
+				push(
 					v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
 						? Number(v)
 						: v,
@@ -244,23 +257,23 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file?: string):
 			}
 			case 0x47: // BINFLOAT (big-endian double)
 				need(8);
-				stack.push(view.getFloat64(pos, false));
+				push(view.getFloat64(pos, false));
 				pos += 8;
 				break;
 			case 0x58: // BINUNICODE
-				stack.push(decoder.decode(bytes(u32())));
+				push(decoder.decode(bytes(u32())));
 				break;
 			case 0x8c: // SHORT_BINUNICODE
-				stack.push(decoder.decode(bytes(u8())));
+				push(decoder.decode(bytes(u8())));
 				break;
 			case 0x8d: // BINUNICODE8
-				stack.push(decoder.decode(bytes(u64())));
+				push(decoder.decode(bytes(u64())));
 				break;
 			case 0x43: // SHORT_BINBYTES
-				stack.push(bytes(u8()).slice());
+				push(bytes(u8()).slice());
 				break;
 			case 0x42: // BINBYTES
-				stack.push(bytes(u32()).slice());
+				push(bytes(u32()).slice());
 				break;
 			case 0x71: // BINPUT
 				memo.set(u8(), top());
@@ -276,13 +289,13 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file?: string):
 				// LONG_BINGET
 				const key = opcode === 0x68 ? u8() : u32();
 				if (!memo.has(key)) fail(`memo entry ${key} is missing`);
-				stack.push(memo.get(key)!);
+				push(memo.get(key)!);
 				break;
 			}
 			case 0x63: {
 				// GLOBAL: "module\nname\n"
 				const module = line();
-				stack.push(resolve(module, line()));
+				push(resolve(module, line()));
 				break;
 			}
 			case 0x93: {
@@ -291,19 +304,19 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file?: string):
 				const module = value(pop());
 				if (typeof module !== 'string' || typeof name !== 'string')
 					fail('STACK_GLOBAL needs two strings');
-				stack.push(resolve(module as string, name as string));
+				push(resolve(module as string, name as string));
 				break;
 			}
 			case 0x52: {
 				// REDUCE
 				const args = tupleItems(pop());
-				stack.push(call(pop(), args));
+				push(call(pop(), args));
 				break;
 			}
 			case 0x81: {
 				// NEWOBJ
 				const args = tupleItems(pop());
-				stack.push(call(pop(), args));
+				push(call(pop(), args));
 				break;
 			}
 			case 0x62: {
@@ -316,7 +329,7 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file?: string):
 				break;
 			}
 			case 0x51: // BINPERSID
-				stack.push(hooks.persistentLoad(value(pop())));
+				push(hooks.persistentLoad(value(pop())));
 				break;
 			case 0x30: // POP
 				pop();
@@ -325,7 +338,7 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file?: string):
 				popMark();
 				break;
 			case 0x32: // DUP
-				stack.push(top());
+				push(top());
 				break;
 			default:
 				fail(`unsupported opcode 0x${opcode.toString(16).padStart(2, '0')}`);

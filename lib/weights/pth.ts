@@ -1,32 +1,35 @@
 import * as fs from 'node:fs/promises';
-import { unzipSync } from 'fflate';
 import { FileError, WeightsError } from '../errors';
-import { bfloat16ToFloat32, float16ToFloat32 } from './float-formats';
-import { elementCount, type HostTensor, type StateDict } from './host-tensor';
+import { checkFiniteStateDict } from './finite-state-dict';
+import type { StateDict } from './host-tensor';
 import { PickleDict, PickleObject, PickleTuple, unpickle, type PickleValue } from './pickle';
+import {
+	checkLayout,
+	ELEMENT_BYTES,
+	materialise,
+	type StorageDtype,
+	type StorageRef,
+	type TensorLayout,
+} from './tensor-layout';
+import { listZipEntries, readZipEntry, type ZipEntry } from './zip-entries';
 
 /**
  * PyTorch `.pth`/`.pt` files as `torch.save` writes them since 1.6: a zip holding `<archive>/data.pkl` (the object
  * graph) and `<archive>/data/<key>` (raw little-endian storages). The pickle is read by our restricted unpickler,
- * which accepts tensors and containers only.
+ * which accepts tensors and containers only. Nothing is inflated or materialised before it is known to be needed and
+ * within bounds: the pickle first yields tensor layouts, which are checked against their storages' sizes; then only
+ * the storages the state dict uses are read, each capped at the size the pickle gives it.
  */
 
-interface StorageRef {
-	readonly key: string;
-	readonly dtype: StorageDtype;
-}
-
-type StorageDtype =
-	| 'float32'
-	| 'float64'
-	| 'float16'
-	| 'bfloat16'
-	| 'int64'
-	| 'int32'
-	| 'int16'
-	| 'int8'
-	| 'uint8'
-	| 'bool';
+/** A state-dict pickle is ~20 KB for ResNet-18; 16 MiB is room for ~10 000 tensors. */
+export const MAX_PICKLE_BYTES = 16 * 2 ** 20;
+/**
+ * Bytes the materialised state dict may take beyond the file's own size. A float32 file becomes about its own size
+ * in memory (float16 twice that); more can only come from aliased views or compression, i.e. a crafted file.
+ */
+export const MATERIALISED_SLACK_BYTES = 64 * 2 ** 20;
+/** Inflated bytes of deflated entries allowed beyond the file's size (torch stores entries uncompressed). */
+export const INFLATE_SLACK_BYTES = 32 * 2 ** 20;
 
 const STORAGE_TYPES: Record<string, StorageDtype> = {
 	FloatStorage: 'float32',
@@ -39,19 +42,6 @@ const STORAGE_TYPES: Record<string, StorageDtype> = {
 	CharStorage: 'int8',
 	ByteStorage: 'uint8',
 	BoolStorage: 'bool',
-};
-
-const ELEMENT_BYTES: Record<StorageDtype, number> = {
-	float32: 4,
-	float64: 8,
-	float16: 2,
-	bfloat16: 2,
-	int64: 8,
-	int32: 4,
-	int16: 2,
-	int8: 1,
-	uint8: 1,
-	bool: 1,
 };
 
 export async function readPthFile(file: string): Promise<StateDict> {
@@ -69,47 +59,123 @@ export async function readPthFile(file: string): Promise<StateDict> {
 }
 
 export function readPth(bytes: Uint8Array, file?: string): StateDict {
-	let entries: Record<string, Uint8Array>;
-	try {
-		entries = unzipSync(bytes);
-	} catch (error) {
-		throw new WeightsError(
-			`is not a readable PyTorch zip archive (${error instanceof Error ? error.message : String(error)})`,
-			file,
-			undefined,
-			{ cause: error },
-		);
-	}
-	const pickleName = Object.keys(entries).find((name) => /^[^/]+\/data\.pkl$/.test(name));
+	const entries = listZipEntries(bytes, file);
+	const pickleName = [...entries.keys()].find((name) => /^[^/]+\/data\.pkl$/.test(name));
 	if (!pickleName)
 		throw new WeightsError(
 			'is a zip file but not a PyTorch checkpoint (no <archive>/data.pkl)',
 			file,
 		);
 	const prefix = pickleName.slice(0, -'data.pkl'.length);
-	const storages = new Map<string, Uint8Array>();
-	const storage = (ref: StorageRef): Uint8Array => {
-		let raw = storages.get(ref.key);
-		if (!raw) {
-			raw = entries[`${prefix}data/${ref.key}`];
-			if (!raw) throw new WeightsError(`storage ${ref.key} is missing from the archive`, file);
-			storages.set(ref.key, raw);
-		}
-		return raw;
-	};
+	const pickle = readZipEntry(
+		bytes,
+		entries.get(pickleName)!,
+		MAX_PICKLE_BYTES,
+		'a state-dict pickle',
+		file,
+	);
+	const layouts = toLayouts(unwrap(unpickleLayouts(pickle, file), file), file);
 
-	const root = unpickle(
-		entries[pickleName],
+	let materialised = 0;
+	const users = new Map<string, number>();
+	const empty = new Set<string>();
+	for (const [name, layout] of layouts) {
+		const count = checkLayout(layout, name, file);
+		// Float storages are read as float32, integer ones as int64.
+		materialised += count * (layout.storage.dtype.includes('float') ? 4 : 8);
+		if (materialised > bytes.length + MATERIALISED_SLACK_BYTES)
+			throw new WeightsError(
+				`tensor "${name}" brings the state dict to ${materialised} bytes in memory, more than the file's ${bytes.length} + ${MATERIALISED_SLACK_BYTES} (aliased views or a compressed bomb)`,
+				file,
+				name,
+			);
+		if (count === 0) empty.add(name);
+		else users.set(layout.storage.key, (users.get(layout.storage.key) ?? 0) + 1);
+	}
+
+	// A storage is read when its first tensor is, and dropped after its last, so inflated copies do not pile up.
+	const inflateBudget = { left: bytes.length + INFLATE_SLACK_BYTES };
+	const raw = new Map<string, Uint8Array>();
+	const state: StateDict = new Map();
+	for (const [name, layout] of layouts) {
+		const { key } = layout.storage;
+		if (empty.has(name)) {
+			state.set(name, materialise(layout, new Uint8Array(0)));
+			continue;
+		}
+		let storage = raw.get(key);
+		if (!storage) {
+			storage = readStorage(bytes, entries, prefix, layout.storage, inflateBudget, name, file);
+			raw.set(key, storage);
+		}
+		state.set(name, materialise(layout, storage));
+		const left = users.get(key)! - 1;
+		users.set(key, left);
+		if (left === 0) raw.delete(key);
+	}
+	checkFiniteStateDict(state, file);
+	return state;
+}
+
+function readStorage(
+	bytes: Uint8Array,
+	entries: Map<string, ZipEntry>,
+	prefix: string,
+	ref: StorageRef,
+	budget: { left: number },
+	tensor: string,
+	file?: string,
+): Uint8Array {
+	const entry = entries.get(`${prefix}data/${ref.key}`);
+	if (!entry)
+		throw new WeightsError(
+			`storage ${ref.key} of tensor "${tensor}" is missing from the archive`,
+			file,
+			tensor,
+		);
+	const size = ref.numel * ELEMENT_BYTES[ref.dtype];
+	// An entry declaring more than `size` is refused by readZipEntry, naming it; the budget is for the rest.
+	if (entry.method !== 0 && entry.declaredSize <= size) {
+		if (entry.declaredSize > budget.left)
+			throw new WeightsError(
+				`archive entry ${entry.name} would inflate the archive past ${bytes.length + INFLATE_SLACK_BYTES} bytes (the file's size + ${INFLATE_SLACK_BYTES}); torch stores storages uncompressed, re-save the file with torch.save`,
+				file,
+				tensor,
+			);
+		budget.left -= entry.declaredSize;
+	}
+	const storage = readZipEntry(
+		bytes,
+		entry,
+		size,
+		`storage ${ref.key} (${ref.numel} × ${ref.dtype})`,
+		file,
+		tensor,
+	);
+	if (storage.length !== size)
+		throw new WeightsError(
+			`archive entry ${entry.name} holds ${storage.length} bytes, but the pickle gives storage ${ref.key} ${ref.numel} × ${ref.dtype} = ${size} bytes`,
+			file,
+			tensor,
+		);
+	return storage;
+}
+
+/** The object graph, with every tensor left as an unchecked layout (no storage is touched here). */
+function unpickleLayouts(pickle: Uint8Array, file?: string): PickleValue {
+	const storages = new Map<string, StorageRef>();
+	return unpickle(
+		pickle,
 		{
 			resolveGlobal: (module, name) => {
 				if (module === 'collections' && name === 'OrderedDict') return () => new PickleDict();
-				if (module === 'torch' && name in STORAGE_TYPES)
+				if (module === 'torch' && Object.hasOwn(STORAGE_TYPES, name))
 					return () => new PickleObject('storage-type', name);
 				if (
 					module === 'torch._utils' &&
 					(name === '_rebuild_tensor_v2' || name === '_rebuild_tensor')
 				) {
-					return (args) => rebuildTensor(args, storage, file);
+					return (args) => tensorLayout(args, file);
 				}
 				if (module === 'torch._utils' && name === '_rebuild_parameter') return (args) => args[0];
 				if (module === 'torch._utils' && name === '_rebuild_parameter_with_state')
@@ -120,90 +186,45 @@ export function readPth(bytes: Uint8Array, file?: string): StateDict {
 				// ('storage', storage_type, key, location, numel)
 				if (!(id instanceof PickleTuple) || id.items[0] !== 'storage')
 					throw new WeightsError('unsupported persistent reference in the pickle', file);
-				const [, type, key] = id.items;
+				const [, type, key, , numel] = id.items;
 				const typeName =
 					type instanceof PickleObject ? String(type.value).replace(/^torch\./, '') : undefined;
-				const dtype = typeName ? STORAGE_TYPES[typeName] : undefined;
+				const dtype =
+					typeName && Object.hasOwn(STORAGE_TYPES, typeName) ? STORAGE_TYPES[typeName] : undefined;
 				if (!dtype || (typeof key !== 'string' && typeof key !== 'number'))
 					throw new WeightsError(`unsupported storage type ${typeName ?? String(type)}`, file);
-				return new PickleObject('storage', { key: String(key), dtype } satisfies StorageRef);
+				if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0)
+					throw new WeightsError(
+						`storage ${String(key)} has an invalid element count ${String(numel)}`,
+						file,
+					);
+				const ref: StorageRef = { key: String(key), dtype, numel };
+				const seen = storages.get(ref.key);
+				if (seen && (seen.dtype !== dtype || seen.numel !== numel))
+					throw new WeightsError(
+						`storage ${ref.key} is described twice, as ${seen.numel} × ${seen.dtype} and ${numel} × ${dtype}`,
+						file,
+					);
+				storages.set(ref.key, ref);
+				return new PickleObject('storage', ref);
 			},
 		},
 		file,
 	);
-	return toStateDict(unwrap(root, file), file);
 }
 
-function rebuildTensor(
-	args: PickleValue[],
-	storage: (ref: StorageRef) => Uint8Array,
-	file?: string,
-): PickleValue {
+function tensorLayout(args: PickleValue[], file?: string): PickleValue {
 	const [storageObject, offset, size, stride] = args;
 	if (!(storageObject instanceof PickleObject) || storageObject.kind !== 'storage')
 		throw new WeightsError('tensor without a storage', file);
-	const ref = storageObject.value as StorageRef;
-	const shape = intTuple(size, 'size', file);
-	const strides = intTuple(stride, 'stride', file);
-	if (typeof offset !== 'number' || strides.length !== shape.length)
-		throw new WeightsError('tensor with malformed offset or strides', file);
-	const raw = storage(ref);
-	const elementBytes = ELEMENT_BYTES[ref.dtype];
-	const available = Math.floor(raw.byteLength / elementBytes);
-	const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-	const n = elementCount(shape);
-	const floats = !['int64', 'int32', 'int16', 'int8', 'uint8', 'bool'].includes(ref.dtype);
-	const out = floats ? new Float32Array(n) : new BigInt64Array(n);
-	// Walk the logical (row-major) index space, mapping each element through the strides: views, transposes and
-	// shared storages all read correctly.
-	const index = new Array<number>(shape.length).fill(0);
-	for (let i = 0; i < n; i++) {
-		let at = offset;
-		for (let d = 0; d < shape.length; d++) at += index[d] * strides[d];
-		if (at < 0 || at >= available)
-			throw new WeightsError(
-				`tensor reads outside its storage (element ${at} of ${available})`,
-				file,
-			);
-		const b = at * elementBytes;
-		switch (ref.dtype) {
-			case 'float32':
-				out[i] = view.getFloat32(b, true);
-				break;
-			case 'float64':
-				out[i] = view.getFloat64(b, true);
-				break;
-			case 'float16':
-				out[i] = float16ToFloat32(view.getUint16(b, true));
-				break;
-			case 'bfloat16':
-				out[i] = bfloat16ToFloat32(view.getUint16(b, true));
-				break;
-			case 'int64':
-				out[i] = view.getBigInt64(b, true);
-				break;
-			case 'int32':
-				out[i] = BigInt(view.getInt32(b, true));
-				break;
-			case 'int16':
-				out[i] = BigInt(view.getInt16(b, true));
-				break;
-			case 'int8':
-				out[i] = BigInt(view.getInt8(b));
-				break;
-			default:
-				out[i] = BigInt(view.getUint8(b));
-		}
-		for (let d = shape.length - 1; d >= 0; d--) {
-			if (++index[d] < shape[d]) break;
-			index[d] = 0;
-		}
-	}
-	const tensor: HostTensor =
-		out instanceof Float32Array
-			? { dtype: 'float32', shape, data: out }
-			: { dtype: 'int64', shape, data: out };
-	return new PickleObject('tensor', tensor);
+	if (typeof offset !== 'number') throw new WeightsError('tensor with a malformed offset', file);
+	const layout: TensorLayout = {
+		storage: storageObject.value as StorageRef,
+		offset,
+		shape: intTuple(size, 'size', file),
+		strides: intTuple(stride, 'stride', file),
+	};
+	return new PickleObject('tensor', layout);
 }
 
 function intTuple(value: PickleValue, what: string, file?: string): number[] {
@@ -227,8 +248,8 @@ function unwrap(root: PickleValue, file?: string): PickleDict {
 	return root;
 }
 
-function toStateDict(dict: PickleDict, file?: string): StateDict {
-	const state: StateDict = new Map();
+function toLayouts(dict: PickleDict, file?: string): Map<string, TensorLayout> {
+	const state = new Map<string, TensorLayout>();
 	const names = [...dict.entries.keys()].map(String);
 	// nn.DataParallel saves every name with a `module.` prefix; it is not part of the architecture's names.
 	const strip = names.length > 0 && names.every((n) => n.startsWith('module.'));
@@ -236,7 +257,7 @@ function toStateDict(dict: PickleDict, file?: string): StateDict {
 		const name = strip ? String(key).slice('module.'.length) : String(key);
 		if (!(value instanceof PickleObject) || value.kind !== 'tensor')
 			throw new WeightsError(`entry "${name}" is not a tensor`, file, name);
-		state.set(name, value.value as HostTensor);
+		state.set(name, value.value as TensorLayout);
 	}
 	return state;
 }
