@@ -2,6 +2,7 @@ import {
 	BackendUnavailableError,
 	FileError,
 	InvalidParameterError,
+	ModelMetadataError,
 	Resnet18Error,
 	TrainingAbortedError,
 	WeightsError,
@@ -23,10 +24,11 @@ const TYPED = {
 	InvalidParameterError,
 	FileError,
 	WeightsError,
+	ModelMetadataError,
 	BackendUnavailableError,
 	TrainingAbortedError,
 } as const;
-const FIELDS = ['parameter', 'file', 'tensor', 'backend'] as const;
+const FIELDS = ['parameter', 'file', 'tensor', 'field', 'backend'] as const;
 
 export function transferError(error: unknown): TransferredError {
 	if (!(error instanceof Error)) return { name: 'Error', message: String(error), fields: {} };
