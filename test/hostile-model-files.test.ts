@@ -387,6 +387,19 @@ describe('hostile and damaged model files', () => {
 				'layer1.1.bn2.running_mean',
 				/holds -Infinity \(element 0 of 64\)/,
 			);
+			// Some exporters store the batch counter as a float; NaN there used to fail in BigInt() untyped.
+			const counter: StateDict = new Map(tensors);
+			counter.set('bn1.num_batches_tracked', {
+				dtype: 'float32',
+				shape: [],
+				data: Float32Array.of(Number.NaN),
+			});
+			await refusesWeights(
+				'counter.safetensors',
+				writeSafetensors(counter, encodeMetadata(metadata)),
+				'bn1.num_batches_tracked',
+				/tensor "bn1\.num_batches_tracked" holds NaN, not a count of batches/,
+			);
 		});
 
 		it('refuses a negative batch-norm running variance', async () => {

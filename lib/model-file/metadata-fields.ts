@@ -21,7 +21,7 @@ export function decodeInputSize(raw: string | undefined, file?: string): number 
 		if (!(error instanceof InvalidParameterError)) throw error;
 		throw new ModelMetadataError(
 			'inputSize',
-			`must be a whole number of pixels from ${spec.min} to ${spec.max} (the Image Size training allows), got ${JSON.stringify(raw)}`,
+			`must be a whole number of pixels from ${spec.min} to ${spec.max} (the Image Size training allows), got ${short(raw)}`,
 			file,
 		);
 	}
@@ -46,7 +46,7 @@ export function decodeResizeSize(
 	) {
 		throw new ModelMetadataError(
 			'resizeSize',
-			`must be a whole number of pixels from ${inputSize} (inputSize) to ${2 * inputSize}, got ${JSON.stringify(raw)}`,
+			`must be a whole number of pixels from ${inputSize} (inputSize) to ${2 * inputSize}, got ${short(raw)}`,
 			file,
 		);
 	}

@@ -1,4 +1,5 @@
 import { WeightsError } from '../errors';
+import type { HostTensor } from '../weights/host-tensor';
 import type { TensorSpec } from './architecture';
 
 /**
@@ -26,4 +27,18 @@ export function checkWeightValues(spec: TensorSpec, data: Float32Array, file?: s
 			);
 		}
 	}
+}
+
+/** A `num_batches_tracked` counter; some exporters store it as a float, which must then be a finite count. */
+export function batchCounter(spec: TensorSpec, tensor: HostTensor, file?: string): bigint {
+	if (tensor.dtype === 'int64') return tensor.data[0];
+	const v = tensor.data[0];
+	if (!Number.isFinite(v) || v < 0) {
+		throw new WeightsError(
+			`tensor "${spec.name}" holds ${v}, not a count of batches`,
+			file,
+			spec.name,
+		);
+	}
+	return BigInt(Math.round(v));
 }

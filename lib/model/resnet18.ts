@@ -13,7 +13,7 @@ import {
 	type TensorSpec,
 } from './architecture';
 import { batchNormTrain, type BatchNormParams, type BatchStatistics } from './batch-norm';
-import { checkWeightValues } from './check-weights';
+import { batchCounter, checkWeightValues } from './check-weights';
 import { FoldedConvs } from './folded-convs';
 import { conv2d } from './conv';
 import { maxPool2d, symmetricPad } from './padding';
@@ -126,10 +126,7 @@ export class ResNet18 {
 					);
 				}
 				if (spec.role === 'bn.num_batches_tracked') {
-					model.batchesTracked.set(
-						spec.name,
-						tensor.dtype === 'int64' ? tensor.data[0] : BigInt(Math.round(tensor.data[0])),
-					);
+					model.batchesTracked.set(spec.name, batchCounter(spec, tensor, options.file));
 				} else {
 					if (tensor.dtype !== 'float32')
 						throw new WeightsError(

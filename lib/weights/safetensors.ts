@@ -26,7 +26,10 @@ const BYTES_PER_ELEMENT: Record<string, number> = {
 	BOOL: 1,
 };
 
-/** Larger headers are not produced by any writer we know of (the reference reader has the same cap); refusing them bounds the JSON parse. */
+/**
+ * Larger headers are not produced by any writer we know of (the reference reader has the same cap); refusing them
+ * bounds the JSON parse.
+ */
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
 interface HeaderEntry {
@@ -112,17 +115,19 @@ function checkEntry(name: string, entry: unknown, dataLength: number, file?: str
 	const size = BYTES_PER_ELEMENT[dtype];
 	if (size === undefined)
 		return fail(
-			`has unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(BYTES_PER_ELEMENT).join(', ')})`,
+			`has unsupported dtype ${clip(JSON.stringify(dtype))} (supported: ${Object.keys(BYTES_PER_ELEMENT).join(', ')})`,
 		);
 	if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
-		return fail(`has an invalid shape ${JSON.stringify(shape)} (non-negative integers expected)`);
+		return fail(
+			`has an invalid shape ${clip(JSON.stringify(shape))} (non-negative integers expected)`,
+		);
 	if (
 		!Array.isArray(offsets) ||
 		offsets.length !== 2 ||
 		!offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)
 	)
 		return fail(
-			`has invalid data offsets ${JSON.stringify(offsets)} ([begin, end] byte offsets expected)`,
+			`has invalid data offsets ${clip(JSON.stringify(offsets))} ([begin, end] byte offsets expected)`,
 		);
 	const [begin, end] = offsets as [number, number];
 	if (end < begin || end > dataLength) {
@@ -188,8 +193,13 @@ function describe(value: unknown): string {
 	if (value === null) return 'null';
 	if (Array.isArray(value)) return 'an array';
 	if (typeof value === 'object') return 'an object';
-	const text = JSON.stringify(value);
-	return `${typeof value} ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
+	return `${typeof value} ${clip(JSON.stringify(value))}`;
+}
+
+/** Header values are the file's, so an error quotes at most the start of one. */
+function clip(text: string | undefined): string {
+	if (text === undefined) return 'nothing';
+	return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 function decodeTensor(
