@@ -2,6 +2,7 @@ import {
 	BackendUnavailableError,
 	FileError,
 	InvalidParameterError,
+	ModelMetadataError,
 	Resnet18Error,
 	TrainingAbortedError,
 	TrainingDivergedError,
@@ -24,6 +25,7 @@ const TYPED = {
 	InvalidParameterError,
 	FileError,
 	WeightsError,
+	ModelMetadataError,
 	BackendUnavailableError,
 	TrainingAbortedError,
 	TrainingDivergedError,
@@ -32,6 +34,7 @@ const FIELDS = [
 	'parameter',
 	'file',
 	'tensor',
+	'field',
 	'backend',
 	// TrainingDivergedError's.
 	'epoch',

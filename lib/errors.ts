@@ -42,6 +42,21 @@ export class WeightsError extends Resnet18Error {
 	}
 }
 
+/**
+ * A model file's metadata (the safetensors `__metadata__` this package writes) holds a value no model of ours can
+ * have; `field` names it (`inputSize`, `normalization.std`, `classes`).
+ */
+export class ModelMetadataError extends WeightsError {
+	constructor(
+		readonly field: string,
+		message: string,
+		file?: string,
+		options?: { cause?: unknown },
+	) {
+		super(`metadata field "${field}" ${message}`, file, undefined, options);
+	}
+}
+
 /** A compute backend was asked for but cannot run here. */
 export class BackendUnavailableError extends Resnet18Error {
 	constructor(

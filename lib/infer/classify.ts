@@ -1,4 +1,5 @@
 import { loadImageTensorData } from '../data/image';
+import { WeightsError } from '../errors';
 import { checkOption } from '../options/option';
 import { CLASSIFY_OPTIONS } from '../options/classify';
 import { topIndices } from '../eval/metrics';
@@ -70,6 +71,7 @@ export async function predictDecoded(
 		const stacked = new Float32Array(chunk.length * pixels);
 		chunk.forEach((d, i) => stacked.set(d, i * pixels));
 		const probabilities = await predictProbabilities(model.network, stacked, inputSize);
+		checkProbabilities(model, probabilities);
 		for (let i = 0; i < chunk.length; i++) {
 			const top = topIndices(probabilities, i, k, topK).map((c) => ({
 				label: classes[c],
@@ -84,6 +86,22 @@ export async function predictDecoded(
 		}
 	}
 	return predictions;
+}
+
+/**
+ * Softmax of finite logits is finite, so a NaN or infinite probability means the network overflowed: its weights are
+ * at fault, not the image. Refused here so that no caller reports a `confidence` of NaN (JSON `null`).
+ */
+function checkProbabilities(model: TrainedModel, probabilities: Float32Array): void {
+	for (let j = 0; j < probabilities.length; j++) {
+		const p = probabilities[j];
+		if (p - p !== 0) {
+			throw new WeightsError(
+				`gives the class probability ${p}: its weights overflow, so the file is damaged or came from a training run that diverged; retrain or use another model`,
+				model.file ?? model.metadata.name ?? 'model',
+			);
+		}
+	}
 }
 
 /** Classify images (paths or buffers). A bad image rejects the whole call with an error naming it. */

@@ -48,6 +48,7 @@ export function imagenetClassifierFromWeights(
 	});
 	return {
 		network,
+		file,
 		metadata: {
 			format: MODEL_FORMAT,
 			architecture: 'resnet18',

@@ -1,6 +1,12 @@
-import { resizeBeforeCrop } from '../data/eval-crop';
-import { IMAGENET_NORMALIZATION, type Normalization } from '../data/normalization';
-import { WeightsError } from '../errors';
+import type { Normalization } from '../data/normalization';
+import { ModelMetadataError } from '../errors';
+import {
+	decodeClasses,
+	decodeInputSize,
+	decodeNormalization,
+	decodeRecord,
+	decodeResizeSize,
+} from './metadata-fields';
 
 /**
  * What a model file says about itself, stored as string values in the safetensors `__metadata__` (the format allows
@@ -62,51 +68,35 @@ export function encodeMetadata(meta: ModelMetadata): Record<string, string> {
 }
 
 /**
- * Reads our metadata; files from elsewhere (a torchvision/timm export) have none, and get generic class names
- * and torchvision's preprocessing so they still load.
+ * Reads our metadata, refusing any value no model of ours can have (naming the field); files from elsewhere (a
+ * torchvision/timm export) have none, and get generic class names and torchvision's preprocessing so they still load.
  */
 export function decodeMetadata(
 	raw: Record<string, string>,
 	numClasses: number,
 	file?: string,
 ): ModelMetadata {
-	const parse = <T>(key: string, fallback: T): T => {
-		if (raw[key] === undefined) return fallback;
+	const parse = (key: string): unknown => {
+		if (raw[key] === undefined) return undefined;
 		try {
-			return JSON.parse(raw[key]) as T;
+			return JSON.parse(raw[key]) as unknown;
 		} catch (error) {
-			throw new WeightsError(`metadata field "${key}" is not valid JSON`, file, undefined, {
-				cause: error,
-			});
+			throw new ModelMetadataError(key, 'is not valid JSON', file, { cause: error });
 		}
 	};
-	const classes = parse<string[]>(
-		'classes',
-		Array.from({ length: numClasses }, (_, i) => `class_${i}`),
-	);
-	if (
-		!Array.isArray(classes) ||
-		classes.length !== numClasses ||
-		!classes.every((c) => typeof c === 'string')
-	) {
-		throw new WeightsError(
-			`metadata lists ${Array.isArray(classes) ? classes.length : 'no'} class names but the classifier has ${numClasses} outputs`,
-			file,
-		);
-	}
-	const inputSize = Number(raw.inputSize ?? 224);
+	const inputSize = decodeInputSize(raw.inputSize, file);
 	return {
 		format: MODEL_FORMAT,
 		architecture: 'resnet18',
-		classes,
+		classes: decodeClasses(parse('classes'), numClasses, file),
 		inputSize,
-		resizeSize: Number(raw.resizeSize ?? resizeBeforeCrop(inputSize)),
-		normalization: parse<Normalization>('normalization', IMAGENET_NORMALIZATION),
+		resizeSize: decodeResizeSize(raw.resizeSize, inputSize, file),
+		normalization: decodeNormalization(parse('normalization'), file),
 		packageVersion: raw.packageVersion ?? 'unknown',
 		createdAt: raw.createdAt ?? 'unknown',
 		name: raw.name,
 		source: raw.source,
-		training: parse<TrainingFacts | undefined>('training', undefined),
-		metrics: parse<ModelMetrics | undefined>('metrics', undefined),
+		training: decodeRecord<TrainingFacts>('training', parse('training'), file),
+		metrics: decodeRecord<ModelMetrics>('metrics', parse('metrics'), file),
 	};
 }

@@ -9,6 +9,8 @@ import { decodeMetadata, encodeMetadata, type ModelMetadata } from './metadata';
 export interface TrainedModel {
 	readonly network: ResNet18;
 	readonly metadata: ModelMetadata;
+	/** The file (or name) it was read from, named when it misbehaves at inference; none for a model just trained. */
+	readonly file?: string;
 }
 
 /** One `.safetensors` file, torchvision names, our metadata in the header. */
@@ -24,9 +26,17 @@ export async function saveModel(file: string, model: TrainedModel): Promise<numb
 
 export function deserializeModel(bytes: Uint8Array, name = 'model'): TrainedModel {
 	const { tensors, metadata } = readSafetensors(bytes, name);
+	// The metadata is checked before the network is built, so a bad field costs no tfjs memory; without a usable
+	// fc.weight, fromStateDict names what is wrong with it.
+	const fc = tensors.get('fc.weight');
+	const early = fc?.shape.length === 2 ? decodeMetadata(metadata, fc.shape[0], name) : undefined;
 	const network = ResNet18.fromStateDict(tensors, { file: name });
 	try {
-		return { network, metadata: decodeMetadata(metadata, network.numClasses, name) };
+		return {
+			network,
+			metadata: early ?? decodeMetadata(metadata, network.numClasses, name),
+			file: name,
+		};
 	} catch (error) {
 		network.dispose();
 		throw error;

@@ -13,6 +13,7 @@ import {
 	type TensorSpec,
 } from './architecture';
 import { batchNormTrain, type BatchNormParams, type BatchStatistics } from './batch-norm';
+import { batchCounter, checkWeightValues } from './check-weights';
 import { FoldedConvs } from './folded-convs';
 import { conv2d } from './conv';
 import { maxPool2d, symmetricPad } from './padding';
@@ -41,6 +42,11 @@ export interface LoadOptions {
 	readonly seed?: number;
 	/** Named in errors. */
 	readonly file?: string;
+	/**
+	 * The state dict is a copy this process made of a network it holds (a worker thread's copy): its values are not
+	 * scanned again. Weights read from a file never are.
+	 */
+	readonly trusted?: boolean;
 }
 
 /**
@@ -78,6 +84,13 @@ export class ResNet18 {
 		const numClasses = options.numClasses ?? fileClasses;
 		if (numClasses === undefined)
 			throw new WeightsError('missing tensor "fc.weight"', options.file, 'fc.weight');
+		if (options.numClasses === undefined && !isClassCount(numClasses)) {
+			throw new WeightsError(
+				`tensor "fc.weight" has ${numClasses} rows (classes); a classifier has 2 to ${MAX_CLASSES}`,
+				options.file,
+				'fc.weight',
+			);
+		}
 		const model = new ResNet18(numClasses);
 		const replace = options.replaceClassifier === true && fileClasses !== numClasses;
 		const expected = new Set(model.specs.map((s) => s.name));
@@ -113,10 +126,7 @@ export class ResNet18 {
 					);
 				}
 				if (spec.role === 'bn.num_batches_tracked') {
-					model.batchesTracked.set(
-						spec.name,
-						tensor.dtype === 'int64' ? tensor.data[0] : BigInt(Math.round(tensor.data[0])),
-					);
+					model.batchesTracked.set(spec.name, batchCounter(spec, tensor, options.file));
 				} else {
 					if (tensor.dtype !== 'float32')
 						throw new WeightsError(
@@ -124,6 +134,7 @@ export class ResNet18 {
 							options.file,
 							spec.name,
 						);
+					if (options.trusted !== true) checkWeightValues(spec, tensor.data, options.file);
 					model.setFromTorch(spec, tensor.data);
 				}
 			}
@@ -367,8 +378,12 @@ export class ResNet18 {
 
 let nextId = 0;
 
+function isClassCount(numClasses: number): boolean {
+	return Number.isInteger(numClasses) && numClasses >= 2 && numClasses <= MAX_CLASSES;
+}
+
 function checkClassCount(numClasses: number): void {
-	if (!Number.isInteger(numClasses) || numClasses < 2 || numClasses > MAX_CLASSES) {
+	if (!isClassCount(numClasses)) {
 		throw new InvalidParameterError(
 			'numClasses',
 			`must be an integer from 2 to ${MAX_CLASSES}, got ${numClasses}`,

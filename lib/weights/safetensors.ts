@@ -26,7 +26,10 @@ const BYTES_PER_ELEMENT: Record<string, number> = {
 	BOOL: 1,
 };
 
-/** Larger headers are not produced by any writer we know of; refusing them bounds the JSON parse. */
+/**
+ * Larger headers are not produced by any writer we know of (the reference reader has the same cap); refusing them
+ * bounds the JSON parse.
+ */
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
 interface HeaderEntry {
@@ -35,35 +38,40 @@ interface HeaderEntry {
 	data_offsets: [number, number];
 }
 
+/**
+ * Every structural fact of the header is checked before a byte of tensor data is copied, so a hostile or damaged
+ * file is refused with the tensor it lies about, not with an allocation failure or garbage weights.
+ */
 export function readSafetensors(bytes: Uint8Array, file?: string): SafetensorsFile {
 	if (bytes.byteLength < 8)
 		throw new WeightsError('not a safetensors file (shorter than its 8-byte header length)', file);
 	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-	const headerLength = Number(view.getBigUint64(0, true));
-	if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > bytes.byteLength) {
+	// Compared as a bigint: a u64 beyond 2^53 would round as a number.
+	const declared = view.getBigUint64(0, true);
+	if (declared > BigInt(MAX_HEADER_BYTES)) {
 		throw new WeightsError(
-			`not a safetensors file (header length ${headerLength} exceeds the file)`,
+			`not a safetensors file (header length ${declared} is over the ${MAX_HEADER_BYTES}-byte limit)`,
 			file,
 		);
 	}
-	let header: Record<string, unknown>;
-	try {
-		header = JSON.parse(
-			Buffer.from(bytes.buffer, bytes.byteOffset + 8, headerLength).toString('utf8'),
-		) as Record<string, unknown>;
-	} catch (error) {
-		throw new WeightsError('not a safetensors file (its header is not JSON)', file, undefined, {
-			cause: error,
-		});
+	const headerLength = Number(declared);
+	if (8 + headerLength > bytes.byteLength) {
+		throw new WeightsError(
+			`not a safetensors file (header length ${headerLength} exceeds the file's ${bytes.byteLength} bytes; truncated?)`,
+			file,
+		);
 	}
+	const header = parseHeader(bytes.subarray(8, 8 + headerLength), file);
 	const dataStart = 8 + headerLength;
 	const dataLength = bytes.byteLength - dataStart;
-	const metadata: Record<string, string> = {};
-	const tensors: StateDict = new Map();
 	const entries = Object.entries(header)
 		.filter(([name]) => name !== '__metadata__')
 		.map(([name, entry]) => [name, checkEntry(name, entry, dataLength, file)] as const)
+		// File order: the state dict keeps the order the tensors' bytes are in.
 		.sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
+	checkNoOverlap(entries, file);
+	const metadata = checkMetadata(header.__metadata__, file);
+	const tensors: StateDict = new Map();
 	for (const [name, entry] of entries) {
 		tensors.set(
 			name,
@@ -75,49 +83,123 @@ export function readSafetensors(bytes: Uint8Array, file?: string): SafetensorsFi
 			),
 		);
 	}
-	const rawMetadata = header.__metadata__;
-	if (rawMetadata !== undefined) {
-		if (typeof rawMetadata !== 'object' || rawMetadata === null)
-			throw new WeightsError('__metadata__ is not an object', file);
-		for (const [key, value] of Object.entries(rawMetadata)) {
-			if (typeof value !== 'string')
-				throw new WeightsError(`__metadata__.${key} is not a string`, file);
-			metadata[key] = value;
-		}
-	}
 	return { tensors, metadata };
 }
 
-function checkEntry(name: string, entry: unknown, dataLength: number, file?: string): HeaderEntry {
-	const e = entry as Partial<HeaderEntry> | null;
-	if (
-		!e ||
-		typeof e.dtype !== 'string' ||
-		!Array.isArray(e.shape) ||
-		!Array.isArray(e.data_offsets)
-	) {
-		throw new WeightsError(`tensor "${name}" has a malformed header entry`, file, name);
+function parseHeader(raw: Uint8Array, file?: string): Record<string, unknown> {
+	let header: unknown;
+	try {
+		header = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+	} catch (error) {
+		throw new WeightsError('not a safetensors file (its header is not JSON)', file, undefined, {
+			cause: error,
+		});
 	}
-	const size = BYTES_PER_ELEMENT[e.dtype];
-	if (size === undefined)
-		throw new WeightsError(`tensor "${name}" has unsupported dtype ${e.dtype}`, file, name);
-	if (!e.shape.every((d) => Number.isInteger(d) && d >= 0))
-		throw new WeightsError(`tensor "${name}" has an invalid shape`, file, name);
-	const [begin, end] = e.data_offsets;
-	if (
-		!Number.isInteger(begin) ||
-		!Number.isInteger(end) ||
-		begin < 0 ||
-		end > dataLength ||
-		end - begin !== elementCount(e.shape) * size
-	) {
+	if (!isPlainObject(header)) {
 		throw new WeightsError(
-			`tensor "${name}" has data offsets [${begin}, ${end}] that do not fit its shape or the file (truncated?)`,
+			`not a safetensors file (its header is ${describe(header)}, not a JSON object of tensors)`,
 			file,
-			name,
 		);
 	}
-	return e as HeaderEntry;
+	return header;
+}
+
+function checkEntry(name: string, entry: unknown, dataLength: number, file?: string): HeaderEntry {
+	const fail = (what: string): never => {
+		throw new WeightsError(`tensor "${name}" ${what}`, file, name);
+	};
+	if (!isPlainObject(entry))
+		return fail(`has a malformed header entry (${describe(entry)}, not an object)`);
+	const { dtype, shape, data_offsets: offsets } = entry;
+	if (typeof dtype !== 'string') return fail('has no dtype');
+	const size = BYTES_PER_ELEMENT[dtype];
+	if (size === undefined)
+		return fail(
+			`has unsupported dtype ${clip(JSON.stringify(dtype))} (supported: ${Object.keys(BYTES_PER_ELEMENT).join(', ')})`,
+		);
+	if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
+		return fail(
+			`has an invalid shape ${clip(JSON.stringify(shape))} (non-negative integers expected)`,
+		);
+	if (
+		!Array.isArray(offsets) ||
+		offsets.length !== 2 ||
+		!offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)
+	)
+		return fail(
+			`has invalid data offsets ${clip(JSON.stringify(offsets))} ([begin, end] byte offsets expected)`,
+		);
+	const [begin, end] = offsets as [number, number];
+	if (end < begin || end > dataLength) {
+		return fail(
+			`has data offsets [${begin}, ${end}] outside the file's ${dataLength} data bytes (truncated?)`,
+		);
+	}
+	const expected = elementCount(shape as number[]) * size;
+	if (end - begin !== expected) {
+		return fail(
+			`has data offsets [${begin}, ${end}] (${end - begin} bytes) but its shape [${shape.join(', ')}] of ${dtype} needs ${expected} bytes`,
+		);
+	}
+	return { dtype, shape: shape as number[], data_offsets: [begin, end] };
+}
+
+/**
+ * Two tensors sharing bytes would alias each other's weights: no writer does that, so it means a forged header.
+ * `entries` are sorted by start; empty tensors occupy no bytes.
+ */
+function checkNoOverlap(entries: readonly (readonly [string, HeaderEntry])[], file?: string): void {
+	const byStart = entries.filter(([, e]) => e.data_offsets[1] > e.data_offsets[0]);
+	for (let i = 1; i < byStart.length; i++) {
+		const [previous, p] = byStart[i - 1];
+		const [name, e] = byStart[i];
+		if (e.data_offsets[0] < p.data_offsets[1]) {
+			throw new WeightsError(
+				`tensor "${name}" has data offsets [${e.data_offsets.join(', ')}] overlapping those of "${previous}" [${p.data_offsets.join(', ')}]`,
+				file,
+				name,
+			);
+		}
+	}
+}
+
+function checkMetadata(raw: unknown, file?: string): Record<string, string> {
+	const metadata: Record<string, string> = {};
+	if (raw === undefined) return metadata;
+	if (!isPlainObject(raw))
+		throw new WeightsError(
+			`__metadata__ is ${describe(raw)}, not an object of strings`,
+			file,
+			'__metadata__',
+		);
+	for (const [key, value] of Object.entries(raw)) {
+		if (typeof value !== 'string')
+			throw new WeightsError(
+				`__metadata__.${key} is ${describe(value)}, not a string`,
+				file,
+				'__metadata__',
+			);
+		metadata[key] = value;
+	}
+	return metadata;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A short description of a JSON value for an error message (a long string is cut). */
+function describe(value: unknown): string {
+	if (value === null) return 'null';
+	if (Array.isArray(value)) return 'an array';
+	if (typeof value === 'object') return 'an object';
+	return `${typeof value} ${clip(JSON.stringify(value))}`;
+}
+
+/** Header values are the file's, so an error quotes at most the start of one. */
+function clip(text: string | undefined): string {
+	if (text === undefined) return 'nothing';
+	return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 function decodeTensor(

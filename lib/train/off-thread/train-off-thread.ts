@@ -67,7 +67,7 @@ export async function trainOffThread(
 
 function received(result: TransferredResult, backend: BackendReport): OffThreadResult {
 	const { state, metadata, ...rest } = result;
-	const network = ResNet18.fromStateDict(state);
+	const network = ResNet18.fromStateDict(state, { trusted: true });
 	network.classifierReplaced = rest.classifierReplaced;
 	// The caller's report of the backend: it chose it, and knows why faster ones were skipped.
 	return { ...rest, backend, model: { network, metadata }, trainedOn: 'worker thread' };
