@@ -81,14 +81,11 @@ describe('a folder of real odd and broken image files', () => {
 		const progressive = ['first', 'second']
 			.map((c) => path.join(root, c, 'progressive.jpg'))
 			.find((f) => fs.existsSync(f))!;
-		fs.symlinkSync(
-			progressive,
-			path.join(
-				root,
-				path.basename(path.dirname(progressive)) === 'first' ? 'second' : 'first',
-				'inside-link.jpg',
-			),
-		);
+		const other = path.basename(path.dirname(progressive)) === 'first' ? 'second' : 'first';
+		// A link and a byte copy of one image in the other class: the link is not followed (its image keeps its own
+		// label), the copy is a labelling error to report.
+		fs.symlinkSync(progressive, path.join(root, other, 'inside-link.jpg'));
+		fs.copyFileSync(progressive, path.join(root, other, 'copied.jpg'));
 		manifest = await manifestFromFolder(root, { validationSplit: 0.2, seed: 1 });
 	});
 
@@ -122,18 +119,22 @@ describe('a folder of real odd and broken image files', () => {
 		}
 	});
 
-	it('ignores litter, reads upper-case extensions, follows links only inside the folder', () => {
+	it('ignores litter, reads upper-case extensions, follows links only inside the folder and their class', () => {
 		const all = [...manifest.train, ...manifest.validation].map((i) => path.basename(i.file));
 		const reported = manifest.problems.map((p) => path.basename(p.file));
 		assert.ok(!reported.includes('.DS_Store') && !reported.includes('Thumbs.db'));
 		assert.ok(all.includes('UPPER.WEBP'));
-		assert.ok(all.includes('inside-link.jpg'));
+		assert.ok(!all.includes('inside-link.jpg'));
+		assert.equal(all.filter((f) => f === 'progressive.jpg').length, 1);
+		const across = manifest.problems.find((p) => path.basename(p.file) === 'inside-link.jpg');
+		assert.equal(across?.kind, 'link-into-other-class');
+		assert.match(across!.reason, /not followed, so those images keep their own label/);
 		const escape = manifest.problems.find((p) => path.basename(p.file) === 'escape.jpg');
 		assert.equal(escape?.kind, 'link-outside-folder');
 		assert.match(escape!.reason, /outside the dataset folder; not followed/);
 	});
 
-	it('reports the copies it made (a link and a same-bytes copy) and keeps each group on one side of the split', () => {
+	it('reports the copies it made (same bytes in another class, and in one class) and keeps each group on one side of the split', () => {
 		const groups = manifest.problems.filter(
 			(p) => p.kind === 'duplicate' || p.kind === 'duplicate-across-classes',
 		);
@@ -141,13 +142,14 @@ describe('a folder of real odd and broken image files', () => {
 			groups.some(
 				(g) =>
 					g.kind === 'duplicate-across-classes' &&
-					/progressive\.jpg|inside-link\.jpg/.test(g.file + g.reason),
+					/progressive\.jpg/.test(g.file + g.reason) &&
+					/copied\.jpg/.test(g.file + g.reason),
 			),
 			JSON.stringify(groups),
 		);
 		const side = (name: string) =>
 			manifest.train.some((i) => path.basename(i.file) === name) ? 'train' : 'validation';
-		assert.equal(side('progressive.jpg'), side('inside-link.jpg'));
+		assert.equal(side('progressive.jpg'), side('copied.jpg'));
 		assert.equal(side('photo.webp'), side('UPPER.WEBP'));
 		assert.equal(manifest.report.duplicateGroups, groups.length);
 	});

@@ -3,9 +3,9 @@ import { Command, Option } from 'commander';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BACKEND_CHOICES, useBackend, type BackendChoice } from '../compute/backend';
-import { scanImageFolder } from '../data/dataset';
+import { scanImageFolder, type Problem } from '../data/dataset';
 import { manifestFromFolder } from '../data/manifest';
-import { trainingDataFromFolder } from '../data/training-data';
+import { manifestToTrainingData } from '../data/training-data';
 import { InvalidParameterError, Resnet18Error } from '../errors';
 import { evaluate } from '../eval/evaluate';
 import { classify } from '../infer/classify';
@@ -32,6 +32,14 @@ import { addOptions, cliOption, givenCliOptions } from './options';
 
 function printJson(value: unknown): void {
 	process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** One stderr line per problem: a file or class still used is a warning, one left out is skipped. */
+function printProblems(problems: readonly Problem[]): void {
+	for (const problem of problems)
+		process.stderr.write(
+			`${problem.kept ? 'warning' : 'skipped'} ${problem.file}: ${problem.reason}\n`,
+		);
 }
 
 const backendOption = () =>
@@ -63,6 +71,7 @@ export function buildProgram(): Command {
 			validationSplit: o.validationSplit,
 			limitInputPixels: o.maxMegapixels * 1e6,
 		});
+		printProblems(manifest.problems);
 		printJson({
 			source: manifest.source,
 			classes: manifest.classes,
@@ -98,15 +107,15 @@ export function buildProgram(): Command {
 			);
 			// Before the data is read and hours are spent training: a --out that cannot be written is refused now.
 			const out = await checkOutputFile(o.out, '--out');
-			await startBackend(o.backend as BackendChoice);
-			const { data, manifest } = await trainingDataFromFolder(givenPath(dir, 'dir'), {
+			// The folder before the backend: its warnings print even when it cannot be trained on, and a bad folder fails
+			// before TensorFlow takes seconds to start.
+			const manifest = await manifestFromFolder(givenPath(dir, 'dir'), {
 				validationSplit,
 				seed: options.seed ?? TRAINING_OPTIONS.seed.default,
 			});
-			for (const problem of manifest.problems)
-				process.stderr.write(
-					`${problem.kept ? 'warning' : 'skipped'} ${problem.file}: ${problem.reason}\n`,
-				);
+			printProblems(manifest.problems);
+			const data = manifestToTrainingData(manifest);
+			await startBackend(o.backend as BackendChoice);
 			const initialWeights =
 				o.weights === 'none' ? undefined : await readWeightsFile(givenPath(o.weights, '--weights'));
 			const controller = new AbortController();

@@ -4,31 +4,18 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { FileError } from '../errors';
 import { mapLimited } from '../map-limited';
+import { ClassFileWalk } from './class-files';
+import { listClassFolders, type ClassFolder } from './class-folders';
 import { DEFAULT_PIXEL_LIMIT, describeDecodeFailure } from './image';
 import type { LabelledImage } from './labelled-image';
+import type { Problem } from './problem';
+import { isLitter } from './scan-paths';
 
-/** What is wrong with a file or class; `kept` says whether the file is still used (a warning) or left out. */
-export interface Problem {
-	readonly file: string;
-	readonly reason: string;
-	readonly kind: ProblemKind;
-	readonly kept: boolean;
-}
-
-export type ProblemKind =
-	| 'unsupported-extension'
-	| 'unreadable'
-	| 'too-many-pixels'
-	| 'link-outside-folder'
-	| 'unknown-class'
-	| 'tiny-image'
-	| 'duplicate'
-	| 'duplicate-across-classes'
-	| 'class-too-small';
+export type { Problem, ProblemKind } from './problem';
 
 export interface ImageFolder {
 	readonly root: string;
-	/** Class names (subfolder names), sorted; a label is an index into this list. */
+	/** Class names (subfolder names, Unicode-normalised), sorted; a label is an index into this list. */
 	readonly classes: string[];
 	/** Readable images (of `train/` when the folder has a train/val layout). */
 	readonly samples: LabelledImage[];
@@ -68,8 +55,6 @@ export const DEFAULT_EXTENSIONS = [
 	'heif',
 ];
 
-/** Files operating systems and archivers leave behind; never images, never worth a report line. */
-const LITTER = new Set(['.ds_store', 'thumbs.db', 'desktop.ini', '__macosx', '.git']);
 const VALIDATION_FOLDERS = ['val', 'validation'];
 /** Decoding a thumbnail is the cheapest check that catches truncated files, which headers do not reveal. */
 const VERIFY_CONCURRENCY = 8;
@@ -92,31 +77,41 @@ export async function scanImageFolder(
 	const validationName = VALIDATION_FOLDERS.find((v) => top.includes(v));
 	const split = top.includes('train') && validationName !== undefined;
 	const trainRoot = split ? path.join(resolved, 'train') : resolved;
-	const classes = await subfolders(trainRoot);
+	const validationRoot = split ? path.join(resolved, validationName) : undefined;
+	const realRoot = await fs.realpath(resolved);
+	const problems: Problem[] = [];
+	const reserved = validationRoot
+		? [{ dir: validationRoot, real: await fs.realpath(validationRoot) }]
+		: [];
+	const classFolders = await listClassFolders(trainRoot, realRoot, problems, reserved);
+	const classes = classFolders.map((c) => c.name);
 	if (classes.length === 0)
 		throw new FileError(root, 'has no class subfolders (expected one folder of images per class)');
-	const problems: Problem[] = [];
+	const validationFolders = validationRoot
+		? await listClassFolders(validationRoot, realRoot, problems, classFolders)
+		: [];
+	const walk = new ClassFileWalk(realRoot, [...classFolders, ...validationFolders], problems);
 	const hashes = new Map<string, string>();
-	const samples = await scanClasses(resolved, trainRoot, classes, options, problems, hashes);
+	const samples = await scanClasses(walk, classFolders, options, problems, hashes, true);
 	let explicitValidation: LabelledImage[] | undefined;
-	if (split) {
-		const validationRoot = path.join(resolved, validationName);
-		const unknown = (await subfolders(validationRoot)).filter((c) => !classes.includes(c));
-		for (const c of unknown) {
+	if (validationRoot) {
+		for (const c of validationFolders.filter((f) => !classes.includes(f.name))) {
 			problems.push({
-				file: path.join(validationRoot, c),
-				reason: `class "${c}" is not among the training classes; its images are left out`,
+				file: c.dir,
+				reason: `class "${c.name}" is not among the training classes; its images are left out`,
 				kind: 'unknown-class',
 				kept: false,
 			});
 		}
+		// In the training classes' order, so that a label means the same class on both sides.
+		const byName = new Map(validationFolders.map((f) => [f.name, f]));
 		explicitValidation = await scanClasses(
-			resolved,
-			validationRoot,
-			classes,
+			walk,
+			classes.map((c) => byName.get(c)),
 			{ ...options, maxPerClass: undefined },
 			problems,
 			hashes,
+			false,
 		);
 	}
 	const counts = Object.fromEntries(
@@ -133,35 +128,34 @@ export async function scanImageFolder(
 	};
 }
 
+/** The top level's real subfolders, to tell a `train/` + `val/` layout. */
 async function subfolders(dir: string): Promise<string[]> {
 	const entries = await fs.readdir(dir, { withFileTypes: true });
 	return entries
-		.filter((e) => e.isDirectory() && !e.name.startsWith('.') && !LITTER.has(e.name.toLowerCase()))
-		.map((e) => e.name)
-		.sort();
+		.filter((e) => e.isDirectory() && !e.name.startsWith('.') && !isLitter(e.name))
+		.map((e) => e.name);
 }
 
+/**
+ * The usable images of each class folder, labelled by position in `folders` (undefined: the class has no folder on
+ * this side). With `reportEmpty`, a class left without a usable image is a problem: the model would get an output
+ * it can never learn.
+ */
 async function scanClasses(
-	root: string,
-	base: string,
-	classes: readonly string[],
+	walk: ClassFileWalk,
+	folders: readonly (ClassFolder | undefined)[],
 	options: ScanOptions,
 	problems: Problem[],
 	hashes: Map<string, string>,
+	reportEmpty: boolean,
 ): Promise<LabelledImage[]> {
 	const extensions = new Set(
 		(options.extensions ?? DEFAULT_EXTENSIONS).map((e) => e.toLowerCase().replace(/^\./, '')),
 	);
-	const realRoot = await fs.realpath(root);
 	const samples: LabelledImage[] = [];
-	for (const [label, name] of classes.entries()) {
-		const dir = path.join(base, name);
-		const exists = await fs.stat(dir).then(
-			(s) => s.isDirectory(),
-			() => false,
-		);
-		if (!exists) continue;
-		const files = (await listFiles(dir, realRoot, problems)).filter((file) => {
+	for (const [label, folder] of folders.entries()) {
+		if (folder === undefined) continue;
+		const files = (await walk.filesOf(folder)).filter((file) => {
 			const ext = path.extname(file).slice(1).toLowerCase();
 			if (extensions.has(ext)) return true;
 			problems.push({
@@ -202,41 +196,16 @@ async function scanClasses(
 			hashes.set(file, check.sha256);
 			kept++;
 		});
+		if (reportEmpty && kept === 0) {
+			problems.push({
+				file: folder.dir,
+				reason: `class "${folder.name}" has no usable image; the model would get an output it can never learn (add images or remove the folder)`,
+				kind: 'empty-class',
+				kept: true,
+			});
+		}
 	}
 	return samples;
-}
-
-/**
- * Files under a class folder (nested folders included), sorted, without hidden files and litter. A symbolic link is
- * followed only when it stays inside the dataset folder: a link to /etc/passwd named cat.jpg is reported, not read.
- */
-async function listFiles(dir: string, realRoot: string, problems: Problem[]): Promise<string[]> {
-	const out: string[] = [];
-	for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-		if (entry.name.startsWith('.') || LITTER.has(entry.name.toLowerCase())) continue;
-		const full = path.join(dir, entry.name);
-		let isDirectory = entry.isDirectory();
-		let isFile = entry.isFile();
-		if (entry.isSymbolicLink()) {
-			const target = await fs.realpath(full).catch(() => undefined);
-			const relative = target === undefined ? '..' : path.relative(realRoot, target);
-			if (target === undefined || relative.startsWith('..') || path.isAbsolute(relative)) {
-				problems.push({
-					file: full,
-					reason: `is a link to ${target ?? 'a missing file'}, outside the dataset folder; not followed`,
-					kind: 'link-outside-folder',
-					kept: false,
-				});
-				continue;
-			}
-			const stat = await fs.stat(target);
-			isDirectory = stat.isDirectory();
-			isFile = stat.isFile();
-		}
-		if (isDirectory) out.push(...(await listFiles(full, realRoot, problems)));
-		else if (isFile) out.push(full);
-	}
-	return out.sort();
 }
 
 export type ImageCheck =

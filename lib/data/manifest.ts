@@ -6,6 +6,7 @@ import { scanImageFolder, type Problem, type ScanOptions } from './dataset';
 import { recommendFor, type Recommendation } from '../model-card/recommend';
 import { contentHashes, duplicateProblems } from './duplicates';
 import type { LabelledImage } from './labelled-image';
+import { NOTHING_LEFT_OUT } from './problem';
 import { stratifiedSplit } from './split';
 
 /**
@@ -138,7 +139,14 @@ export async function buildManifest(
 	for (const image of parts.validation) counts[image.label].validation++;
 	const problems = [...parts.problems];
 	const totals = parts.classes.map((c) => counts[c].train + counts[c].validation);
+	// A class folder without images is already reported, naming the folder; "only 0 images" would say it twice.
+	const empty = new Set(
+		problems
+			.filter((p) => p.kind === 'empty-class')
+			.map((p) => path.basename(p.file).normalize('NFC')),
+	);
 	parts.classes.forEach((c, i) => {
+		if (totals[i] === 0 && empty.has(c)) return;
 		if (totals[i] < MIN_IMAGES_PER_CLASS) {
 			problems.push({
 				file: c,
@@ -158,7 +166,7 @@ export async function buildManifest(
 		imbalanceRatio: totals[smallest] > 0 ? totals[largest] / totals[smallest] : null,
 		smallestClass: parts.classes[smallest] ?? '',
 		largestClass: parts.classes[largest] ?? '',
-		filesLeftOut: problems.filter((p) => !p.kept && p.kind !== 'unknown-class').length,
+		filesLeftOut: problems.filter((p) => !p.kept && !NOTHING_LEFT_OUT.has(p.kind)).length,
 		duplicateGroups: duplicates.length,
 		tinyImages: problems.filter((p) => p.kind === 'tiny-image').length,
 		recommendation: recommendFor(parts.train.length),

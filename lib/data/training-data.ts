@@ -1,3 +1,5 @@
+import * as path from 'node:path';
+import { FileError } from '../errors';
 import type { LabelledImage } from './labelled-image';
 import {
 	manifestFromFolder,
@@ -13,8 +15,12 @@ export interface TrainingData {
 	readonly validation: readonly LabelledImage[];
 }
 
-/** The manifest as the training loop's input: labels become indices into the class list. */
+/**
+ * The manifest as the training loop's input: labels become indices into the class list. Refused, naming the folder,
+ * when fewer than 2 classes have a training image: there is nothing to tell apart.
+ */
 export function manifestToTrainingData(manifest: DatasetManifest): TrainingData {
+	requireTwoTrainedClasses(manifest);
 	const index = new Map(manifest.classes.map((c, i) => [c, i]));
 	const convert = (images: readonly ManifestImage[]): LabelledImage[] =>
 		images.map((image) => ({ file: image.file, label: index.get(image.label)! }));
@@ -36,4 +42,23 @@ export async function trainingDataFromFolder(
 ): Promise<{ readonly data: TrainingData; readonly manifest: DatasetManifest }> {
 	const manifest = await manifestFromFolder(root, options);
 	return { data: manifestToTrainingData(manifest), manifest };
+}
+
+function requireTwoTrainedClasses(manifest: DatasetManifest): void {
+	const trained = new Set(manifest.train.map((image) => image.label));
+	if (trained.size >= 2) return;
+	// Name the empty classes by their folders where the scan reported them.
+	const folders = new Map(
+		(manifest.problems ?? [])
+			.filter((p) => p.kind === 'empty-class')
+			.map((p) => [path.basename(p.file).normalize('NFC'), p.file]),
+	);
+	const empty = manifest.classes
+		.filter((c) => !trained.has(c))
+		.map((c) => folders.get(c) ?? `"${c}"`);
+	const found = trained.size === 0 ? 'none' : `only ${[...trained].map((c) => `"${c}"`).join('')}`;
+	throw new FileError(
+		manifest.source,
+		`training needs images in at least 2 class folders, found ${found}${empty.length > 0 ? `; no training image in ${empty.join(', ')}` : ''}; add images, or another class folder`,
+	);
 }

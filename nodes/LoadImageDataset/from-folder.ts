@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { manifestFromFolder } from '../../lib';
 import { userPath } from '../shared/file-access';
 import { readLoadOptions } from './load-options';
-import { summarize } from './summary';
+import { classWarnings, summarize } from './summary';
 
 export async function manifestFromFolderItem(
 	ctx: IExecuteFunctions,
@@ -20,5 +20,11 @@ export async function manifestFromFolderItem(
 		: undefined;
 	const manifest = await manifestFromFolder(folder, { ...options, validationFolder });
 	ctx.logger.info(`Load Image Dataset: ${summarize(manifest)}`);
+	// In the log and, where this n8n shows execution hints, above the output: an empty class is easy to miss in JSON.
+	for (const warning of classWarnings(manifest)) {
+		ctx.logger.warn(`Load Image Dataset: ${warning}`);
+		if (typeof ctx.addExecutionHints === 'function')
+			ctx.addExecutionHints({ message: warning, type: 'warning', location: 'outputPane' });
+	}
 	return { json: manifest as unknown as IDataObject, pairedItem: { item: itemIndex } };
 }
