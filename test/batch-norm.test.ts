@@ -8,7 +8,7 @@ import {
 	type BatchStatistics,
 	type TrainNormOptions,
 } from '../lib/model/batch-norm';
-import { onNativeBackend } from '../lib/model/native-ops';
+import { onNativeBackend } from '../lib/compute/native-backend';
 import { testBackend } from './support/backend';
 import { random, relativeError } from './support/conv-cases';
 

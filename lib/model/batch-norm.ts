@@ -1,6 +1,7 @@
 import * as tf from '../compute/tf';
 import { BN_EPS } from './architecture';
-import { fusedBatchNormGrad, fusedBatchNormTrain, onNativeBackend, reluGrad } from './native-ops';
+import { onNativeBackend } from '../compute/native-backend';
+import { fusedBatchNormGrad, fusedBatchNormTrain, reluGrad } from './native-ops';
 
 /** γ and β; eval mode folds the running statistics into the convolutions instead (folded-convs.ts). */
 export interface BatchNormParams {

@@ -1,10 +1,6 @@
 import * as tf from '../compute/tf';
-import {
-	conv2dBackpropFilter,
-	conv2dBackpropInput,
-	conv2dExplicit,
-	onNativeBackend,
-} from './native-ops';
+import { conv2dBackpropFilter, conv2dBackpropInput, conv2dExplicit } from './native-ops';
+import { onNativeBackend } from '../compute/native-backend';
 import { forcedPaddingMode, symmetricPad } from './padding';
 
 /**

@@ -1,4 +1,5 @@
 import * as tf from '../compute/tf';
+import { attrs, nodeBackend, type NodeBackend, type OpAttr } from '../compute/native-backend';
 
 /**
  * TensorFlow ops called by name on tfjs-node's backend (`tensorflow`), for the ones tfjs has no kernel for
@@ -7,75 +8,6 @@ import * as tf from '../compute/tf';
  * composite is several. Tensors made here are tracked by the engine like any other (tidy and dispose apply), but
  * the gradient tape does not see them: use them inside a `customGrad` only.
  */
-
-/** The part of tfjs-node's `NodeJSKernelBackend` used here (it is not typed for callers outside tfjs-node). */
-interface OpAttr {
-	readonly name: string;
-	readonly type: number;
-	readonly value: number | boolean | string | readonly number[];
-}
-interface NodeBackend {
-	readonly binding: {
-		readonly TF_ATTR_INT: number;
-		readonly TF_ATTR_FLOAT: number;
-		readonly TF_ATTR_BOOL: number;
-		readonly TF_ATTR_STRING: number;
-		readonly TF_ATTR_TYPE: number;
-		readonly TF_FLOAT: number;
-	};
-	executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.Tensor[]): tf.Tensor;
-	executeMultipleOutputs(
-		name: string,
-		attrs: OpAttr[],
-		inputs: tf.Tensor[],
-		count: number,
-	): tf.Tensor[];
-}
-
-/** tfjs's name for tfjs-node's (and tfjs-node-gpu's) backend. */
-export const NATIVE_BACKEND = 'tensorflow';
-
-export function onNativeBackend(): boolean {
-	return tf.getBackend() === NATIVE_BACKEND;
-}
-
-function nodeBackend(): NodeBackend {
-	const backend = tf.backend() as unknown as Partial<NodeBackend>;
-	if (tf.getBackend() !== NATIVE_BACKEND || typeof backend.executeSingleOutput !== 'function') {
-		throw new Error(
-			`internal: native TensorFlow op called on the "${tf.getBackend()}" backend (lib/model/native-ops.ts)`,
-		);
-	}
-	return backend as NodeBackend;
-}
-
-const attrs = {
-	type: (b: NodeBackend, name: string): OpAttr => ({
-		name,
-		type: b.binding.TF_ATTR_TYPE,
-		value: b.binding.TF_FLOAT,
-	}),
-	float: (b: NodeBackend, name: string, value: number): OpAttr => ({
-		name,
-		type: b.binding.TF_ATTR_FLOAT,
-		value,
-	}),
-	bool: (b: NodeBackend, name: string, value: boolean): OpAttr => ({
-		name,
-		type: b.binding.TF_ATTR_BOOL,
-		value,
-	}),
-	string: (b: NodeBackend, name: string, value: string): OpAttr => ({
-		name,
-		type: b.binding.TF_ATTR_STRING,
-		value,
-	}),
-	ints: (b: NodeBackend, name: string, value: readonly number[]): OpAttr => ({
-		name,
-		type: b.binding.TF_ATTR_INT,
-		value,
-	}),
-};
 
 /** What FusedBatchNormGradV3 needs back from the forward (device-specific: mean and variance on CPU). */
 export interface FusedBatchNormSaved {

@@ -17,7 +17,7 @@ import { batchCounter, checkWeightValues } from './check-weights';
 import { FoldedConvs } from './folded-convs';
 import { conv2d } from './conv';
 import { maxPool2d, symmetricPad } from './padding';
-import { onNativeBackend } from './native-ops';
+import { onNativeBackend } from '../compute/native-backend';
 import { tfjsToTorch, torchToTfjs } from './layout';
 
 export const MAX_CLASSES = 10_000;
