@@ -13,6 +13,8 @@ import { runWorkflow, start, startN8n, type Folders, type TestNode } from '../su
 
 const EVALUATE = 'n8n-nodes-resnet18.evaluateResNet18';
 const CLASSIFY = 'n8n-nodes-resnet18.classifyImage';
+const LOAD = 'n8n-nodes-resnet18.loadImageDataset';
+const TRAIN = 'n8n-nodes-resnet18.trainResNet18';
 
 /**
  * Issue 12, item 7: a bad parameter or file in one item fails that item only. With Continue On Fail the others go
@@ -107,6 +109,50 @@ describe('one bad item among good ones, through n8n-core', () => {
 		assert.match(result.error.message, /"batchSize"/);
 		assert.equal((result.error as { context?: IDataObject }).context?.itemIndex, 1);
 		assert.equal(result.run.data.resultData.lastNodeExecuted, 'Evaluate ResNet-18');
+	});
+
+	it('Train ResNet-18 with Continue On Fail: the item whose epochs are 500 names "epochs" and its range; the other trains', async () => {
+		const result = await runWorkflow({
+			nodes: [
+				start([{ json: {} }, { json: {} }]),
+				{
+					name: 'Load Image Dataset',
+					type: LOAD,
+					parameters: {
+						source: 'folder',
+						folder: dataset,
+						options: { validationSplit: 34, seed: 1 },
+					},
+				},
+				{
+					name: 'Train ResNet-18',
+					type: TRAIN,
+					onError: 'continueRegularOutput',
+					parameters: {
+						modelName: 'one-of-two',
+						preset: 'manual',
+						batchSize: 4,
+						epochs: '={{ $itemIndex === 1 ? 500 : 1 }}',
+						learningRate: 0.001,
+						evalSteps: 1,
+						pretrained: 'none',
+						fineTune: 'full',
+						device: 'auto',
+						options: { imageSize: 32, augment: 'none', includeModelBinary: false },
+					},
+				},
+			],
+		});
+		assert.equal(result.error, undefined, result.error?.message);
+		const [trained, refused] = result.output('Train ResNet-18');
+		assert.equal(refused.json.parameter, 'epochs', JSON.stringify(refused.json));
+		assert.match(String(refused.json.error), /"epochs": must be between 1 and 50, got 500/);
+		assert.equal(
+			(trained.json.model as IDataObject).version,
+			1,
+			'the good item trained and saved v1',
+		);
+		assert.equal((trained.json.history as unknown[]).length, 1);
 	});
 
 	function classifyNode(onError?: TestNode['onError']): TestNode {
