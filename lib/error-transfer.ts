@@ -42,6 +42,7 @@ const FIELDS = [
 	'loss',
 	'bestEpoch',
 	'bestValidationAccuracy',
+	'phase',
 ] as const;
 
 export function transferError(error: unknown): TransferredError {

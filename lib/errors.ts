@@ -78,8 +78,9 @@ export interface EarlierEpoch {
 }
 
 /**
- * A training step's loss was not a finite number (the weights have blown up): the run stops there and nothing is
- * saved, since every later step would only learn from NaN.
+ * A training step's loss, or an epoch's validation loss, was not a finite number (the weights have blown up): the
+ * run stops there and nothing is saved, since every later step would only learn from NaN. `phase` says which loss;
+ * a validation loss has no batch (0).
  */
 export class TrainingDivergedError extends Resnet18Error {
 	readonly bestEpoch?: number;
@@ -89,9 +90,12 @@ export class TrainingDivergedError extends Resnet18Error {
 		readonly batch: number,
 		readonly loss: number,
 		best?: EarlierEpoch,
+		readonly phase: 'training' | 'validation' = 'training',
 	) {
 		super(
-			`Training diverged: the loss of epoch ${epoch}, batch ${batch} is ${loss}; no model was written. ` +
+			(phase === 'validation'
+				? `Training diverged: the validation loss of epoch ${epoch} is ${loss}; no model was written. `
+				: `Training diverged: the loss of epoch ${epoch}, batch ${batch} is ${loss}; no model was written. `) +
 				(best
 					? `The best earlier epoch was ${best.epoch} (validation accuracy ${best.validationAccuracy.toFixed(3)}); `
 					: 'No epoch had validated yet; ') +

@@ -4,6 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write';
 import { imageBatches } from '../lib/data/batches';
+import { inspectImage, scanImageFolder, verifyImage } from '../lib/data/dataset';
+import { loadImageTensorData } from '../lib/data/image';
+import { manifestFromFolder } from '../lib/data/manifest';
 import { IMAGENET_NORMALIZATION } from '../lib/data/normalization';
 import { writeSyntheticDataset } from '../lib/data/synthetic';
 import { trainingDataFromFolder, type TrainingData } from '../lib/data/training-data';
@@ -163,6 +166,62 @@ describe('hostile option values are refused where they enter the library, naming
 		for (const [option, value, allowed] of cases)
 			await refused(() => train(data, { [option]: value }), option, allowed);
 	});
+
+	it('the pixel limit (limitInputPixels) ≤ 0 or not a whole number is refused by every library function that takes it', async () => {
+		const image = data.train[0].file;
+		for (const value of [0, -1, Number.NaN, 1.5, 'abc', Infinity]) {
+			const allowed =
+				typeof value === 'number' && Number.isFinite(value) && value !== 1.5
+					? /between 1 and 1000000000/
+					: /must be a (whole )?number/;
+			await refused(
+				() => scanImageFolder(images, { limitInputPixels: value as number }),
+				'limitInputPixels',
+				allowed,
+			);
+			await refused(
+				() => manifestFromFolder(images, { limitInputPixels: value as number }),
+				'limitInputPixels',
+				allowed,
+			);
+			await refused(() => inspectImage(image, value as number), 'limitInputPixels', allowed);
+			await refused(() => verifyImage(image, value as number), 'limitInputPixels', allowed);
+			await refused(
+				() =>
+					loadImageTensorData(image, {
+						mode: 'eval',
+						cropSize: 32,
+						resizeSize: 37,
+						limitInputPixels: value as number,
+					}),
+				'limitInputPixels',
+				allowed,
+			);
+		}
+		// 1 pixel is a limit (every image is refused from its header, each named), not an error.
+		const tight = await inspectImage(image, 1);
+		assert.equal(tight.ok, false);
+		assert.equal(!tight.ok && tight.kind, 'too-many-pixels');
+	});
+
+	it('train() on data built by hand refuses fewer than 2 classes with training images, naming the empty ones, before any training', async () => {
+		const onlyFirst = { ...data, train: data.train.filter((s) => s.label === 0) };
+		const progress: unknown[] = [];
+		await refused(
+			() => train(onlyFirst, { epochs: 1, imageSize: 32 }, { onProgress: (p) => progress.push(p) }),
+			'dataset',
+			new RegExp(
+				`at least 2 classes, found only "${data.classes[0]}"; no training images in "${data.classes[1]}"`,
+			),
+		);
+		const withEmpty = { ...onlyFirst, classes: [...data.classes, 'empty'] };
+		await refused(
+			() => train(withEmpty, { epochs: 1, imageSize: 32 }),
+			'dataset',
+			new RegExp(`no training images in "${data.classes[1]}", "empty"`),
+		);
+		assert.deepEqual(progress, [], 'no step ran');
+	});
 });
 
 describe('the output path is checked before any work', () => {
@@ -287,5 +346,51 @@ describe('a non-finite loss fails the run', () => {
 		assert.ok(revived instanceof TrainingDivergedError);
 		assert.equal((revived as TrainingDivergedError).epoch, 3);
 		assert.equal((revived as TrainingDivergedError).bestEpoch, 1);
+	});
+
+	it('a validation loss that is not finite fails the run too, in the last epoch as in any, naming the epoch', () => {
+		for (const loss of [Number.NaN, Infinity]) {
+			const guard = stopOnDivergence();
+			guard.afterEpoch!(
+				{
+					epoch: 1,
+					trainLoss: 0.7,
+					trainAccuracy: 0.5,
+					validationLoss: 0.69,
+					validationAccuracy: 0.6,
+					seconds: 1,
+				},
+				2,
+			);
+			let thrown: unknown;
+			try {
+				guard.afterEpoch!(
+					{
+						epoch: 2,
+						trainLoss: 0.6,
+						trainAccuracy: 0.6,
+						validationLoss: loss,
+						validationAccuracy: 0.5,
+						seconds: 1,
+					},
+					2,
+				);
+			} catch (error) {
+				thrown = error;
+			}
+			assert.ok(thrown instanceof TrainingDivergedError, `validation loss ${loss}`);
+			assert.equal(thrown.phase, 'validation');
+			assert.equal(thrown.epoch, 2);
+			assert.equal(thrown.bestEpoch, 1);
+			assert.match(
+				thrown.message,
+				new RegExp(
+					`validation loss of epoch 2 is ${loss}; no model was written.*best earlier epoch was 1 \\(validation accuracy 0\\.600\\)`,
+				),
+			);
+			const revived = reviveError(structuredClone(transferError(thrown)));
+			assert.ok(revived instanceof TrainingDivergedError);
+			assert.equal((revived as TrainingDivergedError).phase, 'validation');
+		}
 	});
 });

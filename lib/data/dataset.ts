@@ -6,7 +6,7 @@ import { FileError } from '../errors';
 import { mapLimited } from '../map-limited';
 import { ClassFileWalk } from './class-files';
 import { listClassFolders, type ClassFolder } from './class-folders';
-import { DEFAULT_PIXEL_LIMIT, describeDecodeFailure } from './image';
+import { checkPixelLimit, describeDecodeFailure } from './image';
 import type { LabelledImage } from './labelled-image';
 import type { Problem } from './problem';
 import { isLitter } from './scan-paths';
@@ -64,6 +64,8 @@ export async function scanImageFolder(
 	root: string,
 	options: ScanOptions = {},
 ): Promise<ImageFolder> {
+	// Checked before the folder is read: a bad limit would refuse (or, at 0, let through) every image.
+	checkPixelLimit(options.limitInputPixels);
 	const resolved = path.resolve(root);
 	const stat = await fs.stat(resolved).catch((error: NodeJS.ErrnoException) => {
 		throw new FileError(
@@ -166,7 +168,7 @@ async function scanClasses(
 			});
 			return false;
 		});
-		const limit = options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT;
+		const limit = checkPixelLimit(options.limitInputPixels);
 		const checked = await mapLimited(files, VERIFY_CONCURRENCY, (file) =>
 			inspectImage(file, limit),
 		);
@@ -228,8 +230,9 @@ export type ImageCheck =
  */
 export async function inspectImage(
 	source: string | Buffer,
-	limitInputPixels = DEFAULT_PIXEL_LIMIT,
+	limitInputPixels?: number,
 ): Promise<ImageCheck> {
+	const limit = checkPixelLimit(limitInputPixels);
 	let bytes: Buffer;
 	try {
 		bytes = typeof source === 'string' ? await fs.readFile(source) : source;
@@ -246,14 +249,14 @@ export async function inspectImage(
 		const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
 		if (!meta.width || !meta.height)
 			return { ok: false, kind: 'unreadable', reason: 'has no image dimensions' };
-		if (meta.width * meta.height > limitInputPixels) {
+		if (meta.width * meta.height > limit) {
 			return {
 				ok: false,
 				kind: 'too-many-pixels',
-				reason: `is ${meta.width}×${meta.height} pixels (${((meta.width * meta.height) / 1e6).toFixed(0)} megapixels), over the limit of ${(limitInputPixels / 1e6).toFixed(0)} megapixels; not decoded`,
+				reason: `is ${meta.width}×${meta.height} pixels (${((meta.width * meta.height) / 1e6).toFixed(0)} megapixels), over the limit of ${(limit / 1e6).toFixed(0)} megapixels; not decoded`,
 			};
 		}
-		await sharp(bytes, { limitInputPixels, failOn: 'error' })
+		await sharp(bytes, { limitInputPixels: limit, failOn: 'error' })
 			.resize(16, 16, { fit: 'inside' })
 			.raw()
 			.toBuffer();
@@ -276,7 +279,7 @@ export async function inspectImage(
 		return {
 			ok: false,
 			kind: 'unreadable',
-			reason: describeDecodeFailure(error, limitInputPixels),
+			reason: describeDecodeFailure(error, limit),
 		};
 	}
 }
@@ -293,7 +296,7 @@ function heifBrand(bytes: Buffer): string | undefined {
 /** undefined when the image (a file or its bytes) can be used; otherwise the reason it cannot. */
 export async function verifyImage(
 	source: string | Buffer,
-	limitInputPixels = DEFAULT_PIXEL_LIMIT,
+	limitInputPixels?: number,
 ): Promise<string | undefined> {
 	const check = await inspectImage(source, limitInputPixels);
 	return check.ok ? undefined : check.reason;

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs/promises';
 import sharp from 'sharp';
 import { FileError } from '../errors';
+import { PIXEL_LIMIT } from '../options/dataset';
+import { checkOption } from '../options/option';
 import { resizeBeforeCrop } from './eval-crop';
 import { IMAGENET_NORMALIZATION, type Normalization } from './normalization';
 import type { AugmentationPreset } from './augment';
@@ -13,7 +15,12 @@ import {
 import type { Rng } from './random';
 
 /** Images above this many pixels are refused before decoding (decompression bombs). */
-export const DEFAULT_PIXEL_LIMIT = 100_000_000;
+export const DEFAULT_PIXEL_LIMIT = PIXEL_LIMIT.default;
+
+/** A pixel limit given to a library function, checked by the rule of `maxMegapixels` (in pixels). */
+export function checkPixelLimit(value: unknown): number {
+	return checkOption(PIXEL_LIMIT, 'limitInputPixels', value);
+}
 
 export type ImageInput = string | Buffer;
 
@@ -42,6 +49,7 @@ export async function loadImageTensorData(
 	source: ImageInput,
 	transform: ImageTransform,
 ): Promise<Float32Array> {
+	checkPixelLimit(transform.limitInputPixels);
 	const name = transform.name ?? (typeof source === 'string' ? source : 'image');
 	await rejectEmpty(source, name);
 	const size = transform.cropSize;

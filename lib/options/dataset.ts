@@ -1,4 +1,4 @@
-import type { OptionTable, Resolved } from './option';
+import type { NumberSpec, OptionTable, Resolved } from './option';
 
 /** The dataset command's options (node Load Image Dataset, `resnet18 dataset`, `manifestFromFolder()`). */
 export const DATASET_OPTIONS = {
@@ -75,5 +75,18 @@ export const DATASET_OPTIONS = {
 		},
 	},
 } as const satisfies OptionTable;
+
+/**
+ * The library's form of `maxMegapixels` (`limitInputPixels` of scanImageFolder(), inspectImage(), image decoding): the
+ * same rule counted in pixels, down to 1 pixel (tests and callers refuse small images with it). 0 would switch
+ * sharp's limit off, and a negative one makes sharp throw, so both are refused.
+ */
+export const PIXEL_LIMIT = {
+	type: 'integer',
+	default: DATASET_OPTIONS.maxMegapixels.default * 1e6,
+	min: 1,
+	max: DATASET_OPTIONS.maxMegapixels.max * 1e6,
+	description: 'Images with more pixels are refused from their header, before any decoding',
+} as const satisfies NumberSpec;
 
 export type DatasetOptionValues = Resolved<typeof DATASET_OPTIONS>;

@@ -66,7 +66,7 @@ export function hostPause(): TrainingCallback {
 }
 
 /**
- * Ends training at the first step whose loss is not finite: from there every update is NaN, and a model saved after
+ * Ends training at the first step whose loss is not finite, or the first validation whose loss is not: from there every update is NaN, and a model saved after
  * it (or restored from a checkpoint the caller never asked about) would hide that the run failed. The error names the
  * step and the best epoch validated before it, so the user knows how far the run got.
  */
@@ -78,6 +78,11 @@ export function stopOnDivergence(): TrainingCallback {
 				throw new TrainingDivergedError(at.epoch, at.batch, step.loss, best);
 		},
 		afterEpoch: (record: EpochRecord) => {
+			// A validation loss that is not finite means the network puts out NaN or infinite logits (the loss is a
+			// log-softmax, finite for any finite logits): a model saved now would classify nothing.
+			const loss = record.validationLoss;
+			if (loss !== undefined && !Number.isFinite(loss))
+				throw new TrainingDivergedError(record.epoch, 0, loss, best, 'validation');
 			const accuracy = record.validationAccuracy;
 			if (
 				accuracy !== undefined &&

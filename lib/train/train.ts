@@ -247,4 +247,14 @@ function checkData(data: TrainingData): void {
 			'dataset',
 			`${bad.file} has label ${bad.label}, outside 0–${data.classes.length - 1}`,
 		);
+	// The same rule as for a folder (manifestToTrainingData), for data built by hand: with fewer than 2 classes that
+	// have a training image there is nothing to tell apart.
+	const trained = new Set(data.train.map((s) => s.label));
+	if (trained.size < 2) {
+		const empty = data.classes.filter((_, i) => !trained.has(i)).map((c) => `"${c}"`);
+		throw new InvalidParameterError(
+			'dataset',
+			`needs training images in at least 2 classes, found ${trained.size === 1 ? `only "${data.classes[[...trained][0]]}"` : 'none'}; no training images in ${empty.join(', ')}`,
+		);
+	}
 }

@@ -1,6 +1,12 @@
 import type { INode, JsonObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { FileError, InvalidParameterError, Resnet18Error, WeightsError } from '../../lib';
+import {
+	FileError,
+	InvalidParameterError,
+	ModelMetadataError,
+	Resnet18Error,
+	WeightsError,
+} from '../../lib';
 
 /**
  * A library error as n8n shows it: the message names the file or parameter at fault, the description says what to
@@ -40,6 +46,12 @@ export function errorJson(error: NodeOperationError): JsonObject {
 	const cause = error.cause;
 	const json: JsonObject = { error: error.message };
 	if (cause instanceof FileError) json.file = cause.file;
+	// A weights or model-file reader's error names the file too (and the tensor or metadata field when it knows).
+	if (cause instanceof WeightsError) {
+		if (cause.file !== undefined) json.file = cause.file;
+		if (cause.tensor !== undefined) json.tensor = cause.tensor;
+		if (cause instanceof ModelMetadataError) json.field = cause.field;
+	}
 	if (cause instanceof InvalidParameterError) json.parameter = cause.parameter;
 	if (error.description) json.description = error.description;
 	return json;

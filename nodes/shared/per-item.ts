@@ -26,9 +26,10 @@ export async function forEachItem(
 }
 
 /**
- * The error item for Continue On Fail; rethrows (as a NodeOperationError naming the item) otherwise. The item carries
- * the error itself too: with "On Error: Continue (using error output)" n8n routes items by it, as the JSON holds more
- * than the `error` and `message` fields n8n would recognise on their own.
+ * The error item for Continue On Fail; rethrows (as a NodeOperationError naming the item) otherwise. With "On Error:
+ * Continue (using error output)" the item carries the error itself too: n8n routes items by it, as the JSON holds more
+ * than the `error` and `message` fields n8n would recognise on their own. n8n then rewrites such an item's JSON to
+ * `{ error: message }`, so on the regular output the error is left off and the JSON keeps the file or parameter.
  */
 export function failedItem(
 	ctx: IExecuteFunctions,
@@ -37,5 +38,7 @@ export function failedItem(
 ): INodeExecutionData {
 	const nodeError = toNodeError(ctx.getNode(), error, itemIndex);
 	if (!ctx.continueOnFail()) throw nodeError;
-	return { json: errorJson(nodeError), error: nodeError, pairedItem: { item: itemIndex } };
+	const item: INodeExecutionData = { json: errorJson(nodeError), pairedItem: { item: itemIndex } };
+	if (ctx.getNode().onError === 'continueErrorOutput') item.error = nodeError;
+	return item;
 }

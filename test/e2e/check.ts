@@ -215,6 +215,42 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		}
 		return `${good.length} classified, error item: ${String(errors[0].json.error)}`;
 	},
+	/**
+	 * One bad item among good ones (Continue On Fail): Evaluate's batch size is 0 and Classify Image's model file is
+	 * broken for item 1 only. That item names the parameter and its range, or the file; every other item goes on.
+	 */
+	'bad-items'(file, itemCount, imageCount, brokenModel) {
+		const run = readJson<Execution>(file);
+		assert.equal(run.data.resultData.error, undefined, 'the run finished without an error');
+		const evaluated = items(run, 'Evaluate ResNet-18');
+		const classified = items(run, 'Classify Image');
+		assert.equal(evaluated.length, Number(itemCount), 'one Evaluate output per item');
+		assert.equal(classified.length, Number(itemCount), 'one Classify Image output per item');
+		const bad = evaluated[1].json;
+		assert.equal(bad.parameter, 'batchSize', JSON.stringify(bad));
+		assert.match(String(bad.error), /"batchSize".*between 1 and 128.*got 0/);
+		const good = evaluated.filter((_, i) => i !== 1).map((i) => i.json);
+		for (const g of good) {
+			assert.equal(g.error, undefined, String(g.error));
+			assert.equal(g.count, Number(imageCount), 'every image of the folder is scored');
+			assert.ok(
+				Number(g.accuracy) >= 0 && Number(g.accuracy) <= 1,
+				`accuracy ${String(g.accuracy)}`,
+			);
+		}
+		const broken = classified[1].json;
+		assert.ok(
+			String(broken.file).endsWith(brokenModel),
+			`the item names the file: ${JSON.stringify(broken)}`,
+		);
+		assert.match(String(broken.error), new RegExp(brokenModel.replace('.', '\\.')));
+		const labelled = classified.filter((_, i) => i !== 1).map((i) => i.json);
+		for (const l of labelled) {
+			assert.equal(l.error, undefined, String(l.error));
+			assert.ok(typeof l.label === 'string' && Number(l.confidence) > 0);
+		}
+		return `Evaluate: item 1 "${String(bad.error)}", ${good.length} others scored ${String(imageCount)} images each (accuracy ${good.map((g) => Number(g.accuracy).toFixed(3)).join(', ')}); Classify Image: item 1 "${String(broken.error)}", ${labelled.length} others labelled (${labelled.map((l) => String(l.label)).join(', ')})`;
+	},
 	/** ImageNet labels without training: weights fetched once through the credential's mirror, with its token. */
 	imagenet(file, requestsLog, imageCount) {
 		const run = readJson<Execution>(file);

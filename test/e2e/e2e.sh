@@ -10,6 +10,8 @@
 #       weights from a binary property           Read Files + Merge bring a weights file to Train (Pretrained: Binary)
 #       images as binary items → dataset       stored once in the content store, labelled by expression
 #       classify a folder with a broken image    20 labelled items + 1 error item naming the file
+#       one bad item among good ones             batch size 0 / a broken model file for one item (Continue On Fail):
+#                                                that item names the parameter or file, the others go on; n8n stays up
 #   (b) webhook → Classify Image                 real HTTP on 127.0.0.1 (default binary mode); 2nd call cached
 #       ONNX Runtime installed as the README says  the webhook answers through it, with the same label
 #       n8n answers while a model trains         /healthz under 2 s, the webhook classifies
@@ -96,6 +98,34 @@ node -e '
   classify.credentials = { resNetWeightsSourceApi: { id: "resnet18Mirror01", name: "Weights mirror (e2e)" } };
   fs.writeFileSync(`${dir}/imagenet-classify.json`, JSON.stringify(imagenet));
 ' "$WF/folder-train-evaluate.json" "$WF" "$DATA/odd" "$DATA"
+# One bad item among good ones (Continue On Fail): Read Files gives one item per image; Evaluate's batch size is 0 for
+# item 1 only, and Classify Image's model file is broken for item 1 only. The others must go on.
+node -e '
+  const fs = require("fs"); const [dir, data] = process.argv.slice(1);
+  const node = (n, name, type, parameters, extra = {}) =>
+    ({ parameters, id: `6a1f0c2e-8888-4a6b-9a41-00000000000${n}`, name, type, typeVersion: 1, position: [n * 220, 0], ...extra });
+  const wf = {
+    id: "resnet18BadItemsx", name: "one bad item among good ones", active: false, settings: { executionOrder: "v1" },
+    nodes: [
+      node(0, "Start", "n8n-nodes-base.manualTrigger", {}),
+      node(1, "Read Files", "n8n-nodes-base.readWriteFile", { fileSelector: `${data}/incoming/square-*.png`, options: {} }),
+      node(2, "Evaluate ResNet-18", "n8n-nodes-resnet18.evaluateResNet18", {
+        modelSource: "file", modelFile: `${data}/models/shapes.safetensors`, data: "folder", folder: `${data}/shapes`,
+        device: "auto", options: { batchSize: "={{ $itemIndex === 1 ? 0 : 8 }}", topK: 2 },
+      }, { onError: "continueRegularOutput" }),
+      node(3, "Classify Image", "n8n-nodes-resnet18.classifyImage", {
+        modelSource: "file",
+        modelFile: `={{ $itemIndex === 1 ? "${data}/models/broken.safetensors" : "${data}/models/shapes.safetensors" }}`,
+        imageSource: "binary", imageBinaryProperty: "data", topK: 2, threshold: 0, device: "auto", options: {},
+      }, { onError: "continueRegularOutput" }),
+    ],
+    connections: {
+      Start: { main: [[{ node: "Read Files", type: "main", index: 0 }]] },
+      "Read Files": { main: [[{ node: "Evaluate ResNet-18", type: "main", index: 0 }, { node: "Classify Image", type: "main", index: 0 }]] },
+    },
+  };
+  fs.writeFileSync(`${dir}/resnet18BadItemsx.json`, JSON.stringify(wf));
+' "$WF" "$DATA"
 for f in "$WF"/*.json; do n8n_import "$f"; done
 # The mirror the ResNet Weights Source credential points at: a seeded 1,000-class ResNet-18 served on 127.0.0.1.
 MIRROR=$E2E_LAB/mirror
@@ -159,6 +189,14 @@ n8n_execute resnet18ClassifyDir > "$E2E_LAB/classify-folder.json"
 check classify-folder "$E2E_LAB/classify-folder.json" 20 broken.jpg
 step "classify folder"
 
+# One bad item among good ones (Continue On Fail): the run finishes, the bad items name what is wrong, the others go on
+mkdir -p "$DATA/models"
+cp "$MODELS/shapes/v0001.safetensors" "$DATA/models/shapes.safetensors"
+head -c 5000 "$DATA/models/shapes.safetensors" > "$DATA/models/broken.safetensors"   # cut short: a damaged download
+n8n_execute resnet18BadItemsx > "$E2E_LAB/bad-items.json"
+check bad-items "$E2E_LAB/bad-items.json" "$(ls "$DATA"/incoming/square-*.png | wc -l)" "$(ls "$DATA"/shapes/*/* | wc -l)" broken.safetensors
+step "one bad item among good ones"
+
 # (b) webhook, on a server in n8n's default (in-memory) binary mode
 n8n_publish resnet18WebhookCls
 N8N_DEFAULT_BINARY_DATA_MODE=default n8n_start
@@ -178,6 +216,20 @@ code=$(curl -s -o "$E2E_LAB/webhook-broken.json" -w '%{http_code}' -F "data=@$DA
 [ "$code" = 422 ] || { echo "FAIL: a broken image answered HTTP $code"; cat "$E2E_LAB/webhook-broken.json"; exit 1; }
 check webhook-error "$E2E_LAB/webhook-broken.json" broken.jpg
 step "(b) webhook"
+
+# The same workflow on the server: the execution ends as success and n8n keeps answering.
+bad_exec=$(n8n_rest GET /rest/workflows/resnet18BadItemsx | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify({workflowData: JSON.parse(s).data, triggerToStartFrom: {name: "Start"}})))' \
+  | { read -r body; n8n_rest POST /rest/workflows/resnet18BadItemsx/run "$body"; } | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).data.executionId))')
+bad_status=""
+for _ in $(seq 1 240); do
+  bad_status=$(n8n_rest GET "/rest/executions/$bad_exec" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).data.status))')
+  [ "$bad_status" = success ] || [ "$bad_status" = error ] || [ "$bad_status" = crashed ] && break; sleep 0.5
+done
+health=$(curl -s -o /dev/null -w '%{http_code}' "$(n8n_url)/healthz")
+[ "$bad_status" = success ] && [ "$health" = 200 ] \
+  || { echo "FAIL: the run with bad items ended as '$bad_status' on the server, /healthz answered $health"; tail -20 "$E2E_LAB/n8n.log"; exit 1; }
+echo "PASS bad-items on the server: execution $bad_exec ended as $bad_status, /healthz answered $health"
+step "bad items on the server"
 
 # Stop a running training from n8n: canceled at once; the live model and its files untouched. $1 names the engine
 # in the PASS lines. While it trains (on a thread of its own), n8n answers: its health check and a classification
