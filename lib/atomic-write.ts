@@ -1,11 +1,12 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { FileError } from './errors';
+import { removeStaleTemps, tempPathFor } from './temp-files';
 
 /**
  * Write a file so that readers see either the old file or the whole new one, never a part: write a temporary
- * file beside it, flush it to disk, then rename over the target (atomic on POSIX filesystems).
+ * file beside it, flush it to disk, then rename over the target (atomic on POSIX filesystems). Temp files that
+ * killed writes of the same target left behind are removed first (lib/temp-files.ts says which are safe to take).
  */
 export async function writeFileAtomic(target: string, data: Uint8Array): Promise<void> {
 	const temp = await writeTemp(target, data);
@@ -38,12 +39,11 @@ async function writeTemp(target: string, data: Uint8Array): Promise<string> {
 	// path.resolve('') is the working folder: the temp file would land beside it, named after nothing.
 	if (target.trim() === '') throw new FileError('""', 'no file name given to write to');
 	const dir = path.dirname(path.resolve(target));
-	const temp = path.join(
-		dir,
-		`.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-	);
+	const temp = tempPathFor(target);
+	const name = path.basename(path.resolve(target));
 	try {
 		await fs.mkdir(dir, { recursive: true });
+		await removeStaleTemps(dir, (t) => t === name);
 		const handle = await fs.open(temp, 'wx');
 		try {
 			await handle.writeFile(data);

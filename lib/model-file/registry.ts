@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { writeFileAtomic, writeFileExclusive } from '../atomic-write';
 import { FileError, InvalidParameterError } from '../errors';
 import { serializeModel, type TrainedModel } from './model-file';
+import { removeStaleTemps } from '../temp-files';
 
 /**
  * Named models in a folder: `<root>/<name>/v0001.safetensors`, `v0002…`, and a `LIVE` file naming the version that
@@ -59,6 +60,8 @@ export async function saveVersion(
 ): Promise<ModelVersion & { bytes: number }> {
 	checkModelName(name);
 	const bytes = serializeModel(model);
+	// A killed save of any version (v0002 may be claimed by someone else by now) leaves its temp file here.
+	await removeStaleTemps(path.join(root, name), (target) => VERSION_FILE.test(target));
 	for (let attempt = 0; attempt < 100; attempt++) {
 		const versions = await listVersions(root, name);
 		// A lost race means the winner's file is now listed: the next listing yields the next free number.
