@@ -138,7 +138,11 @@ describe('training on a thread of its own (what the Train node does on every bac
 			return true;
 		});
 		const missing = path.join(folder, 'gone.png');
-		const broken = { ...data, train: [...data.train.slice(0, 7), { file: missing, label: 0 }] };
+		// One image of each class, so the two-class rule passes and the missing file is what fails.
+		const onePerClass = data.train.filter(
+			(sample, i, all) => all.findIndex((s) => s.label === sample.label) === i,
+		);
+		const broken = { ...data, train: [...onePerClass, { file: missing, label: 0 }] };
 		await assert.rejects(trainOffThread(broken, OPTIONS), (error: unknown) => {
 			assert.ok(error instanceof FileError, String(error));
 			assert.equal(error.file, missing);
