@@ -86,7 +86,7 @@ export {
 export { TRAIN_OPTIONS } from './options/train';
 export { EVALUATE_OPTIONS } from './options/evaluate';
 export { CLASSIFY_OPTIONS } from './options/classify';
-export { DATASET_OPTIONS } from './options/dataset';
+export { DATASET_OPTIONS, pixelLimitOf } from './options/dataset';
 export { EXPORT_OPTIONS } from './options/export';
 export { train } from './train/train';
 export { trainOffThread } from './train/off-thread/train-off-thread';

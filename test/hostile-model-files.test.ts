@@ -346,6 +346,13 @@ describe('hostile and damaged model files', () => {
 				'classes',
 				/lists "cat" twice; class names must be unique/,
 			);
+			// Two spellings of café (NFC, NFD) would print as one class (found by the metadata fuzzer).
+			await refusesField(
+				'unicode-twins.safetensors',
+				withMetadata({ classes: JSON.stringify(['caf\u00e9', 'cafe\u0301']) }),
+				'classes',
+				/lists caf\\u\{00e9\} and cafe\\u\{0301\}, the same name "café" once Unicode-normalised \(NFC\)/,
+			);
 			await refusesField(
 				'empty-name.safetensors',
 				withMetadata({ classes: '["cat"," "]' }),

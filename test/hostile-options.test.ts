@@ -7,6 +7,8 @@ import { imageBatches } from '../lib/data/batches';
 import { inspectImage, scanImageFolder, verifyImage } from '../lib/data/dataset';
 import { loadImageTensorData } from '../lib/data/image';
 import { manifestFromFolder } from '../lib/data/manifest';
+import { checkOption } from '../lib/options/option';
+import { DATASET_OPTIONS, PIXEL_LIMIT, pixelLimitOf } from '../lib/options/dataset';
 import { IMAGENET_NORMALIZATION } from '../lib/data/normalization';
 import { writeSyntheticDataset } from '../lib/data/synthetic';
 import { trainingDataFromFolder, type TrainingData } from '../lib/data/training-data';
@@ -82,7 +84,7 @@ describe('hostile option values are refused where they enter the library, naming
 		for (const value of HOSTILE_NUMBERS) {
 			// Text, NaN and ±Infinity are not numbers; 1.5 is not whole; the rest are out of range.
 			const allowed = (range: string) =>
-				new RegExp(`must be (a number|a whole number|between ${range}), got `);
+				new RegExp(`must be (a number |a whole number )?between ${range}, got `);
 			await refused(
 				() => evaluate(model, data.validation, { batchSize: value as number }),
 				'batchSize',
@@ -202,6 +204,23 @@ describe('hostile option values are refused where they enter the library, naming
 		const tight = await inspectImage(image, 1);
 		assert.equal(tight.ok, false);
 		assert.equal(!tight.ok && tight.kind, 'too-many-pixels');
+	});
+
+	it('a Max Megapixels the table allows is a pixel limit the library allows: 999.9999999999991 megapixels is 1,000,000,000 pixels (found by the CLI fuzzer)', async () => {
+		for (const megapixels of [999.9999999999991, 1, 1000, 1.0000001, 123.4567891]) {
+			const pixels = pixelLimitOf(
+				checkOption(DATASET_OPTIONS.maxMegapixels, 'maxMegapixels', megapixels),
+			);
+			assert.equal(
+				checkOption(PIXEL_LIMIT, 'limitInputPixels', pixels),
+				pixels,
+				String(megapixels),
+			);
+		}
+		const scanned = await scanImageFolder(images, {
+			limitInputPixels: pixelLimitOf(999.9999999999991),
+		});
+		assert.equal(scanned.samples.length > 0, true);
 	});
 
 	it('train() on data built by hand refuses fewer than 2 classes with training images, naming the empty ones, before any training', async () => {

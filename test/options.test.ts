@@ -42,7 +42,7 @@ describe('the rule every option value passes', () => {
 			);
 		assert.throws(
 			() => checkOption(TRAIN_OPTIONS.epochs, 'epochs', 2.5),
-			/"epochs": must be a whole number, got 2.5/,
+			/"epochs": must be a whole number between 1 and 50, got 2.5/,
 		);
 		assert.throws(
 			() => checkOption(TRAIN_OPTIONS.epochs, 'epochs', 51),

@@ -16,7 +16,7 @@ import { exportOnnx } from '../onnx/export';
 import { writeFileAtomic } from '../atomic-write';
 import { checkOutputFile } from '../output-path';
 import { CLASSIFY_OPTIONS } from '../options/classify';
-import { DATASET_OPTIONS } from '../options/dataset';
+import { DATASET_OPTIONS, pixelLimitOf } from '../options/dataset';
 import { EVALUATE_OPTIONS } from '../options/evaluate';
 import { EXPORT_OPTIONS } from '../options/export';
 import { withDefaults } from '../options/resolve';
@@ -69,7 +69,7 @@ export function buildProgram(): Command {
 		const o = withDefaults(DATASET_OPTIONS, givenCliOptions(command, DATASET_OPTIONS));
 		const manifest = await manifestFromFolder(givenPath(dir, 'dir'), {
 			validationSplit: o.validationSplit,
-			limitInputPixels: o.maxMegapixels * 1e6,
+			limitInputPixels: pixelLimitOf(o.maxMegapixels),
 		});
 		printProblems(manifest.problems);
 		printJson({

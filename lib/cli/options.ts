@@ -1,5 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { choiceValues, type OptionSpec, type OptionTable, type Resolved } from '../options/option';
+import {
+	choiceValues,
+	rangeText,
+	type NumberSpec,
+	type OptionSpec,
+	type OptionTable,
+	type Resolved,
+} from '../options/option';
 import { checkGiven } from '../options/resolve';
 
 /** The flag's name without its argument: `--batch-size <n>` → `--batch-size`. */
@@ -8,11 +15,11 @@ export function flagName(spec: OptionSpec, key: string): string {
 }
 
 /** Text to number only; the range is the table's rule, applied once every flag is read. */
-function number(flag: string) {
+function number(flag: string, spec: NumberSpec) {
 	return (value: string): number => {
 		const parsed = Number(value);
 		if (value.trim() === '' || !Number.isFinite(parsed))
-			throw new InvalidArgumentError(`${flag} must be a number`);
+			throw new InvalidArgumentError(`${flag} must be a number ${rangeText(spec)}`);
 		return parsed;
 	};
 }
@@ -24,7 +31,7 @@ export function cliOption(spec: OptionSpec, key: string): Option {
 	const option = new Option(cli.flag, cli.help ?? spec.description ?? '');
 	if (cli.required) option.makeOptionMandatory();
 	if (spec.type === 'number' || spec.type === 'integer')
-		option.argParser(number(flagName(spec, key)));
+		option.argParser(number(flagName(spec, key), spec));
 	// choices() lists them in the help; the table's rule, not commander, refuses a wrong one.
 	if (spec.type === 'choice')
 		option.choices(choiceValues(spec)).argParser((value: string) => value);

@@ -1,5 +1,6 @@
 import { resizeBeforeCrop } from '../data/eval-crop';
 import { IMAGENET_NORMALIZATION, type Normalization } from '../data/normalization';
+import { codePoints } from '../data/scan-paths';
 import { InvalidParameterError, ModelMetadataError } from '../errors';
 import { checkOption } from '../options/option';
 import { TRAIN_OPTIONS } from '../options/train';
@@ -93,7 +94,8 @@ export function decodeClasses(value: unknown, numClasses: number, file?: string)
 			file,
 		);
 	}
-	const seen = new Set<string>();
+	// Compared Unicode-normalised (NFC): "café" from macOS and from Linux print alike, so they cannot be two classes.
+	const seen = new Map<string, string>();
 	value.forEach((name: unknown, i) => {
 		if (typeof name !== 'string' || name.trim() === '') {
 			throw new ModelMetadataError(
@@ -102,13 +104,16 @@ export function decodeClasses(value: unknown, numClasses: number, file?: string)
 				file,
 			);
 		}
-		if (seen.has(name))
+		const earlier = seen.get(name.normalize('NFC'));
+		if (earlier !== undefined)
 			throw new ModelMetadataError(
 				'classes',
-				`lists ${JSON.stringify(name)} twice; class names must be unique`,
+				earlier === name
+					? `lists ${JSON.stringify(name)} twice; class names must be unique`
+					: `lists ${codePoints(earlier)} and ${codePoints(name)}, the same name "${name.normalize('NFC')}" once Unicode-normalised (NFC); class names must be unique`,
 				file,
 			);
-		seen.add(name);
+		seen.set(name.normalize('NFC'), name);
 	});
 	return value as string[];
 }

@@ -89,4 +89,9 @@ export const PIXEL_LIMIT = {
 	description: 'Images with more pixels are refused from their header, before any decoding',
 } as const satisfies NumberSpec;
 
+/** `maxMegapixels` in pixels: whole, as PIXEL_LIMIT wants (999.9999999999991 megapixels is 1,000,000,000 pixels). */
+export function pixelLimitOf(maxMegapixels: number): number {
+	return Math.round(maxMegapixels * 1e6);
+}
+
 export type DatasetOptionValues = Resolved<typeof DATASET_OPTIONS>;

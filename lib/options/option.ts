@@ -114,6 +114,14 @@ export function scaled(value: number, scale: number): number {
 	return scale === 1 ? value : Number((value * scale).toPrecision(12));
 }
 
+/** A number option's range as the errors give it: `between 1 and 128`, `at least 0`. */
+export function rangeText(spec: NumberSpec, scale = 1): string {
+	const min = scaled(spec.min, scale);
+	return spec.max === undefined
+		? `at least ${min}`
+		: `between ${min} and ${scaled(spec.max, scale)}`;
+}
+
 /**
  * THE rule: the value an option takes, given what arrived (`undefined` or `null`: its default). `parameter` is the
  * name the user knows it by where it entered (node property, CLI flag, library option). `scale` checks a value shown
@@ -132,17 +140,17 @@ export function checkOption<S extends OptionSpec>(
 	switch (spec.type) {
 		case 'number':
 		case 'integer': {
-			if (typeof value !== 'number' || !Number.isFinite(value)) return fail('must be a number');
-			if (spec.type === 'integer' && !Number.isInteger(value))
-				return fail('must be a whole number');
 			const min = scaled(spec.min, scale);
 			const max = spec.max === undefined ? Infinity : scaled(spec.max, scale);
+			// Every refusal gives the range, so one message is enough to fix the value.
+			const range = rangeText(spec, scale);
+			if (typeof value !== 'number' || !Number.isFinite(value))
+				return fail(`must be a number ${range}`);
+			if (spec.type === 'integer' && !Number.isInteger(value))
+				return fail(`must be a whole number ${range}`);
 			// A relative tolerance keeps 0.00001 typed in an editor (which may arrive a rounding error below) inside the range.
 			const slack = spec.type === 'integer' ? 0 : Math.abs(min) * 1e-9;
-			if (value < min - slack || value > max + slack)
-				return fail(
-					spec.max === undefined ? `must be at least ${min}` : `must be between ${min} and ${max}`,
-				);
+			if (value < min - slack || value > max + slack) return fail(`must be ${range}`);
 			return (scale === 1 ? value : value / scale) as ValueOf<S>;
 		}
 		case 'boolean':

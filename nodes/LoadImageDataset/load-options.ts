@@ -1,5 +1,5 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
-import { DATASET_OPTIONS, InvalidParameterError, withDefaults } from '../../lib';
+import { DATASET_OPTIONS, InvalidParameterError, pixelLimitOf, withDefaults } from '../../lib';
 import { givenNodeOptions } from '../shared/option-properties';
 
 export interface LoadOptions {
@@ -25,7 +25,7 @@ export function readLoadOptions(ctx: IExecuteFunctions, itemIndex: number): Load
 	return {
 		extensions,
 		maxPerClass: options.maxPerClass,
-		limitInputPixels: Math.round(options.maxMegapixels * 1e6),
+		limitInputPixels: pixelLimitOf(options.maxMegapixels),
 		seed: options.seed,
 		validationFolder: options.validationFolder.trim() || undefined,
 		validationSplit: options.validationSplit,
