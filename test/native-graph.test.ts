@@ -168,8 +168,14 @@ describe('the eval forward as one TensorFlow graph (native backend; RESNET18_TES
 			const own = ResNet18.fromStateDict(goldenStateDict(golden.numClasses));
 			try {
 				const meta = metadata(64, golden.numClasses);
-				const report = await prepareInference(own, meta, { images: 4, onnxRuntime: false });
+				const sessions = savedModelSessions();
+				// Two items preparing one cached model at once: one session, not one leaked.
+				const [report] = await Promise.all([
+					prepareInference(own, meta, { images: 4, onnxRuntime: false }),
+					prepareInference(own, meta, { images: 4, onnxRuntime: false }),
+				]);
 				assert.equal(report.engine, 'tensorflow-graph', JSON.stringify(report));
+				assert.equal(savedModelSessions(), sessions + 1, 'one session');
 				assert.equal(inferenceEngine(own), 'tensorflow-graph');
 				const images = pixels(2, 64, 3);
 				const first = await infer(own, images, 64, 'probabilities');

@@ -18,7 +18,9 @@ import type { InferenceOutput } from './pool/messages';
  * eager ops: TensorFlow's graph optimiser fuses each convolution with its bias, residual add and ReLU, and oneDNN
  * reorders each constant filter once instead of on every eager call (issue 11: the eager forward spent 81% of its
  * time in Conv2D). The graph holds a copy of the weights taken when it is attached; a network that has changed
- * since (training, a restored checkpoint) is not run on it — `isCurrent` says so and callers fall back or re-attach.
+ * since (training, a restored checkpoint) is not run on it: `runNativeGraph` then answers undefined (the caller
+ * computes eagerly) and `prepareInference` attaches the new weights. A session holds its own copy of the weights
+ * (~45 MB, plus oneDNN's reordered filters).
  */
 interface Attached {
 	readonly sessions: ReadonlyMap<GraphOutput, SavedModelSession>;
@@ -27,6 +29,8 @@ interface Attached {
 }
 
 const attached = new WeakMap<ResNet18, Attached>();
+/** Attaches in progress: two callers preparing one network at once share one session instead of leaking one. */
+const pending = new WeakMap<ResNet18, Promise<void>>();
 
 /** Why the graph engine is not to be used in this process, if an operator turned it off (RESNET18_TF_GRAPH=off). */
 export function nativeGraphTurnedOff(): string | undefined {
@@ -36,10 +40,22 @@ export function nativeGraphTurnedOff(): string | undefined {
 }
 
 /** Build and load the graph of this network's current weights (replacing one attached before). */
-export async function attachNativeGraph(
+export function attachNativeGraph(
 	network: ResNet18,
 	metadata: ModelMetadata,
 	options: GraphOptions = {},
+): Promise<void> {
+	const inFlight = pending.get(network);
+	if (inFlight) return inFlight;
+	const attach = load(network, metadata, options).finally(() => pending.delete(network));
+	pending.set(network, attach);
+	return attach;
+}
+
+async function load(
+	network: ResNet18,
+	metadata: ModelMetadata,
+	options: GraphOptions,
 ): Promise<void> {
 	detachNativeGraph(network);
 	const native = tfjsNode();
