@@ -123,6 +123,25 @@ describe('the eval forward as one TensorFlow graph (native backend; RESNET18_TES
 		);
 	}
 
+	onNative(
+		'writes torch’s padding three ways (EXPLICIT, Pad op, SAME at stride 1) with the same result',
+		async () => {
+			const images = pixels(2, 64, 5);
+			const eager = await computeLocally(network, images, 64, 'features');
+			const scale = eager.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
+			for (const convPadding of ['explicit', 'pad', 'same'] as const) {
+				await attachNativeGraph(network, metadata(64, golden.numClasses), { convPadding });
+				try {
+					const graph = await runNativeGraph(network, images, 64, 'features');
+					const diff = maxAbsDifference(graph!, eager);
+					assert.ok(diff <= 1e-4 * scale, `${convPadding}: max |graph − eager| = ${diff}`);
+				} finally {
+					detachNativeGraph(network);
+				}
+			}
+		},
+	);
+
 	onNative("gives torchvision's eval logits (golden fixture) to ≤ 1e-4", async () => {
 		for (const testCase of golden.cases.filter(
 			(c) => c.mode === 'eval' && c.inputShape[2] === c.inputShape[3],

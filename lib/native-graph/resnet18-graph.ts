@@ -16,10 +16,13 @@ export type GraphOutput = (typeof GRAPH_OUTPUTS)[number];
 
 export interface GraphOptions {
 	/**
-	 * How torch's symmetric zero padding is written: inside the Conv2D (`explicit`: its EXPLICIT padding mode) or as
-	 * a Pad op before a VALID convolution (`pad`, which oneDNN's graph pass fuses as PadWithConv2D). Default explicit.
+	 * How torch's symmetric zero padding is written: inside the Conv2D (`explicit`: its EXPLICIT padding mode), as
+	 * a Pad op before a VALID convolution (`pad`, which oneDNN's graph pass fuses as PadWithConv2D), or SAME where
+	 * that is torch's (stride 1) and EXPLICIT elsewhere (`same`). All three give the same numbers and ran within
+	 * noise of each other on the 2-core bench host (bench/README.md); default explicit, which needs no oneDNN pass to
+	 * stay one op per layer (TF_ENABLE_ONEDNN_OPTS=0, the GPU package).
 	 */
-	readonly convPadding?: 'explicit' | 'pad';
+	readonly convPadding?: 'explicit' | 'pad' | 'same';
 }
 
 /**
@@ -58,10 +61,12 @@ export function resnet18SavedModel(
 		const padded = convPadding === 'pad' && spec.padding > 0;
 		const source = padded ? pad(`${name}/pad`, x, spec.padding) : x;
 		const p = padded ? 0 : spec.padding;
+		// At stride 1 with a centred kernel, SAME is torch's padding exactly.
+		const same = convPadding === 'same' && p > 0 && spec.stride === 1 && 2 * p + 1 === shape[0];
 		let y = g.op(`${name}/conv`, 'Conv2D', [source, w], {
 			strides: ints([1, spec.stride, spec.stride, 1]),
-			padding: { string: p > 0 ? 'EXPLICIT' : 'VALID' },
-			...(p > 0 ? { explicit_paddings: ints([0, 0, p, p, p, p, 0, 0]) } : {}),
+			padding: { string: same ? 'SAME' : p > 0 ? 'EXPLICIT' : 'VALID' },
+			...(p > 0 && !same ? { explicit_paddings: ints([0, 0, p, p, p, p, 0, 0]) } : {}),
 			data_format: { string: 'NHWC' },
 		});
 		y = g.op(`${name}/bias_add`, 'BiasAdd', [y, b], { data_format: { string: 'NHWC' } });
