@@ -105,7 +105,7 @@ export {
 	inferenceThreads,
 	prepareInference,
 } from './infer/engine';
-export type { EngineReport } from './infer/engine';
+export type { EngineReport, InferenceEngine } from './infer/engine';
 export { exportOnnx } from './onnx/export';
 export { FINE_TUNE_CHOICES, planFineTune } from './train/fine-tune';
 export type { FineTuneChoice, FineTunePlan } from './train/fine-tune';

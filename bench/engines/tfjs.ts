@@ -6,6 +6,7 @@
 import * as os from 'node:os';
 import * as tf from '../../lib/compute/tf';
 import { parseBackendChoice, useBackend } from '../../lib/compute/backend';
+import { onNativeBackend } from '../../lib/compute/native-backend';
 import { ResNet18 } from '../../lib/model/resnet18';
 import { createAdam } from '../../lib/train/optimizers';
 import { trainingStep } from '../../lib/train/step';
@@ -13,6 +14,7 @@ import { ParallelTrainer } from '../../lib/train/parallel/trainer';
 import { microBatchSize } from '../../lib/train/micro-batch';
 import { detachInference, prepareInference } from '../../lib/infer/engine';
 import { predictProbabilities } from '../../lib/infer/predict';
+import type { StateDict } from '../../lib/weights/host-tensor';
 import { benchMetadata } from './metadata';
 import { benchShape, timed, type EngineFigures } from './figures';
 
@@ -37,6 +39,7 @@ async function main(choice: string): Promise<EngineFigures[]> {
 		forwardBatch1Ms: await timed(forward(x1), steps * 2),
 	};
 	rows.push(single);
+	if (onNativeBackend()) rows.push(await graphRow(name, x8));
 	const optimizer = createAdam(5e-5);
 	single.trainStepMsPerImage =
 		(await timed(async () => void (await trainingStep(model, optimizer, x8, labels)), steps)) /
@@ -47,6 +50,51 @@ async function main(choice: string): Promise<EngineFigures[]> {
 	optimizer.dispose();
 	model.dispose();
 	return rows;
+}
+
+/**
+ * The native backends' inference engine (lib/infer/native-graph.ts): the same forward as one TensorFlow graph, from
+ * pixels to probabilities as Classify Image runs it.
+ */
+async function graphRow(name: string, x8: tf.Tensor4D): Promise<EngineFigures> {
+	const model = ResNet18.fromStateDict(withStatistics(ResNet18.initialize(10, 0).toStateDict()));
+	try {
+		const engine = await prepareInference(model, benchMetadata(size), { onnxRuntime: false });
+		const label = `${name}, TensorFlow graph`;
+		if (engine.engine !== 'tensorflow-graph')
+			return { engine: `${label} (not used: ${engine.reason})` };
+		const p8 = (await x8.data()) as Float32Array;
+		const p1 = p8.slice(0, size * size * 3);
+		return {
+			engine: label,
+			forwardBatchMsPerImage:
+				(await timed(async () => void (await predictProbabilities(model, p8, size)), steps)) /
+				batch,
+			forwardBatch1Ms: await timed(
+				async () => void (await predictProbabilities(model, p1, size)),
+				steps * 2,
+			),
+		};
+	} finally {
+		await detachInference(model);
+		model.dispose();
+	}
+}
+
+/**
+ * Batch-norm statistics and shifts as training leaves them. An untrained network's folded biases are all zero, and
+ * TensorFlow's constant folding drops a BiasAdd of zeros, which leaves no bias for a convolution to fuse with: the
+ * graph timed would not be a trained model's.
+ */
+function withStatistics(state: StateDict): StateDict {
+	for (const [name, tensor] of state) {
+		if (tensor.dtype !== 'float32' || tensor.shape.length !== 1 || name.startsWith('fc.')) continue;
+		const wave = (i: number) => Math.sin(i * 0.7 + name.length);
+		if (name.endsWith('.running_var')) tensor.data.forEach((_, i, d) => (d[i] = 1 + 0.5 * wave(i)));
+		else if (name.endsWith('.running_mean') || name.endsWith('.bias'))
+			tensor.data.forEach((_, i, d) => (d[i] = 0.1 * wave(i)));
+	}
+	return state;
 }
 
 /** Classify Image's pooled inference and the Train node's data-parallel step, forced onto every core. */

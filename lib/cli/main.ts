@@ -336,14 +336,22 @@ async function imagenetFromCli(o: Record<string, unknown>): Promise<TrainedModel
 	return model;
 }
 
-/** ONNX Runtime when installed (faster on CPU), else TensorFlow.js on every core; said on stderr either way. */
+/**
+ * ONNX Runtime when installed (faster on CPU), else on native TensorFlow one graph, else TensorFlow.js on every core;
+ * said on stderr either way.
+ */
 async function reportEngine(model: TrainedModel, images: number): Promise<void> {
 	const engine = await prepareInference(model.network, model.metadata, { images });
 	const threads = engine.threads > 1 ? `, ${engine.threads} threads` : '';
+	const names = {
+		onnxruntime: 'ONNX Runtime',
+		'tensorflow-graph': 'TensorFlow graph',
+		tfjs: 'TensorFlow.js',
+	};
 	process.stderr.write(
 		engine.engine === 'onnxruntime'
 			? 'Inference engine: ONNX Runtime\n'
-			: `Inference engine: TensorFlow.js${threads} (${engine.reason})\n`,
+			: `Inference engine: ${names[engine.engine]}${threads} (${engine.reason})\n`,
 	);
 }
 

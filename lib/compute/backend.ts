@@ -18,7 +18,7 @@ export interface BackendReport {
 	readonly skipped: readonly { kind: BackendKind; reason: string }[];
 }
 
-const NATIVE_PACKAGES: Record<'gpu' | 'cpu-native', string> = {
+export const NATIVE_PACKAGES: Record<'gpu' | 'cpu-native', string> = {
 	gpu: '@tensorflow/tfjs-node-gpu',
 	'cpu-native': '@tensorflow/tfjs-node',
 };

@@ -1,19 +1,30 @@
 import { activeBackend, computesOnCallingThread } from '../compute/backend';
+import { onNativeBackend } from '../compute/native-backend';
 import { availableCores, threadsFromEnvironment } from '../compute/threads';
 import type { ModelMetadata } from '../model-file/metadata';
 import type { ResNet18 } from '../model/resnet18';
 import { attachOnnxRuntime, detachOnnxRuntime, hasOnnxRuntime, runOnnx } from './onnx-runtime';
 import { computeLocally } from './local';
+import {
+	attachNativeGraph,
+	detachNativeGraph,
+	hasCurrentNativeGraph,
+	nativeGraphTurnedOff,
+	runNativeGraph,
+} from './native-graph';
 import type { InferenceOutput } from './pool/messages';
 import { InferencePool } from './pool/pool';
 
 /**
- * Which engine runs a model's predictions: ONNX Runtime when installed (native, every core), else TensorFlow.js —
- * on the single-threaded WebAssembly or JS backends spread over worker threads, one instance per core.
+ * Which engine runs a model's predictions: ONNX Runtime when installed (native, every core); on the native TensorFlow
+ * backends, the forward as one TensorFlow graph (lib/infer/native-graph.ts); else TensorFlow.js — on the
+ * single-threaded WebAssembly or JS backends spread over worker threads, one instance per core.
  */
+export type InferenceEngine = 'onnxruntime' | 'tensorflow-graph' | 'tfjs';
+
 export interface EngineReport {
-	readonly engine: 'onnxruntime' | 'tfjs';
-	/** Threads TensorFlow.js computes on (1 unless a worker pool runs); ONNX Runtime manages its own. */
+	readonly engine: InferenceEngine;
+	/** Threads TensorFlow.js computes on (1 unless a worker pool runs); ONNX Runtime and TensorFlow manage their own. */
 	readonly threads: number;
 	/** Why the faster engine is not used, when it is not. */
 	readonly reason?: string;
@@ -26,6 +37,8 @@ export interface PrepareOptions {
 	readonly layer3?: boolean;
 	/** false: TensorFlow.js even where ONNX Runtime is installed (to compare the two). */
 	readonly onnxRuntime?: boolean;
+	/** false: TensorFlow.js's op-by-op forward even on the native backends (to compare it with the graph). */
+	readonly nativeGraph?: boolean;
 }
 
 const pools = new WeakMap<ResNet18, InferencePool>();
@@ -49,6 +62,19 @@ export async function prepareInference(
 			reason = `ONNX Runtime could not load the model (${firstLine(error)})`;
 		}
 	}
+	if (onNativeBackend() && options.nativeGraph !== false) {
+		const off = nativeGraphTurnedOff();
+		if (off) reason = `${reason}; ${off}`;
+		else {
+			try {
+				if (!hasCurrentNativeGraph(network, metadata.inputSize))
+					await attachNativeGraph(network, metadata);
+				return { engine: 'tensorflow-graph', threads: 1, reason };
+			} catch (error) {
+				reason = `${reason}; the TensorFlow graph could not be loaded (${firstLine(error)})`;
+			}
+		}
+	}
 	const existing = pools.get(network);
 	if (existing?.isCurrent()) return { engine: 'tfjs', threads: existing.threads, reason };
 	const threads = poolThreads(options.images);
@@ -67,14 +93,16 @@ export async function prepareInference(
 	}
 }
 
-/** Release what `prepareInference` attached (ONNX Runtime session, worker threads). */
+/** Release what `prepareInference` attached (ONNX Runtime session, TensorFlow graph, worker threads). */
 export async function detachInference(network: ResNet18): Promise<void> {
+	detachNativeGraph(network);
 	await Promise.all([detachOnnxRuntime(network), detachPool(network)]);
 }
 
 /** Which engine runs this network's predictions now. */
-export function inferenceEngine(network: ResNet18): 'onnxruntime' | 'tfjs' {
-	return hasOnnxRuntime(network) ? 'onnxruntime' : 'tfjs';
+export function inferenceEngine(network: ResNet18): InferenceEngine {
+	if (hasOnnxRuntime(network)) return 'onnxruntime';
+	return hasCurrentNativeGraph(network) ? 'tensorflow-graph' : 'tfjs';
 }
 
 /** Threads TensorFlow.js runs this network's predictions on. */
@@ -92,6 +120,8 @@ export async function infer(
 ): Promise<Float32Array> {
 	const fromOnnx = await runOnnx(network, images, output);
 	if (fromOnnx) return fromOnnx;
+	const fromGraph = await runNativeGraph(network, images, size, output);
+	if (fromGraph) return fromGraph;
 	const pool = pools.get(network);
 	const n = images.length / (size * size * 3);
 	// A pool whose weights are stale (the network trained since) is never used: its answers would be another model's.
