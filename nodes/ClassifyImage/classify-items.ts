@@ -12,6 +12,7 @@ import {
 	withDefaults,
 } from '../../lib';
 import { startDevice } from '../shared/device';
+import { engineName } from '../shared/engine-name';
 import { givenNodeOptions } from '../shared/option-properties';
 import { userPath } from '../shared/file-access';
 import { withItemModel } from '../shared/model-source';
@@ -79,7 +80,7 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 					unknown: prediction.label === UNKNOWN_LABEL,
 					topK: prediction.topK.map((t) => ({ ...t })),
 					model: { source: p.modelSource, name: model.metadata.name ?? null, cached: p.cached },
-					engine: inferenceEngine(model.network) === 'onnxruntime' ? 'onnxruntime' : backend.kind,
+					engine: engineName(inferenceEngine(model.network), backend.kind),
 					threads: inferenceThreads(model.network),
 				};
 				const json = resultField

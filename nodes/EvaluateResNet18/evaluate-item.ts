@@ -19,6 +19,7 @@ import {
 	withDefaults,
 } from '../../lib';
 import { startDevice } from '../shared/device';
+import { engineSummary } from '../shared/engine-name';
 import { givenNodeOptions } from '../shared/option-properties';
 import { userPath } from '../shared/file-access';
 import { withItemModel } from '../shared/model-source';
@@ -67,10 +68,11 @@ export async function evaluateItem(
 				classes: [...model.metadata.classes],
 				inputSize: model.metadata.inputSize,
 			},
-			engine:
-				inferenceEngine(model.network) === 'onnxruntime'
-					? 'ONNX Runtime'
-					: `${backend.summary}${inferenceThreads(model.network) > 1 ? `, inference on ${inferenceThreads(model.network)} threads` : ''}`,
+			engine: engineSummary(
+				inferenceEngine(model.network),
+				backend.summary,
+				inferenceThreads(model.network),
+			),
 			seconds: (Date.now() - started) / 1000,
 		};
 		// Pictures for n8n's binary viewer: confusion matrix, per-class bars, reliability diagram, worst mistakes.
