@@ -1,5 +1,6 @@
 import { NATIVE_PACKAGES, activeBackend } from '../compute/backend';
 import type * as tf from '../compute/tf';
+import { BackendUnavailableError } from '../errors';
 import type { GraphProto } from './proto';
 
 /** A SavedModel session as tfjs-node's `tf.node.loadSavedModel` returns it (one signature's inputs and outputs). */
@@ -27,7 +28,10 @@ interface TfjsNodeModule {
 export function tfjsNode(): TfjsNode {
 	const kind = activeBackend()?.kind;
 	if (kind !== 'gpu' && kind !== 'cpu-native')
-		throw new Error(`the native TensorFlow backend is not running (backend: ${kind ?? 'none'})`);
+		throw new BackendUnavailableError(
+			kind ?? 'none',
+			`the native TensorFlow backend is not running (backend: ${kind ?? 'none'})`,
+		);
 	const pkg = NATIVE_PACKAGES[kind];
 	const main = require.resolve(pkg, { paths: [__dirname] });
 	const protoPath = require.resolve(`${pkg}/dist/proto/api_pb`, { paths: [__dirname] });
