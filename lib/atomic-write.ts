@@ -21,10 +21,16 @@ export async function writeFileAtomic(target: string, data: Uint8Array): Promise
 /**
  * Like {@link writeFileAtomic}, but only when `target` does not exist yet: the complete temporary file is hard-linked
  * to the target name, which fails if the name is taken. Returns false (and writes nothing) in that case.
+ * `beforeCommit` runs between the two (the fault tests' window: a kill there leaves only a temp file).
  */
-export async function writeFileExclusive(target: string, data: Uint8Array): Promise<boolean> {
+export async function writeFileExclusive(
+	target: string,
+	data: Uint8Array,
+	beforeCommit?: () => Promise<void>,
+): Promise<boolean> {
 	const temp = await writeTemp(target, data);
 	try {
+		await beforeCommit?.();
 		await fs.link(temp, target);
 		return true;
 	} catch (error) {

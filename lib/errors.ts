@@ -118,3 +118,15 @@ export class NativeInstallError extends Resnet18Error {
 		super(`native install (${step}): ${message}. Fix: ${fix}`, options);
 	}
 }
+
+/** A model store (a folder or a Postgres database) cannot do what was asked; `store` says which one, `model` the model. */
+export class ModelStoreError extends Resnet18Error {
+	constructor(
+		readonly store: string,
+		message: string,
+		readonly model?: string,
+		options?: { cause?: unknown },
+	) {
+		super(`model store ${store}: ${message}`, options);
+	}
+}

@@ -41,14 +41,26 @@ export { ResNet18 } from './model/resnet18';
 export { deserializeModel, loadModel, saveModel, serializeModel } from './model-file/model-file';
 export type { TrainedModel } from './model-file/model-file';
 export type { ModelMetadata } from './model-file/metadata';
+export { checkModelName } from './model-store/model-name';
+export { FolderModelStore } from './model-store/folder-store';
+export { PostgresModelStore, type PostgresStoreConfig } from './model-store/postgres-store';
 export {
-	checkModelName,
-	listVersions,
-	liveVersion,
-	publishVersion,
-	saveVersion,
-} from './model-file/registry';
-export type { ModelVersion } from './model-file/registry';
+	closeModelStores,
+	openModelStore,
+	parseStoreLocation,
+	DEFAULT_SCHEMA,
+	type ModelStoreConfig,
+} from './model-store/open-store';
+export { saveAndPublish, type GateOutcome } from './model-store/publish-gate';
+export { PRECISIONS, isPrecision } from './model-store/model-store';
+export type {
+	ModelStore,
+	Precision,
+	PublishMode,
+	PublishResult,
+	StoredVersion,
+	VersionInfo,
+} from './model-store/model-store';
 export { writeFileAtomic, writeFileExclusive } from './atomic-write';
 export { checkOutputFile, checkOutputFolder } from './output-path';
 export { readSafetensors, writeSafetensors } from './weights/safetensors';

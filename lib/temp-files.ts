@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 /**
  * The hidden temporary files that atomic writes make beside their target, and the cleanup of the ones a killed
  * writer (`kill -9`, a crashed worker, a lost host) left behind. A temp file's name says whose it is:
- * `.<target>.<random>.<pid>@<host>.tmp`. Cleanup must never take a write still in progress, which on a shared
+ * `.<target>.<random>.<pid>-<start>@<host>.tmp` (`<start>`: the writer process's start time, base 36 ms, so that
+ * a reused pid is not taken for the writer). Cleanup must never take a write still in progress, which on a shared
  * folder (n8n queue mode: workers on several hosts) may belong to another machine, so a temp file goes only when
  * - its writer ran on this host, that process is gone, and the file has not changed for STALE_DEAD_WRITER_MS (a
  *   same-named host in another PID namespace could reuse the number; no write pauses that long between its last
@@ -16,12 +17,20 @@ import { randomBytes } from 'node:crypto';
 export const STALE_DEAD_WRITER_MS = 30_000;
 export const STALE_ANY_WRITER_MS = 10 * 60_000;
 
-const OURS = /^\.(.+)\.[0-9a-f]{8}\.(\d+)@([A-Za-z0-9-]+)\.tmp$/;
+const OURS = /^\.(.+)\.[0-9a-f]{8}\.(\d+)(?:-([0-9a-z]+))?@([A-Za-z0-9-]+)\.tmp$/;
 /** Names from before the host was in them (`.<target>.<pid>.<random>.tmp`): only their age can tell. */
 const OLDER = /^\.(.+)\.\d+\.[0-9a-f]{8}\.tmp$/;
 
-function hostTag(): string {
+export function hostTag(): string {
 	return os.hostname().replace(/[^A-Za-z0-9-]/g, '-') || 'host';
+}
+
+/** When this process started (ms since the epoch, base 36): with host and pid, it names a writer uniquely. */
+export const PROCESS_START = Math.round(Date.now() - process.uptime() * 1000).toString(36);
+
+/** `<pid>-<start>@<host>`: who holds a temp file or a lock. */
+export function writerTag(): string {
+	return `${process.pid}-${PROCESS_START}@${hostTag()}`;
 }
 
 /** Where a temp file for `target` goes: beside it, so that the rename that publishes it stays on one filesystem. */
@@ -29,11 +38,11 @@ export function tempPathFor(target: string): string {
 	const resolved = path.resolve(target);
 	return path.join(
 		path.dirname(resolved),
-		`.${path.basename(resolved)}.${randomBytes(4).toString('hex')}.${process.pid}@${hostTag()}.tmp`,
+		`.${path.basename(resolved)}.${randomBytes(4).toString('hex')}.${writerTag()}.tmp`,
 	);
 }
 
-function processGone(pid: number): boolean {
+export function processGone(pid: number): boolean {
 	try {
 		process.kill(pid, 0);
 		return false;
@@ -51,7 +60,7 @@ interface TempName {
 
 function parseTempName(entry: string): TempName | undefined {
 	const ours = OURS.exec(entry);
-	if (ours) return { target: ours[1]!, pid: Number(ours[2]), host: ours[3] };
+	if (ours) return { target: ours[1]!, pid: Number(ours[2]), host: ours[4] };
 	const older = OLDER.exec(entry);
 	return older ? { target: older[1]! } : undefined;
 }

@@ -49,34 +49,49 @@ describe('the package as n8n loads it', () => {
 		}
 	});
 
-	it('lists the weights-source credential, loadable with its icons, used by Train ResNet-18 only when asked for', () => {
-		assert.equal(pkg.n8n.credentials.length, 1);
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		const exports = require(path.join(root, pkg.n8n.credentials[0])) as Record<
-			string,
-			new () => {
-				name: string;
-				icon: { light: string; dark: string };
-				properties: { name: string }[];
-			}
-		>;
-		const credential = new (Object.values(exports)[0])();
-		assert.equal(credential.name, 'resNetWeightsSourceApi');
+	it('lists its two credentials, loadable with their icons: the weights source (Train only) and the model store (Train, Evaluate, Classify)', () => {
+		type CredentialClass = new () => {
+			name: string;
+			icon: { light: string; dark: string };
+			properties: { name: string }[];
+		};
+		const credentials = new Map<string, InstanceType<CredentialClass>>();
+		for (const file of pkg.n8n.credentials) {
+			// eslint-disable-next-line @typescript-eslint/no-require-imports
+			const exports = require(path.join(root, file)) as Record<string, CredentialClass>;
+			const credential = new (Object.values(exports)[0])();
+			for (const icon of [credential.icon.light, credential.icon.dark])
+				assert.ok(fs.existsSync(path.join(root, path.dirname(file), icon.replace(/^file:/, ''))));
+			credentials.set(credential.name, credential);
+		}
+		assert.deepEqual([...credentials.keys()].sort(), [
+			'resNetModelStoreApi',
+			'resNetWeightsSourceApi',
+		]);
 		assert.deepEqual(
-			credential.properties.map((p) => p.name),
+			credentials.get('resNetWeightsSourceApi')?.properties.map((p) => p.name),
 			['baseUrl', 'token'],
 		);
-		for (const icon of [credential.icon.light, credential.icon.dark])
-			assert.ok(
-				fs.existsSync(
-					path.join(root, path.dirname(pkg.n8n.credentials[0]), icon.replace(/^file:/, '')),
-				),
-			);
+		assert.deepEqual(
+			credentials.get('resNetModelStoreApi')?.properties.map((p) => p.name),
+			['backend', 'folder', 'host', 'port', 'database', 'user', 'password', 'schema', 'ssl'],
+		);
 		const train = byName('trainResNet18');
 		assert.deepEqual(
 			train.credentials?.map((c) => [c.name, c.displayOptions?.show]),
-			[['resNetWeightsSourceApi', { useWeightsSource: [true] }]],
+			[
+				['resNetModelStoreApi', { useModelStore: [true] }],
+				['resNetWeightsSourceApi', { useWeightsSource: [true] }],
+			],
 		);
+		for (const node of ['evaluateResNet18', 'classifyImage'])
+			assert.deepEqual(
+				byName(node)
+					.credentials?.filter((c) => c.name === 'resNetModelStoreApi')
+					.map((c) => [c.testedBy, c.displayOptions?.show]),
+				[['resNetModelStoreTest', { modelSource: ['named'], useModelStore: [true] }]],
+				node,
+			);
 		assert.equal(property(train.properties, 'pretrained').default, 'imagenet-torchvision');
 	});
 

@@ -26,6 +26,7 @@ import { packageVersion } from '../version';
 import { sourceForCliName, WEIGHTS_SOURCE_CHOICES } from '../weights/pretrained-sources';
 import { readWeightsFile } from '../weights/read-weights';
 import { nativeCommand } from './native';
+import { modelsCommand } from './models';
 import { addOptions, cliOption, givenCliOptions } from './options';
 
 /** `resnet18 <command>`: the library without n8n. JSON results on stdout, progress and errors on stderr. */
@@ -287,6 +288,7 @@ export function buildProgram(): Command {
 	});
 
 	program.addCommand(nativeCommand());
+	program.addCommand(modelsCommand());
 
 	return program;
 }

@@ -236,7 +236,7 @@ export const TRAIN_OPTIONS = {
 		type: 'boolean',
 		default: true,
 		description:
-			'Whether to attach the model file (~45 MB) to the output item as binary property "model"',
+			'Whether to attach the model file (~45 MB) to the output item as binary property "model". It costs ~45 MB of execution data per run: in queue mode (binary data in the database) a scheduled retrain fills Postgres with it. Off, the model is still saved in the model store under its name and version.',
 		node: { displayName: 'Include Model Binary', collection: true },
 	},
 	schedule: choice<'constant' | 'cosine'>({

@@ -7,6 +7,7 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { classifyItems } from './classify-items';
 import { classifyProperties } from './properties';
+import { MODEL_STORE_TEST, testModelStore } from '../shared/model-store';
 
 export class ClassifyImage implements INodeType {
 	description: INodeTypeDescription = {
@@ -26,6 +27,12 @@ export class ClassifyImage implements INodeType {
 		// Only for downloading ImageNet weights through a mirror (Model Source "ImageNet", Use Weights Source Credential).
 		credentials: [
 			{
+				name: 'resNetModelStoreApi',
+				required: true,
+				testedBy: 'resNetModelStoreTest',
+				displayOptions: { show: { modelSource: ['named'], useModelStore: [true] } },
+			},
+			{
 				name: 'resNetWeightsSourceApi',
 				required: true,
 				displayOptions: { show: { modelSource: ['imagenet'], useWeightsSource: [true] } },
@@ -33,6 +40,8 @@ export class ClassifyImage implements INodeType {
 		],
 		properties: classifyProperties,
 	};
+
+	methods = { credentialTest: { [MODEL_STORE_TEST]: testModelStore } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return [await classifyItems(this)];

@@ -17,6 +17,7 @@ import { givenNodeOptions } from '../shared/option-properties';
 import { userPath } from '../shared/file-access';
 import { withItemModel } from '../shared/model-source';
 import { failedItem } from '../shared/per-item';
+import { binaryInput } from '../shared/binary-input';
 
 // Batch size and result field are the first item's (one batch runs many items): a bad one fails the run. Top K and
 // threshold are each item's: a bad one fails its item.
@@ -29,6 +30,8 @@ interface Pending {
 	readonly model: TrainedModel;
 	readonly modelSource: string;
 	readonly cached: boolean;
+	readonly version: number | null;
+	readonly store: string | null;
 }
 
 /**
@@ -79,7 +82,15 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 					confidence: prediction.confidence,
 					unknown: prediction.label === UNKNOWN_LABEL,
 					topK: prediction.topK.map((t) => ({ ...t })),
-					model: { source: p.modelSource, name: model.metadata.name ?? null, cached: p.cached },
+					// The version that answered: a retrain published elsewhere shows here from the next execution on.
+					modelVersion: p.version,
+					model: {
+						source: p.modelSource,
+						name: model.metadata.name ?? null,
+						version: p.version,
+						store: p.store,
+						cached: p.cached,
+					},
 					engine: engineName(inferenceEngine(model.network), backend.kind),
 					threads: inferenceThreads(model.network),
 				};
@@ -110,7 +121,15 @@ async function prepareItem(
 				(pixels) =>
 					new Promise<void>((release) => {
 						releases.push(release);
-						resolve({ itemIndex, pixels, model, modelSource: info.source, cached: info.cached });
+						resolve({
+							itemIndex,
+							pixels,
+							model,
+							modelSource: info.source,
+							cached: info.cached,
+							version: info.version,
+							store: info.store,
+						});
 					}),
 			),
 		).catch(reject);
@@ -125,7 +144,6 @@ async function readImage(
 		return userPath(ctx, ctx.getNodeParameter('imageFile', itemIndex), 'imageFile', itemIndex);
 	}
 	const property = ctx.getNodeParameter('imageBinaryProperty', itemIndex) as string;
-	const binary = ctx.helpers.assertBinaryData(itemIndex, property);
-	const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
-	return { data, name: binary.fileName ?? `item ${itemIndex} binary "${property}"` };
+	const { data, fileName } = await binaryInput(ctx, itemIndex, property, 'imageBinaryProperty');
+	return { data, name: fileName };
 }

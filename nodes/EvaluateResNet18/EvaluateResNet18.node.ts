@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { forEachItem } from '../shared/per-item';
+import { MODEL_STORE_TEST, testModelStore } from '../shared/model-store';
 import { evaluateItem } from './evaluate-item';
 import { evaluateProperties } from './properties';
 
@@ -24,8 +25,18 @@ export class EvaluateResNet18 implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
+		credentials: [
+			{
+				name: 'resNetModelStoreApi',
+				required: true,
+				testedBy: 'resNetModelStoreTest',
+				displayOptions: { show: { modelSource: ['named'], useModelStore: [true] } },
+			},
+		],
 		properties: evaluateProperties,
 	};
+
+	methods = { credentialTest: { [MODEL_STORE_TEST]: testModelStore } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return [await forEachItem(this, (itemIndex) => evaluateItem(this, itemIndex))];

@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { binaryInput } from '../shared/binary-input';
 import * as path from 'node:path';
 import {
 	buildManifest,
@@ -47,7 +48,7 @@ export async function manifestFromBinaryItems(ctx: IExecuteFunctions): Promise<I
 				});
 				continue;
 			}
-			const bytes = await ctx.helpers.getBinaryDataBuffer(i, property);
+			const { data: bytes } = await binaryInput(ctx, i, property, 'binaryProperty');
 			const check = await inspectImage(bytes, options.limitInputPixels);
 			if (!check.ok) {
 				problems.push({

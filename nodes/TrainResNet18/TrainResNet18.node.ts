@@ -8,6 +8,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { trainProperties } from './properties';
 import { trainItem } from './train-item';
 import { forEachItem } from '../shared/per-item';
+import { MODEL_STORE_TEST, testModelStore } from '../shared/model-store';
 
 export class TrainResNet18 implements INodeType {
 	description: INodeTypeDescription = {
@@ -15,7 +16,9 @@ export class TrainResNet18 implements INodeType {
 		name: 'trainResNet18',
 		icon: { light: 'file:trainResNet18.svg', dark: 'file:trainResNet18.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 2: Include Model Binary is off by default (see properties.ts).
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["epochs"] + " epoch(s), batch " + $parameter["batchSize"]}}',
 		description: 'Fine-tune a ResNet-18 image classifier on a dataset from Load Image Dataset',
 		defaults: { name: 'Train ResNet-18' },
@@ -24,6 +27,12 @@ export class TrainResNet18 implements INodeType {
 		usableAsTool: true,
 		credentials: [
 			{
+				name: 'resNetModelStoreApi',
+				required: true,
+				testedBy: 'resNetModelStoreTest',
+				displayOptions: { show: { useModelStore: [true] } },
+			},
+			{
 				name: 'resNetWeightsSourceApi',
 				required: true,
 				displayOptions: { show: { useWeightsSource: [true] } },
@@ -31,6 +40,8 @@ export class TrainResNet18 implements INodeType {
 		],
 		properties: trainProperties,
 	};
+
+	methods = { credentialTest: { [MODEL_STORE_TEST]: testModelStore } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return [await forEachItem(this, (itemIndex, item) => trainItem(this, itemIndex, item))];

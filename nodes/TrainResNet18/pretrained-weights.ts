@@ -1,4 +1,5 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
+import { binaryInput } from '../shared/binary-input';
 import {
 	InvalidParameterError,
 	isPretrainedSource,
@@ -24,11 +25,8 @@ export async function pretrainedWeights(
 	if (choice === 'binary') {
 		// A weights file that arrived in the workflow (HTTP Request from an artifact server, Read Files, a Merge).
 		const property = ctx.getNodeParameter('weightsBinaryProperty', itemIndex) as string;
-		const binary = ctx.helpers.assertBinaryData(itemIndex, property);
-		return readWeights(
-			await ctx.helpers.getBinaryDataBuffer(itemIndex, property),
-			binary.fileName ?? `binary property "${property}"`,
-		);
+		const { data, fileName } = await binaryInput(ctx, itemIndex, property, 'weightsBinaryProperty');
+		return readWeights(data, fileName);
 	}
 	if (!isPretrainedSource(choice))
 		throw new InvalidParameterError(

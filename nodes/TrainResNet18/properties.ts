@@ -3,7 +3,18 @@ import { PRETRAINED_SOURCE_NAMES, TRAIN_OPTIONS } from '../../lib';
 import { deviceProperty } from '../shared/device';
 import { optionProperty, optionsCollection } from '../shared/option-properties';
 import { useWeightsSourceProperty } from '../shared/pretrained-download';
+import { useModelStoreProperty } from '../shared/model-store';
 import { pretrainedSourceOptions } from '../shared/pretrained-options';
+
+/** What Include Model Binary is when left out, per node version. */
+export const INCLUDE_MODEL_BINARY_BY_VERSION: Readonly<Record<1 | 2, boolean>> = {
+	1: true,
+	2: false,
+};
+
+export function includeModelBinaryDefault(typeVersion: number): boolean {
+	return typeVersion >= 2 ? INCLUDE_MODEL_BINARY_BY_VERSION[2] : INCLUDE_MODEL_BINARY_BY_VERSION[1];
+}
 
 /** Parameter panel of Train ResNet-18. Options, with the model card's defaults, ranges and advice, come from the table. */
 export const trainProperties: INodeProperties[] = [
@@ -82,6 +93,27 @@ export const trainProperties: INodeProperties[] = [
 	useWeightsSourceProperty({ pretrained: [...PRETRAINED_SOURCE_NAMES] }),
 	optionProperty(TRAIN_OPTIONS, 'fineTune'),
 	deviceProperty,
-	// Every other option of the table, in the table's order.
-	optionsCollection(TRAIN_OPTIONS),
+	useModelStoreProperty(),
+	...versionedOptions(),
 ];
+
+/**
+ * Every other option of the table, in the table's order. Version 2 changed one default: the model file is no longer
+ * attached to the output (it is in the model store; attached, every run put ~45 MB into the execution data, which in
+ * queue mode is Postgres). n8n does not store defaults in saved workflows, so version 1 keeps the old default.
+ */
+function versionedOptions(): INodeProperties[] {
+	const v1 = optionsCollection(TRAIN_OPTIONS);
+	const v2: INodeProperties = {
+		...v1,
+		options: v1.options?.map((option) =>
+			'name' in option && option.name === 'includeModelBinary'
+				? { ...option, default: INCLUDE_MODEL_BINARY_BY_VERSION[2] }
+				: option,
+		),
+	};
+	return [
+		{ ...v1, displayOptions: { show: { '@version': [1] } } },
+		{ ...v2, displayOptions: { show: { '@version': [{ _cnd: { gte: 2 } }] } } },
+	];
+}

@@ -1,23 +1,22 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import * as path from 'node:path';
 import {
 	checkModelName,
-	liveVersion,
 	manifestToTrainingData,
-	publishVersion,
-	saveVersion,
+	saveAndPublish as saveToStore,
+	serializeModel,
+	type ModelStore,
 	TRAIN_OPTIONS,
 	trainOffThread,
 	trainingCurvesPng,
 	type OffThreadResult,
 	type TrainingProgress,
 	parseManifest,
-	checkOutputFolder,
 } from '../../lib';
 import { startDevice } from '../shared/device';
 import { givenNodeOptions } from '../shared/option-properties';
 import { pretrainedWeights } from './pretrained-weights';
-import { modelsFolder } from '../shared/n8n-folders';
+import { storeFor } from '../shared/model-store';
+import { includeModelBinaryDefault } from './properties';
 
 /** Train on one input item's manifest, save a new model version, and decide whether it goes live. */
 export async function trainItem(
@@ -37,8 +36,9 @@ export async function trainItem(
 	const minAccuracy = minAccuracyToPublish ?? TRAIN_OPTIONS.minAccuracyToPublish.default;
 	const name = checkModelName(param('modelName'), 'modelName');
 	const manifest = parseManifest(param('dataset'), 'dataset');
-	// Refused now rather than after hours of training: the folder this run's version will be saved in.
-	await checkOutputFolder(path.join(modelsFolder(), name), 'RESNET18_MODELS_FOLDER');
+	// Refused now rather than after hours of training: the store this run's version will be saved in.
+	const store = await storeFor(ctx, itemIndex);
+	await store.checkWritable(name);
 	const initialWeights = await pretrainedWeights(ctx, itemIndex);
 	const backend = await startDevice(param('device'));
 	ctx.logger.info(`Train ResNet-18: ${backend.summary}`);
@@ -71,10 +71,11 @@ export async function trainItem(
 			ctx,
 			itemIndex,
 			item,
+			store,
 			name,
 			result,
 			minAccuracy,
-			includeModelBinary ?? TRAIN_OPTIONS.includeModelBinary.default,
+			includeModelBinary ?? includeModelBinaryDefault(ctx.getNode().typeVersion),
 		);
 		// Passed on so that Evaluate after Train finds the dataset (and its validation split) without wiring.
 		out.json.dataset = manifest as unknown as IDataObject;
@@ -88,34 +89,35 @@ async function saveAndPublish(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	item: INodeExecutionData,
+	store: ModelStore,
 	name: string,
 	result: OffThreadResult,
 	minAccuracy: number,
 	includeBinary: boolean,
 ): Promise<INodeExecutionData> {
-	const root = modelsFolder();
-	const previous = await liveVersion(root, name);
-	const saved = await saveVersion(root, name, result.model);
+	const bytes = serializeModel(result.model);
 	// The gate judges the weights it publishes: the saved epoch's, which Evaluate measures on the file.
 	const accuracy = result.savedEpoch.validationAccuracy;
-	const passes = minAccuracy === 0 || (accuracy !== undefined && accuracy >= minAccuracy);
-	if (passes) await publishVersion(root, name, saved.version);
-	const publishReason = passes
-		? minAccuracy === 0
-			? 'published (no minimum accuracy set)'
-			: `published: validation accuracy ${accuracy!.toFixed(3)} ≥ ${minAccuracy}`
-		: `kept back: validation accuracy ${accuracy === undefined ? 'unknown (no validation images)' : accuracy.toFixed(3)} < ${minAccuracy}; ${previous ? `v${previous.version} stays live` : 'no version is live'}`;
-	ctx.logger.info(`Train ResNet-18: saved ${saved.file} (${publishReason})`);
+	const outcome = await saveToStore(store, name, bytes, accuracy, minAccuracy, {
+		classes: result.model.metadata.classes,
+	});
+	const saved = outcome.saved;
+	ctx.logger.info(
+		`Train ResNet-18: saved ${name} v${saved.version} in ${store.description} (${outcome.reason})`,
+	);
 	const meta = result.model.metadata;
 	const json: IDataObject = {
 		model: {
 			name,
 			version: saved.version,
-			file: saved.file,
+			store: store.description,
+			// A file path for a folder store (what File Path takes); a description for Postgres.
+			file: saved.location,
 			bytes: saved.bytes,
-			published: passes,
-			publishReason,
-			previousLiveVersion: previous?.version ?? null,
+			published: outcome.published,
+			publishReason: outcome.reason,
+			previousLiveVersion: outcome.previousLive,
+			liveVersion: outcome.live,
 		},
 		classes: [...meta.classes],
 		history: result.history.map((r) => ({ ...r })),
@@ -174,12 +176,11 @@ async function saveAndPublish(
 		),
 	};
 	if (includeBinary) {
-		const bytes = await import('node:fs/promises').then((fs) => fs.readFile(saved.file));
 		out.binary = {
 			...out.binary,
 			model: await ctx.helpers.prepareBinaryData(
-				bytes,
-				`${name}-${path.basename(saved.file)}`,
+				Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+				`${name}-v${String(saved.version).padStart(4, '0')}.safetensors`,
 				'application/octet-stream',
 			),
 		};

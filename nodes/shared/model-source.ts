@@ -1,10 +1,10 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import {
+	activeBackend,
 	checkModelName,
 	deserializeModel,
 	InvalidParameterError,
-	liveVersion,
 	loadModel,
 	prepareInference,
 	isPretrainedSource,
@@ -14,7 +14,8 @@ import {
 } from '../../lib';
 import { loadImagenetClassifier } from '../../lib/infer/imagenet';
 import { userPath } from './file-access';
-import { modelsFolder } from './n8n-folders';
+import { storeFor, useModelStoreProperty } from './model-store';
+import { binaryInput } from './binary-input';
 import { pretrainedSourceOptions } from './pretrained-options';
 import { bytesModelKey, fileModelKey, withCachedModel } from './model-cache';
 import {
@@ -78,8 +79,9 @@ export const modelSourceProperties: INodeProperties[] = [
 		required: true,
 		displayOptions: { show: { modelSource: ['named'] } },
 		description:
-			'The name given in Train ResNet-18. Its live version is used: the newest one that passed the publish check.',
+			'The name given in Train ResNet-18. Its live version is used: the newest one that passed the publish check. A newly published version is picked up on the next execution.',
 	},
+	useModelStoreProperty({ modelSource: ['named'] }),
 ];
 
 /**
@@ -111,6 +113,18 @@ export const imagenetSourceProperties: INodeProperties[] = [
 export interface ModelInfo {
 	readonly source: string;
 	readonly cached: boolean;
+	/** A named model's version, from its store's live pointer at the time this execution asked; else null. */
+	readonly version: number | null;
+	/** The store a named model came from (its description); else null. */
+	readonly store: string | null;
+}
+
+/**
+ * The compute engine is part of every cache key: a model prepared for one backend (an ONNX Runtime session, a
+ * native TensorFlow graph, WASM worker threads) is not the one another backend runs.
+ */
+function engineKey(): string {
+	return activeBackend()?.kind ?? 'none';
 }
 
 /** Run `use` with the item's model, from the cache when the same model was loaded before. */
@@ -122,26 +136,87 @@ export async function withItemModel<T>(
 	const source = ctx.getNodeParameter('modelSource', itemIndex) as string;
 	if (source === 'binary') {
 		const property = ctx.getNodeParameter('modelBinaryProperty', itemIndex) as string;
-		ctx.helpers.assertBinaryData(itemIndex, property);
-		const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
-		const fileName = ctx.getInputData()[itemIndex].binary?.[property]?.fileName ?? property;
+		const { data: bytes, fileName } = await binaryInput(
+			ctx,
+			itemIndex,
+			property,
+			'modelBinaryProperty',
+		);
 		return withCachedModel(
-			bytesModelKey(bytes),
+			`${bytesModelKey(bytes)}:${engineKey()}`,
 			async () => readyForInference(deserializeModel(bytes, fileName)),
 			(model, cached) =>
-				use(model, { source: `binary property "${property}" (${fileName})`, cached }),
+				use(model, {
+					source: `binary property "${property}" (${fileName})`,
+					cached,
+					version: null,
+					store: null,
+				}),
 		);
 	}
 	if (source === 'imagenet') return withImagenetModel(ctx, itemIndex, use);
-	const file =
-		source === 'file'
-			? await userPath(ctx, ctx.getNodeParameter('modelFile', itemIndex), 'modelFile', itemIndex)
-			: await namedModelFile(ctx, itemIndex);
+	if (source === 'named') return withNamedModel(ctx, itemIndex, use);
+	const file = await userPath(
+		ctx,
+		ctx.getNodeParameter('modelFile', itemIndex),
+		'modelFile',
+		itemIndex,
+	);
 	const key = await fileModelKey(file).catch(() => `missing:${file}`);
 	return withCachedModel(
-		key,
+		`${key}:${engineKey()}`,
 		async () => readyForInference(await loadModel(file)),
-		(model, cached) => use(model, { source: file, cached }),
+		(model, cached) => use(model, { source: file, cached, version: null, store: null }),
+	);
+}
+
+/**
+ * A named model's live version, asked of its store on every execution (a file read, or one query): a version
+ * published by a retrain on another worker is picked up on this worker's next execution, with no restart. The
+ * cache key is store + name + version + precision + engine, so the bytes are read once per version.
+ */
+async function withNamedModel<T>(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	use: (model: TrainedModel, info: ModelInfo) => Promise<T>,
+): Promise<T> {
+	const name = checkModelName(ctx.getNodeParameter('modelName', itemIndex), 'modelName');
+	const store = await storeFor(ctx, itemIndex);
+	const live = await store.liveVersion(name);
+	if (!live) {
+		const versions = await store.listVersions(name);
+		throw new NodeOperationError(
+			ctx.getNode(),
+			versions.length === 0
+				? `No model named "${name}" in ${store.description}`
+				: `Model "${name}" has ${versions.length} version(s) in ${store.description}, but none is live`,
+			{
+				itemIndex,
+				description:
+					versions.length === 0
+						? 'Train a model with Train ResNet-18 under this Model Name first (with the same model store: in queue mode every worker must use the same ResNet Model Store credential), or pick "File Path".'
+						: "No version passed Train ResNet-18's Min Validation Accuracy to Publish. Publish one by hand with `resnet18 models live NAME VERSION`, or lower the minimum and retrain.",
+			},
+		);
+	}
+	const precision = 'float32';
+	const key = `${store.id}:${name}:v${live.version}:${precision}:${engineKey()}`;
+	return withCachedModel(
+		key,
+		async () =>
+			readyForInference(
+				deserializeModel(
+					await store.readVersion(name, live.version, precision),
+					`${name} v${live.version} (${live.location})`,
+				),
+			),
+		(model, cached) =>
+			use(model, {
+				source: live.location,
+				cached,
+				version: live.version,
+				store: store.description,
+			}),
 	);
 }
 
@@ -162,7 +237,7 @@ async function withImagenetModel<T>(
 		);
 	}
 	const source = weights;
-	const key = `imagenet:${source}:${weightsCacheFolder()}`;
+	const key = `imagenet:${source}:${weightsCacheFolder()}:${engineKey()}`;
 	return withCachedModel(
 		key,
 		async () =>
@@ -170,21 +245,13 @@ async function withImagenetModel<T>(
 				await loadImagenetClassifier(await downloadPretrained(ctx, itemIndex, source), source),
 			),
 		(model, cached) =>
-			use(model, { source: `ImageNet weights: ${PRETRAINED_SOURCES[source].title}`, cached }),
+			use(model, {
+				source: `ImageNet weights: ${PRETRAINED_SOURCES[source].title}`,
+				cached,
+				version: null,
+				store: null,
+			}),
 	);
-}
-
-async function namedModelFile(ctx: IExecuteFunctions, itemIndex: number): Promise<string> {
-	const name = checkModelName(ctx.getNodeParameter('modelName', itemIndex), 'modelName');
-	const live = await liveVersion(modelsFolder(), name);
-	if (!live) {
-		throw new NodeOperationError(ctx.getNode(), `No model named "${name}" in ${modelsFolder()}`, {
-			itemIndex,
-			description:
-				'Train a model with Train ResNet-18 under this Model Name first, or pick "File Path" and point at a model file.',
-		});
-	}
-	return live.file;
 }
 
 /**

@@ -20,7 +20,16 @@ const EVALUATE = 'n8n-nodes-resnet18.evaluateResNet18';
 const CLASSIFY = 'n8n-nodes-resnet18.classifyImage';
 const EXAMPLES = path.resolve(__dirname, '../../../examples/workflows');
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
-const PREDICTION_FIELDS = ['confidence', 'engine', 'label', 'model', 'threads', 'topK', 'unknown'];
+const PREDICTION_FIELDS = [
+	'confidence',
+	'engine',
+	'label',
+	'model',
+	'modelVersion',
+	'threads',
+	'topK',
+	'unknown',
+];
 
 function classify(parameters: IDataObject, onError?: TestNode['onError']): TestNode {
 	return {
