@@ -269,7 +269,10 @@ describe('classify with ImageNet labels (no training)', () => {
 		);
 		assert.deepEqual(
 			description.credentials?.map((c) => [c.name, c.displayOptions?.show]),
-			[['resNetWeightsSourceApi', { modelSource: ['imagenet'], useWeightsSource: [true] }]],
+			[
+				['resNetModelStoreApi', { modelSource: ['named'], useModelStore: [true] }],
+				['resNetWeightsSourceApi', { modelSource: ['imagenet'], useWeightsSource: [true] }],
+			],
 		);
 	});
 

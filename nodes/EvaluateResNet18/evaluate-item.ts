@@ -65,6 +65,8 @@ export async function evaluateItem(
 			model: {
 				source: info.source,
 				name: model.metadata.name ?? null,
+				version: info.version,
+				store: info.store,
 				classes: [...model.metadata.classes],
 				inputSize: model.metadata.inputSize,
 			},

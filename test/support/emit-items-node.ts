@@ -15,6 +15,11 @@ export interface EmittedItem {
 	readonly json?: IDataObject;
 	/** Binary property → a file on disk; its bytes go through n8n's binary-data service like an upload's. */
 	readonly files?: Readonly<Record<string, { readonly file: string; readonly mimeType?: string }>>;
+	/**
+	 * Remove the stored bytes once stored (filesystem mode): what a worker on another host sees of an upload that
+	 * the main instance kept on its own disk.
+	 */
+	readonly storedElsewhere?: boolean;
 }
 
 export const EMIT_ITEMS_TYPE = 'test.emitItems';
@@ -48,6 +53,8 @@ export class EmitItems implements INodeType {
 					path.basename(file),
 					mimeType,
 				);
+				const id = binary[property].id;
+				if (item.storedElsewhere && id) await fs.rm(this.helpers.getBinaryPath(id));
 			}
 			out.push({
 				json: item.json ?? {},
