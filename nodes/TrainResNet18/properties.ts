@@ -16,26 +16,79 @@ export function includeModelBinaryDefault(typeVersion: number): boolean {
 	return typeVersion >= 2 ? INCLUDE_MODEL_BINARY_BY_VERSION[2] : INCLUDE_MODEL_BINARY_BY_VERSION[1];
 }
 
-/** Parameter panel of Train ResNet-18. Options, with the model card's defaults, ranges and advice, come from the table. */
-export const trainProperties: INodeProperties[] = [
-	{
-		displayName: 'Dataset',
-		name: 'dataset',
-		type: 'json',
-		default: '={{ $json }}',
-		required: true,
-		description:
-			'The dataset manifest from Load Image Dataset (the default takes it from the input item)',
-	},
-	{
-		displayName: 'Model Name',
-		name: 'modelName',
-		type: 'string',
-		default: 'my-classifier',
-		required: true,
-		description:
-			'Each run saves a new version under this name (v0001, v0002, …) in the models folder; Classify Image and Evaluate can use it by name',
-	},
+/**
+ * Version 2's operations: Train, and Set Live Version (a rollback from a workflow). Version 1 has no Operation
+ * parameter and only trains; the train-only parameters are hidden for Set Live Version rather than shown for Train,
+ * so that version 1, which has no `operation`, still shows them.
+ */
+const operationProperty: INodeProperties = {
+	displayName: 'Operation',
+	name: 'operation',
+	type: 'options',
+	noDataExpression: true,
+	displayOptions: { show: { '@version': [{ _cnd: { gte: 2 } }] } },
+	options: [
+		{
+			name: 'Set Live Version',
+			value: 'setLive',
+			action: 'Set the live version of a model',
+			description:
+				'Make a saved version the one that serves (a rollback); every worker uses it from its next execution',
+		},
+		{
+			name: 'Train',
+			value: 'train',
+			action: 'Train a model',
+			description: 'Fine-tune on a dataset and save a new version',
+		},
+	],
+	default: 'train',
+};
+
+function trainOnly(property: INodeProperties): INodeProperties {
+	return {
+		...property,
+		displayOptions: {
+			...property.displayOptions,
+			hide: { ...property.displayOptions?.hide, operation: ['setLive'] },
+		},
+	};
+}
+
+const liveVersionProperty: INodeProperties = {
+	displayName: 'Version',
+	name: 'liveVersion',
+	type: 'number',
+	default: 1,
+	required: true,
+	typeOptions: { minValue: 1, numberPrecision: 0 },
+	displayOptions: { show: { operation: ['setLive'] } },
+	description:
+		'The saved version to make live (1 for v0001). Classify Image and Evaluate on every worker use it from their next execution; `resnet18 models list NAME` shows what is saved.',
+};
+
+const DATASET: INodeProperties = {
+	displayName: 'Dataset',
+	name: 'dataset',
+	type: 'json',
+	default: '={{ $json }}',
+	required: true,
+	description:
+		'The dataset manifest from Load Image Dataset (the default takes it from the input item)',
+};
+
+const MODEL_NAME: INodeProperties = {
+	displayName: 'Model Name',
+	name: 'modelName',
+	type: 'string',
+	default: 'my-classifier',
+	required: true,
+	description:
+		'Each run saves a new version under this name (v0001, v0002, …) in the model store; Classify Image and Evaluate can use it by name',
+};
+
+/** What only training uses, hidden for Set Live Version. */
+const TRAINING: INodeProperties[] = [
 	optionProperty(TRAIN_OPTIONS, 'preset'),
 	optionProperty(TRAIN_OPTIONS, 'batchSize'),
 	optionProperty(TRAIN_OPTIONS, 'epochs'),
@@ -93,8 +146,17 @@ export const trainProperties: INodeProperties[] = [
 	useWeightsSourceProperty({ pretrained: [...PRETRAINED_SOURCE_NAMES] }),
 	optionProperty(TRAIN_OPTIONS, 'fineTune'),
 	deviceProperty,
+];
+
+/** Parameter panel of Train ResNet-18. Options, with the model card's defaults, ranges and advice, come from the table. */
+export const trainProperties: INodeProperties[] = [
+	operationProperty,
+	trainOnly(DATASET),
+	MODEL_NAME,
+	...TRAINING.map(trainOnly),
+	liveVersionProperty,
 	useModelStoreProperty(),
-	...versionedOptions(),
+	...versionedOptions().map(trainOnly),
 ];
 
 /**

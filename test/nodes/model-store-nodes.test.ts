@@ -13,6 +13,7 @@ import { runWorkflow, start, startN8n, type Folders, type TestNode } from '../su
 import { tempDir } from '../support/temp';
 
 const CLASSIFY = 'n8n-nodes-resnet18.classifyImage';
+const TRAIN = 'n8n-nodes-resnet18.trainResNet18';
 const CREDENTIAL = 'resNetModelStoreApi';
 
 /**
@@ -197,5 +198,44 @@ describe('the model store and binary data, as a worker sees them', () => {
 			/Binary property "data" of item 0 \(.*\.jpg\) cannot be read on this worker \(stored as filesystem-v2\): File not found/,
 		);
 		assert.match(String(result.error.description), /N8N_DEFAULT_BINARY_DATA_MODE=database/);
+	});
+
+	it('Train\'s Set Live Version (v2) rolls a named model back in its store; a version that is not saved fails that item only, naming "liveVersion" and what is saved', async () => {
+		const folder = tempDir('resnet18-store-');
+		const store = openModelStore({ backend: 'folder', folder });
+		for (const seed of [1, 2])
+			await store.publish(
+				'parts',
+				(await store.saveVersion('parts', modelBytes(seed))).version,
+				'forward',
+			);
+		const result = await runWorkflow({
+			nodes: [
+				start([{ json: { version: 1 } }, { json: { version: 7 } }]),
+				{
+					name: 'Set Live',
+					type: TRAIN,
+					typeVersion: 2,
+					onError: 'continueRegularOutput',
+					parameters: {
+						operation: 'setLive',
+						modelName: 'parts',
+						liveVersion: '={{ $json.version }}',
+						useModelStore: true,
+					},
+					credentials: { [CREDENTIAL]: { id: 'store', name: 'store' } },
+				},
+			],
+			credentials: { [CREDENTIAL]: { backend: 'folder', folder } },
+		});
+		assert.equal(result.error, undefined, result.error?.message);
+		const [rolledBack, refused] = result.output('Set Live').map((i) => i.json);
+		assert.deepEqual(rolledBack, {
+			operation: 'setLive',
+			model: { name: 'parts', liveVersion: 1, previousLiveVersion: 2, store: store.description },
+		});
+		assert.equal(refused.parameter, 'liveVersion', JSON.stringify(refused));
+		assert.match(String(refused.error), /no version 7 .*saved: v1, v2/);
+		assert.equal((await store.liveVersion('parts'))?.version, 1, 'the store says v1 serves');
 	});
 });
