@@ -323,7 +323,7 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		const body = readJson<Json>(file);
 		assert.deepEqual(
 			Object.keys(body).sort(),
-			['confidence', 'engine', 'label', 'model', 'threads', 'topK', 'unknown'],
+			['confidence', 'engine', 'label', 'model', 'modelVersion', 'threads', 'topK', 'unknown'],
 			'the answer holds the prediction only',
 		);
 		assert.ok(

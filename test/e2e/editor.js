@@ -147,9 +147,12 @@ async function main() {
 				await shotQuiet(page, shot.replace(/(\.png)?$/, '-card.png'));
 				await addBtn.click();
 			} else {
-				const action = page.locator('[data-test-id="node-creator-action-item"]').first();
+				// Train ResNet-18 v2 has two operations; the one whose parameters are read here is "Train a model".
+				const actions = page.locator('[data-test-id="node-creator-action-item"]');
+				const train = actions.filter({ hasText: /train a model/i }).first();
+				const action = (await train.isVisible().catch(() => false)) ? train : actions.first();
 				if (await action.isVisible().catch(() => false)) {
-					log('action list: picking the first action');
+					log(`action list: picking "${(await action.innerText()).trim()}"`);
 					await action.click();
 				}
 			}
