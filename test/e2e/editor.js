@@ -147,10 +147,12 @@ async function main() {
 				await shotQuiet(page, shot.replace(/(\.png)?$/, '-card.png'));
 				await addBtn.click();
 			} else {
-				// Train ResNet-18 v2 has two operations; the one whose parameters are read here is "Train a model".
-				const actions = page.locator('[data-test-id="node-creator-action-item"]');
-				const train = actions.filter({ hasText: /train a model/i }).first();
-				const action = (await train.isVisible().catch(() => false)) ? train : actions.first();
+				// Train ResNet-18 v2 has two operations: the node creator lists them as actions ("Set the live version
+				// of a model", "Train a model"); the parameters read here are Train's.
+				const train = page.getByText(/^\s*Train a model\s*$/).first();
+				const action = (await train.isVisible().catch(() => false))
+					? train
+					: page.locator('[data-test-id="node-creator-action-item"]').first();
 				if (await action.isVisible().catch(() => false)) {
 					log(`action list: picking "${(await action.innerText()).trim()}"`);
 					await action.click();
