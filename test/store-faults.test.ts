@@ -98,6 +98,25 @@ async function waitForFile(file: string, ms: number): Promise<string> {
 	}
 }
 
+/**
+ * A store whose model "killed" has v1 live, and a writer process saving and publishing v2 that the fault hook holds
+ * inside `stage` (save or publish) until the spec kills it: the marker line says where it waits.
+ */
+async function pausedWriter(
+	location: string,
+	stage: 'save' | 'publish',
+): Promise<{ store: ModelStore; writer: Writer; line: string }> {
+	const store = openModelStore(parseStoreLocation(location));
+	await store.saveVersion('killed', Buffer.alloc(1000, 'a'));
+	await store.publish('killed', 1, 'forward');
+	const marker = path.join(tempDir(), 'marker');
+	const writer = startWriter(location, 'killed', 'b', '/', {
+		RESNET18_FAULT_PAUSE: `${stage}:30000`,
+		RESNET18_FAULT_MARKER: marker,
+	});
+	return { store, writer, line: await waitForFile(marker, 20_000) };
+}
+
 /** What a store holds beyond its versions: temp files and locks in a folder, stray rows in Postgres. */
 async function leftovers(location: string, names: string[]): Promise<string[]> {
 	const store = parseStoreLocation(location);
@@ -169,15 +188,7 @@ describe.each(backends)(
 
 		it('SIGKILL inside a save: no version appears, the live one serves, the next save succeeds', async () => {
 			const location = newLocation();
-			const store = openModelStore(parseStoreLocation(location));
-			await store.saveVersion('killed', Buffer.alloc(1000, 'a'));
-			await store.publish('killed', 1, 'forward');
-			const marker = path.join(tempDir(), 'marker');
-			const writer = startWriter(location, 'killed', 'b', '/', {
-				RESNET18_FAULT_PAUSE: 'save:30000',
-				RESNET18_FAULT_MARKER: marker,
-			});
-			const line = await waitForFile(marker, 20_000);
+			const { store, writer, line } = await pausedWriter(location, 'save');
 			assert.match(line, /paused in save of killed v2/, 'the kill lands inside the save');
 			writer.child.kill('SIGKILL');
 			assert.equal((await writer.done).code, null);
@@ -221,15 +232,8 @@ describe.each(backends)(
 
 		it('SIGKILL inside a publish: the old version keeps serving, and the next publish does not wait for a lease', async () => {
 			const location = newLocation();
-			const store = openModelStore(parseStoreLocation(location));
-			await store.saveVersion('killed', Buffer.alloc(1000, 'a'));
-			await store.publish('killed', 1, 'forward');
-			const marker = path.join(tempDir(), 'marker');
-			const writer = startWriter(location, 'killed', 'b', '/', {
-				RESNET18_FAULT_PAUSE: 'publish:30000',
-				RESNET18_FAULT_MARKER: marker,
-			});
-			assert.match(await waitForFile(marker, 20_000), /paused in publish of killed v2/);
+			const { store, writer, line } = await pausedWriter(location, 'publish');
+			assert.match(line, /paused in publish of killed v2/);
 			writer.child.kill('SIGKILL');
 			await writer.done;
 			assert.equal((await store.liveVersion('killed'))?.version, 1, 'the pointer did not move');

@@ -4,12 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { IDataObject } from 'n8n-workflow';
 import { writeSyntheticDataset } from '../../lib';
-import { IMAGENET_NORMALIZATION } from '../../lib/data/normalization';
-import { MODEL_FORMAT } from '../../lib/model-file/metadata';
-import { saveModel } from '../../lib/model-file/model-file';
-import { ResNet18 } from '../../lib/model/resnet18';
 import type { EmittedItem } from '../support/emit-items-node';
 import { runWorkflow, start, startN8n, type Folders, type TestNode } from '../support/n8n-run';
+import { untrainedModelBytes } from '../support/untrained-model';
 
 const EVALUATE = 'n8n-nodes-resnet18.evaluateResNet18';
 const CLASSIFY = 'n8n-nodes-resnet18.classifyImage';
@@ -39,21 +36,7 @@ describe('one bad item among good ones, through n8n-core', () => {
 		);
 		// An untrained network is enough: these specs are about which items fail, not about accuracy.
 		modelFile = path.join(folders.files, 'model.safetensors');
-		const network = ResNet18.initialize(2, 3);
-		await saveModel(modelFile, {
-			network,
-			metadata: {
-				format: MODEL_FORMAT,
-				architecture: 'resnet18',
-				classes,
-				inputSize: 32,
-				resizeSize: 37,
-				normalization: IMAGENET_NORMALIZATION,
-				packageVersion: 'test',
-				createdAt: 'now',
-			},
-		});
-		network.dispose();
+		fs.writeFileSync(modelFile, untrainedModelBytes(classes, 3));
 	});
 
 	const three: EmittedItem[] = [{ json: { bad: false } }, { json: { bad: true } }, { json: {} }];

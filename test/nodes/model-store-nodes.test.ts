@@ -3,14 +3,11 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 import { writeSyntheticDataset } from '../../lib';
-import { IMAGENET_NORMALIZATION } from '../../lib/data/normalization';
-import { MODEL_FORMAT } from '../../lib/model-file/metadata';
-import { serializeModel } from '../../lib/model-file/model-file';
-import { ResNet18 } from '../../lib/model/resnet18';
 import { closeModelStores, openModelStore } from '../../lib/model-store/open-store';
 import { dropSchema, freshSchema, POSTGRES_URL } from '../support/postgres';
 import { runWorkflow, start, startN8n, type Folders, type TestNode } from '../support/n8n-run';
 import { tempDir } from '../support/temp';
+import { untrainedModelBytes } from '../support/untrained-model';
 
 const CLASSIFY = 'n8n-nodes-resnet18.classifyImage';
 const TRAIN = 'n8n-nodes-resnet18.trainResNet18';
@@ -43,28 +40,7 @@ describe('the model store and binary data, as a worker sees them', () => {
 		await dropSchema(schema);
 	});
 
-	/** An untrained network is enough: these specs are about which version serves, not about accuracy. */
-	function modelBytes(seed: number): Buffer {
-		const network = ResNet18.initialize(classes.length, seed);
-		try {
-			return serializeModel({
-				network,
-				metadata: {
-					format: MODEL_FORMAT,
-					architecture: 'resnet18',
-					name: 'parts',
-					classes,
-					inputSize: 32,
-					resizeSize: 37,
-					normalization: IMAGENET_NORMALIZATION,
-					packageVersion: 'test',
-					createdAt: 'now',
-				},
-			});
-		} finally {
-			network.dispose();
-		}
-	}
+	const modelBytes = (seed: number) => untrainedModelBytes(classes, seed, 'parts');
 
 	function classify(): TestNode {
 		return {
