@@ -14,6 +14,7 @@ import type {
 	StoredVersion,
 	VersionInfo,
 } from './model-store';
+import { PRECISIONS } from './model-store';
 import { checkModelName } from './model-name';
 
 /**
@@ -111,12 +112,33 @@ export class FolderModelStore implements ModelStore {
 		return text?.trim();
 	}
 
+	/**
+	 * Asked on every execution of Classify Image by name (every webhook call), so the pointer's own version is
+	 * looked up, not the whole folder listed: a store retrained weekly holds hundreds of files, on NFS each a
+	 * round trip.
+	 */
 	async liveVersion(name: string): Promise<StoredVersion | undefined> {
-		const versions = await this.listVersions(name);
 		const live = await this.livePointer(name);
-		if (live === undefined) return versions.at(-1);
+		if (live === undefined) return (await this.listVersions(name)).at(-1);
 		if (live === NO_LIVE) return undefined;
-		return versions.find((v) => v.version === Number(live.replace(/^v/, '')));
+		return this.storedVersion(name, Number(live.replace(/^v/, '')));
+	}
+
+	/** One version, as listVersions would give it; undefined when its float32 file is not there. */
+	private async storedVersion(name: string, version: number): Promise<StoredVersion | undefined> {
+		if (!Number.isInteger(version) || version < 1) return undefined;
+		const location = this.file(name, version);
+		const stat = await fs.stat(location).catch(() => undefined);
+		if (!stat) return undefined;
+		const present = await Promise.all(
+			PRECISIONS.map(async (p) =>
+				p === 'float32' || (await fs.stat(this.file(name, version, p)).catch(() => undefined))
+					? p
+					: undefined,
+			),
+		);
+		const precisions = present.filter((p): p is Precision => p !== undefined).sort();
+		return { name, version, precisions, bytes: stat.size, location };
 	}
 
 	async saveVersion(name: string, bytes: Uint8Array, _info?: VersionInfo): Promise<StoredVersion> {
