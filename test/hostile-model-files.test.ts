@@ -14,6 +14,7 @@ import type { Float32HostTensor, StateDict } from '../lib/weights/host-tensor';
 import { readSafetensors, writeSafetensors } from '../lib/weights/safetensors';
 import { testBackend } from './support/backend';
 import { tempDir } from './support/temp';
+import { CURRENT_PREPROCESSING } from '../lib/data/preprocessing';
 
 function escape(text: string): string {
 	return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -33,6 +34,7 @@ describe('hostile and damaged model files', () => {
 		classes: ['cat', 'dog'],
 		inputSize: 32,
 		resizeSize: 37,
+		preprocessing: CURRENT_PREPROCESSING,
 		normalization: IMAGENET_NORMALIZATION,
 		packageVersion: 'test',
 		createdAt: 'now',

@@ -24,6 +24,7 @@ import { stopOnDivergence } from '../lib/train/callbacks';
 import { train } from '../lib/train/train';
 import { testBackend } from './support/backend';
 import { tempDir } from './support/temp';
+import { CURRENT_PREPROCESSING } from '../lib/data/preprocessing';
 
 /** The value is refused with InvalidParameterError naming `parameter`, and the message says what is allowed. */
 async function refused(
@@ -73,6 +74,7 @@ describe('hostile option values are refused where they enter the library, naming
 				classes: data.classes,
 				inputSize: 32,
 				resizeSize: 37,
+				preprocessing: CURRENT_PREPROCESSING,
 				normalization: IMAGENET_NORMALIZATION,
 				packageVersion: 'test',
 				createdAt: new Date(0).toISOString(),

@@ -15,6 +15,7 @@ import { train, type TrainResult } from '../lib/train/train';
 import type { StateDict } from '../lib/weights/host-tensor';
 import { testBackend } from './support/backend';
 import { tempDir } from './support/temp';
+import { CURRENT_PREPROCESSING } from '../lib/data/preprocessing';
 
 const SIZE = 64;
 
@@ -94,6 +95,7 @@ describe('last stage + classifier: layer4 and the FC layer learn on cached layer
 				classes: Array.from({ length: 1000 }, (_, i) => `c${i}`),
 				inputSize: SIZE,
 				resizeSize: SIZE,
+				preprocessing: CURRENT_PREPROCESSING,
 				normalization: IMAGENET_NORMALIZATION,
 				packageVersion: 'test',
 				createdAt: 'now',

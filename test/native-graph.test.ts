@@ -18,6 +18,7 @@ import { ResNet18 } from '../lib/model/resnet18';
 import { goldenInputNHWC, goldenStateDict } from './support/golden-weights';
 import { testBackend } from './support/backend';
 import { tempDir } from './support/temp';
+import { CURRENT_PREPROCESSING } from '../lib/data/preprocessing';
 
 interface GoldenCase {
 	mode: 'eval' | 'train';
@@ -36,6 +37,7 @@ function metadata(size: number, classes: number): ModelMetadata {
 		classes: Array.from({ length: classes }, (_, i) => `c${i}`),
 		inputSize: size,
 		resizeSize: size,
+		preprocessing: CURRENT_PREPROCESSING,
 		normalization: IMAGENET_NORMALIZATION,
 		packageVersion: 'test',
 		createdAt: 'now',

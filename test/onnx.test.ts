@@ -8,6 +8,7 @@ import { predictFeatures, predictProbabilities } from '../lib/infer/predict';
 import { MODEL_FORMAT, type ModelMetadata } from '../lib/model-file/metadata';
 import { ResNet18 } from '../lib/model/resnet18';
 import { testBackend } from './support/backend';
+import { CURRENT_PREPROCESSING } from '../lib/data/preprocessing';
 
 // onnxruntime-node is a devDependency: CI installs it (its CPU binaries are in the npm tarball), so this runs there.
 describe('ONNX export, run by ONNX Runtime, agrees with TensorFlow.js', () => {
@@ -18,6 +19,7 @@ describe('ONNX export, run by ONNX Runtime, agrees with TensorFlow.js', () => {
 		classes: ['a', 'b', 'c', 'd', 'e'],
 		inputSize: size,
 		resizeSize: 110,
+		preprocessing: CURRENT_PREPROCESSING,
 		normalization: IMAGENET_NORMALIZATION,
 		packageVersion: 'test',
 		createdAt: 'now',

@@ -24,6 +24,7 @@ import {
 	TRAIN_RANGES,
 } from '../lib/train/options';
 import { testBackend } from './support/backend';
+import { CURRENT_PREPROCESSING } from '../lib/data/preprocessing';
 
 const rejects = (parameter: string) => (e: unknown) =>
 	e instanceof InvalidParameterError && e.parameter === parameter;
@@ -212,6 +213,7 @@ describe('a library call', () => {
 				classes: ['a', 'b'],
 				inputSize: 32,
 				resizeSize: 37,
+				preprocessing: CURRENT_PREPROCESSING,
 				normalization: IMAGENET_NORMALIZATION,
 				packageVersion: 'test',
 				createdAt: new Date(0).toISOString(),

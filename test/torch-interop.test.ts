@@ -11,6 +11,7 @@ import { ResNet18 } from '../lib/model/resnet18';
 import { goldenInputNHWC } from './support/golden-weights';
 import { testBackend } from './support/backend';
 import { tempDir } from './support/temp';
+import { CURRENT_PREPROCESSING } from '../lib/data/preprocessing';
 
 const torchAvailable =
 	spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status ===
@@ -58,6 +59,7 @@ describe('our model files in PyTorch', () => {
 					classes: ['a', 'b', 'c', 'd'],
 					inputSize: 64,
 					resizeSize: 73,
+					preprocessing: CURRENT_PREPROCESSING,
 					normalization: IMAGENET_NORMALIZATION,
 					packageVersion: 'test',
 					createdAt: 'now',

@@ -12,6 +12,7 @@ import { train, type TrainResult } from '../lib/train/train';
 import { evaluate } from '../lib/eval/evaluate';
 import { testBackend } from './support/backend';
 import { tempDir } from './support/temp';
+import { CURRENT_PREPROCESSING } from '../lib/data/preprocessing';
 
 // From scratch (no ImageNet weights exist on CI machines) on a generated, learnable 3-class dataset at 64 px.
 const OPTIONS = { epochs: 4, batchSize: 8, learningRate: 1e-3, imageSize: 64, seed: 7 };
@@ -182,6 +183,7 @@ describe('stopping and refusing', () => {
 				classes: ['a', 'b'],
 				inputSize: 32,
 				resizeSize: 37,
+				preprocessing: CURRENT_PREPROCESSING,
 				normalization: { mean: [0, 0, 0], std: [1, 1, 1] },
 				packageVersion: 'test',
 				createdAt: 'now',

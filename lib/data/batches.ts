@@ -20,6 +20,7 @@ export interface BatchOptions {
 	readonly cropSize: number;
 	readonly augmentation?: ImageTransform['augmentation'];
 	readonly resizeSize?: number;
+	readonly resampler?: ImageTransform['resampler'];
 	readonly normalization?: Normalization;
 	readonly limitInputPixels?: number;
 	/** Batches decoded ahead of the consumer (bounded, so memory does not grow with the dataset). */
@@ -77,6 +78,7 @@ async function decodeBatch(
 				mode: options.mode,
 				cropSize: options.cropSize,
 				resizeSize: options.resizeSize,
+				resampler: options.resampler,
 				normalization: options.normalization,
 				limitInputPixels: options.limitInputPixels,
 				augmentation: options.augmentation,

@@ -4,6 +4,8 @@ import { FileError } from '../errors';
 import { PIXEL_LIMIT } from '../options/dataset';
 import { checkOption } from '../options/option';
 import { resizeBeforeCrop } from './eval-crop';
+import { pilResize, type PilFilter } from './pil-resize';
+import { torchvisionCropOffset, torchvisionResizeSize, type Resampler } from './preprocessing';
 import { IMAGENET_NORMALIZATION, type Normalization } from './normalization';
 import type { AugmentationPreset } from './augment';
 import {
@@ -36,6 +38,11 @@ export interface ImageTransform {
 	/** Train only: which random transforms (default `standard`: random-resized crop 0.5–1, flip, ±10° rotation). */
 	readonly augmentation?: AugmentationPreset;
 	readonly normalization?: Normalization;
+	/**
+	 * How images are resized (default `pil-bilinear`, torchvision's; `pil-bicubic`, timm's; `sharp` for model files
+	 * trained before them: see preprocessing.ts).
+	 */
+	readonly resampler?: Resampler;
 	readonly limitInputPixels?: number;
 	/** Names a buffer input in errors. */
 	readonly name?: string;
@@ -53,13 +60,14 @@ export async function loadImageTensorData(
 	const name = transform.name ?? (typeof source === 'string' ? source : 'image');
 	await rejectEmpty(source, name);
 	const size = transform.cropSize;
+	const resampler = transform.resampler ?? 'pil-bilinear';
 	try {
 		if (transform.mode === 'train') {
 			const rng = transform.rng;
 			if (!rng) throw new Error('internal: the train transform needs an rng');
 			const spec = AUGMENTATION_PRESETS[transform.augmentation ?? 'standard'];
-			let pixels: { data: Buffer; info: sharp.OutputInfo };
-			if (spec.cropScale) {
+			let pixels: RawPixels;
+			if (spec.cropScale && resampler === 'sharp') {
 				const { width, height } = await orientedSize(source, transform.limitInputPixels);
 				const box = randomResizedCrop(width, height, spec.cropScale, [3 / 4, 4 / 3], rng);
 				pixels = await decoder(source, transform.limitInputPixels)
@@ -67,19 +75,35 @@ export async function loadImageTensorData(
 					.resize(size, size, { fit: 'fill' })
 					.raw({ depth: 'uchar' })
 					.toBuffer({ resolveWithObject: true });
+			} else if (spec.cropScale) {
+				// torchvision's resized_crop on PIL images: crop the box, then resize it.
+				const full = await decoded(source, transform.limitInputPixels);
+				const box = randomResizedCrop(full.width, full.height, spec.cropScale, [3 / 4, 4 / 3], rng);
+				const cropped = cropPixels(full, box);
+				pixels = rawPixels(
+					pilResize(cropped, box.width, box.height, full.channels, size, size, pilFilter(resampler)),
+					size,
+					size,
+					full.channels,
+				);
 			} else {
 				pixels = await centreCropped(
 					source,
 					size,
 					transform.resizeSize ?? resizeBeforeCrop(size),
 					transform.limitInputPixels,
+					resampler,
 				);
 			}
 			if (spec.rotation > 0) {
 				const angle = (rng.next() * 2 - 1) * spec.rotation;
 				const { data, info } = pixels;
 				pixels = await sharp(data, {
-					raw: { width: info.width, height: info.height, channels: info.channels },
+					raw: {
+						width: info.width,
+						height: info.height,
+						channels: info.channels as sharp.Channels,
+					},
 				})
 					.rotate(angle, { background: '#ffffff' })
 					.raw({ depth: 'uchar' })
@@ -89,8 +113,8 @@ export async function loadImageTensorData(
 			const colors = sampleColorFactors(spec, rng);
 			const { data, info } = pixels;
 			// Rotation grows the canvas; the centre keeps the input size, as torchvision's RandomRotation (expand=False).
-			const left = Math.round((info.width - size) / 2);
-			const top = Math.round((info.height - size) / 2);
+			const left = cropOffset(info.width, size, resampler);
+			const top = cropOffset(info.height, size, resampler);
 			return normalise(
 				data,
 				info.width,
@@ -109,10 +133,10 @@ export async function loadImageTensorData(
 			size,
 			transform.resizeSize ?? resizeBeforeCrop(size),
 			transform.limitInputPixels,
+			resampler,
 		);
-		// torchvision's CenterCrop: offset round((side - crop) / 2).
-		const left = Math.round((info.width - size) / 2);
-		const top = Math.round((info.height - size) / 2);
+		const left = cropOffset(info.width, size, resampler);
+		const top = cropOffset(info.height, size, resampler);
 		return normalise(
 			data,
 			info.width,
@@ -128,19 +152,80 @@ export async function loadImageTensorData(
 	}
 }
 
+interface RawPixels {
+	readonly data: Uint8Array;
+	readonly info: { readonly width: number; readonly height: number; readonly channels: number };
+}
+
 /** The shorter side resized to `resize`; the caller crops the centre `size`² (torchvision's Resize + CenterCrop). */
-function centreCropped(
+async function centreCropped(
 	source: ImageInput,
 	size: number,
 	resize: number,
-	limitInputPixels?: number,
-): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+	limitInputPixels: number | undefined,
+	resampler: Resampler,
+): Promise<RawPixels> {
 	if (resize < size)
 		throw new Error(`internal: resize ${resize} is smaller than the ${size}px crop`);
-	return decoder(source, limitInputPixels)
-		.resize({ width: resize, height: resize, fit: 'outside' })
+	if (resampler === 'sharp')
+		return decoder(source, limitInputPixels)
+			.resize({ width: resize, height: resize, fit: 'outside' })
+			.raw({ depth: 'uchar' })
+			.toBuffer({ resolveWithObject: true });
+	const full = await decoded(source, limitInputPixels);
+	const out = torchvisionResizeSize(full.width, full.height, resize);
+	return rawPixels(
+		pilResize(
+			full.data,
+			full.width,
+			full.height,
+			full.channels,
+			out.width,
+			out.height,
+			pilFilter(resampler),
+		),
+		out.width,
+		out.height,
+		full.channels,
+	);
+}
+
+function pilFilter(resampler: Resampler): PilFilter {
+	return resampler === 'pil-bicubic' ? 'bicubic' : 'bilinear';
+}
+
+/** torchvision's CenterCrop rounds the offset half to even; 0.1.x's sharp path rounded half up. */
+function cropOffset(side: number, size: number, resampler: Resampler): number {
+	return resampler === 'sharp' ? Math.round((side - size) / 2) : torchvisionCropOffset(side, size);
+}
+
+/** The whole image as 8-bit sRGB (or one grey band), orientation applied: what PIL holds after exif_transpose. */
+async function decoded(
+	source: ImageInput,
+	limitInputPixels?: number,
+): Promise<{ data: Uint8Array; width: number; height: number; channels: number }> {
+	const { data, info } = await decoder(source, limitInputPixels)
 		.raw({ depth: 'uchar' })
 		.toBuffer({ resolveWithObject: true });
+	return { data, width: info.width, height: info.height, channels: info.channels };
+}
+
+function rawPixels(data: Uint8Array, width: number, height: number, channels: number): RawPixels {
+	return { data, info: { width, height, channels } };
+}
+
+function cropPixels(
+	image: { data: Uint8Array; width: number; channels: number },
+	box: { left: number; top: number; width: number; height: number },
+): Uint8Array {
+	const { data, width, channels } = image;
+	const out = new Uint8Array(box.width * box.height * channels);
+	const rowBytes = box.width * channels;
+	for (let y = 0; y < box.height; y++) {
+		const from = ((box.top + y) * width + box.left) * channels;
+		out.set(data.subarray(from, from + rowBytes), y * rowBytes);
+	}
+	return out;
 }
 
 function decoder(source: ImageInput, limitInputPixels = DEFAULT_PIXEL_LIMIT): sharp.Sharp {
@@ -196,7 +281,7 @@ export function randomResizedCrop(
 }
 
 function normalise(
-	data: Buffer,
+	data: Uint8Array,
 	width: number,
 	height: number,
 	channels: number,

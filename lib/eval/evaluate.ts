@@ -1,4 +1,5 @@
 import { imageBatches } from '../data/batches';
+import { resamplerOf, type Resampler } from '../data/preprocessing';
 import type { LabelledImage } from '../data/labelled-image';
 import { TrainingAbortedError } from '../errors';
 import { checkOption } from '../options/option';
@@ -31,6 +32,8 @@ export interface Evaluation {
 export interface EvaluateOptions {
 	readonly imageSize: number;
 	readonly resizeSize?: number;
+	/** How images are resized (the model's preprocessing version; default torchvision's). */
+	readonly resampler?: Resampler;
 	readonly batchSize?: number;
 	readonly topK?: number;
 	/** Stops at the next batch (training's validation passes its own signal on). */
@@ -60,6 +63,7 @@ export async function evaluateSamples(
 		mode: 'eval',
 		cropSize: options.imageSize,
 		resizeSize: options.resizeSize,
+		resampler: options.resampler,
 	})) {
 		if (options.signal?.aborted)
 			throw new TrainingAbortedError('Stopped before evaluation finished');
@@ -97,6 +101,7 @@ export async function evaluate(
 	return evaluateSamples(model.network, samples, model.metadata.classes, {
 		imageSize: model.metadata.inputSize,
 		resizeSize: model.metadata.resizeSize,
+		resampler: resamplerOf(model.metadata.preprocessing),
 		...options,
 	});
 }

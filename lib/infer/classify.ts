@@ -1,4 +1,5 @@
 import { loadImageTensorData } from '../data/image';
+import { resamplerOf } from '../data/preprocessing';
 import { WeightsError } from '../errors';
 import { checkOption } from '../options/option';
 import { CLASSIFY_OPTIONS } from '../options/classify';
@@ -41,11 +42,12 @@ export function decodeForModel(
 	image: ImageSource,
 	limitInputPixels?: number,
 ): Promise<Float32Array> {
-	const { inputSize, resizeSize, normalization } = model.metadata;
+	const { inputSize, resizeSize, normalization, preprocessing } = model.metadata;
 	return loadImageTensorData(typeof image === 'string' ? image : image.data, {
 		mode: 'eval',
 		cropSize: inputSize,
 		resizeSize,
+		resampler: resamplerOf(preprocessing),
 		normalization,
 		name: typeof image === 'string' ? image : image.name,
 		limitInputPixels,

@@ -1,5 +1,12 @@
 import { resizeBeforeCrop } from '../data/eval-crop';
 import { IMAGENET_NORMALIZATION, type Normalization } from '../data/normalization';
+import {
+	CURRENT_PREPROCESSING,
+	LEGACY_PREPROCESSING,
+	PREPROCESSING_VERSIONS,
+	isPreprocessingVersion,
+	type PreprocessingVersion,
+} from '../data/preprocessing';
 import { codePoints } from '../data/scan-paths';
 import { InvalidParameterError, ModelMetadataError } from '../errors';
 import { checkOption } from '../options/option';
@@ -52,6 +59,24 @@ export function decodeResizeSize(
 		);
 	}
 	return value;
+}
+
+/**
+ * The resize a model was trained with. Absent: a file of ours (it has `format`) predates the field and was trained
+ * with sharp's resize; a file from elsewhere was trained in PyTorch, so it gets torchvision's.
+ */
+export function decodePreprocessing(
+	raw: string | undefined,
+	ours: boolean,
+	file?: string,
+): PreprocessingVersion {
+	if (raw === undefined) return ours ? LEGACY_PREPROCESSING : CURRENT_PREPROCESSING;
+	if (isPreprocessingVersion(raw)) return raw;
+	throw new ModelMetadataError(
+		'preprocessing',
+		`must be one of ${Object.keys(PREPROCESSING_VERSIONS).join(', ')}, got ${short(raw)}`,
+		file,
+	);
 }
 
 /** Three finite means and three finite, positive standard deviations (one per RGB channel). */

@@ -1,9 +1,11 @@
 import type { Normalization } from '../data/normalization';
+import type { PreprocessingVersion } from '../data/preprocessing';
 import { ModelMetadataError } from '../errors';
 import {
 	decodeClasses,
 	decodeInputSize,
 	decodeNormalization,
+	decodePreprocessing,
 	decodeRecord,
 	decodeResizeSize,
 } from './metadata-fields';
@@ -21,6 +23,8 @@ export interface ModelMetadata {
 	/** Shorter side images are resized to before the centre crop at evaluation. */
 	readonly resizeSize: number;
 	readonly normalization: Normalization;
+	/** How images were resized for this model (lib/data/preprocessing.ts); files of 0.1.x have none: `sharp/0`. */
+	readonly preprocessing: PreprocessingVersion;
 	readonly packageVersion: string;
 	readonly createdAt: string;
 	readonly name?: string;
@@ -70,6 +74,7 @@ export function encodeMetadata(meta: ModelMetadata): Record<string, string> {
 /**
  * Reads our metadata, refusing any value no model of ours can have (naming the field); files from elsewhere (a
  * torchvision/timm export) have none, and get generic class names and torchvision's preprocessing so they still load.
+ * Files of ours from before the `preprocessing` field keep the resize they were trained with (sharp's).
  */
 export function decodeMetadata(
 	raw: Record<string, string>,
@@ -92,6 +97,7 @@ export function decodeMetadata(
 		inputSize,
 		resizeSize: decodeResizeSize(raw.resizeSize, inputSize, file),
 		normalization: decodeNormalization(parse('normalization'), file),
+		preprocessing: decodePreprocessing(raw.preprocessing, raw.format !== undefined, file),
 		packageVersion: raw.packageVersion ?? 'unknown',
 		createdAt: raw.createdAt ?? 'unknown',
 		name: raw.name,

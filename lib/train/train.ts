@@ -45,6 +45,7 @@ export type {
 	TrainResult,
 	TrainRun,
 } from './types';
+import { CURRENT_PREPROCESSING } from '../data/preprocessing';
 
 /**
  * Fine-tune (or train from scratch) a ResNet-18 on labelled images: options resolved once → the fine-tuning depth
@@ -180,6 +181,7 @@ export async function train(
 				classes: [...data.classes],
 				inputSize: opts.imageSize,
 				resizeSize: resizeBeforeCrop(opts.imageSize),
+				preprocessing: CURRENT_PREPROCESSING,
 				normalization: IMAGENET_NORMALIZATION,
 				packageVersion: packageVersion(),
 				createdAt: new Date().toISOString(),

@@ -1,3 +1,4 @@
+import type { PreprocessingVersion } from '../data/preprocessing';
 import { DEFAULT_CROP_PCT, type CropRounding, resizeBeforeCrop } from '../data/eval-crop';
 import { IMAGENET_NORMALIZATION, type Normalization } from '../data/normalization';
 
@@ -117,11 +118,14 @@ export function evalPreprocessing(source: PretrainedSource): {
 	readonly inputSize: number;
 	readonly resizeSize: number;
 	readonly normalization: Normalization;
+	readonly preprocessing: PreprocessingVersion;
 } {
 	const spec: PretrainedSourceSpec = PRETRAINED_SOURCES[source];
 	return {
 		inputSize: spec.inputSize,
 		resizeSize: resizeBeforeCrop(spec.inputSize, spec.cropPct, spec.cropRounding),
 		normalization: spec.normalization,
+		// On PIL images, as the source's own evaluation transform runs.
+		preprocessing: spec.interpolation === 'bicubic' ? 'pil-bicubic/1' : 'torchvision/1',
 	};
 }

@@ -7,6 +7,7 @@ import { decodeMetadata, encodeMetadata, MODEL_FORMAT } from '../../lib/model-fi
 import type { StateDict } from '../../lib/weights/host-tensor';
 import { readSafetensors, writeSafetensors } from '../../lib/weights/safetensors';
 import { FuzzTally, outcomeName, RUNS } from './fuzz-support';
+import { CURRENT_PREPROCESSING } from '../../lib/data/preprocessing';
 
 const CLASSES = ['cat', 'dog', 'café'];
 
@@ -16,6 +17,7 @@ const VALID_METADATA = encodeMetadata({
 	classes: CLASSES,
 	inputSize: 224,
 	resizeSize: 256,
+	preprocessing: CURRENT_PREPROCESSING,
 	normalization: IMAGENET_NORMALIZATION,
 	packageVersion: '0.1.0',
 	createdAt: '2026-12-02T00:00:00Z',

@@ -2,6 +2,7 @@ import { IMAGENET_NORMALIZATION } from '../../lib/data/normalization';
 import { MODEL_FORMAT } from '../../lib/model-file/metadata';
 import { serializeModel } from '../../lib/model-file/model-file';
 import { ResNet18 } from '../../lib/model/resnet18';
+import { CURRENT_PREPROCESSING } from '../../lib/data/preprocessing';
 
 /**
  * A model file's bytes for an untrained network (torchvision's initialisation, seeded), 32 px input: enough for the
@@ -23,6 +24,7 @@ export function untrainedModelBytes(
 				classes: [...classes],
 				inputSize: 32,
 				resizeSize: 37,
+				preprocessing: CURRENT_PREPROCESSING,
 				normalization: IMAGENET_NORMALIZATION,
 				packageVersion: 'test',
 				createdAt: 'now',

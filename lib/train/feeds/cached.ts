@@ -17,6 +17,7 @@ import { optimizerStep } from '../step';
 import type { TrainingProgress } from '../types';
 import type { ParameterUpdater } from '../updater';
 import type { FrozenCut } from './frozen-cuts';
+import { CURRENT_PREPROCESSING } from '../../data/preprocessing';
 
 export interface CachedFeedSettings {
 	readonly batchSize: number;
@@ -199,6 +200,7 @@ function inferenceMetadata(imageSize: number, classes: readonly string[]): Model
 		classes: [...classes],
 		inputSize: imageSize,
 		resizeSize: resizeBeforeCrop(imageSize),
+		preprocessing: CURRENT_PREPROCESSING,
 		normalization: IMAGENET_NORMALIZATION,
 		packageVersion: 'training',
 		createdAt: new Date().toISOString(),

@@ -1,0 +1,180 @@
+/**
+ * Pillow's resize of 8-bit images (Image.resize(size, BILINEAR or BICUBIC), which torchvision's Resize calls on PIL
+ * images), computed as Pillow computes it so that a model trained in PyTorch sees the same pixels here: a separable
+ * two-pass filter whose support widens with the downscale factor (Pillow's antialiasing), coefficients rounded to
+ * 22-bit fixed point, the horizontal pass first, each pass rounded back to 8 bits. sharp/libvips resizes with other
+ * kernels and shrink-on-load, which differ from torchvision by several levels (60 at edges).
+ */
+
+/** Pillow's PRECISION_BITS for 8-bit images: 32 − 8 − 2. */
+const PRECISION_BITS = 22;
+const ONE = 1 << PRECISION_BITS;
+const HALF = 1 << (PRECISION_BITS - 1);
+
+interface Coefficients {
+	/** Per output pixel: first input pixel, then how many. */
+	readonly bounds: Int32Array;
+	/** Per output pixel, `ksize` fixed-point weights. */
+	readonly weights: Int32Array;
+	readonly ksize: number;
+}
+
+/** Pillow's filters: the kernel and its support at scale 1. */
+export const PIL_FILTERS = {
+	bilinear: {
+		support: 1,
+		kernel: (x: number): number => {
+			const a = Math.abs(x);
+			return a < 1 ? 1 - a : 0;
+		},
+	},
+	// Keys' cubic with a = −0.5, as Pillow's bicubic_filter (timm's bicubic evaluation resize on PIL images).
+	bicubic: {
+		support: 2,
+		kernel: (x: number): number => {
+			const a = -0.5;
+			const t = Math.abs(x);
+			if (t < 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
+			if (t < 2) return (((t - 5) * t + 8) * t - 4) * a;
+			return 0;
+		},
+	},
+} as const;
+export type PilFilter = keyof typeof PIL_FILTERS;
+
+/** Pillow's precompute_coeffs + normalize_coeffs_8bpc for the span [in0, in1) of `inSize` mapped to `outSize`. */
+function coefficients(
+	inSize: number,
+	in0: number,
+	in1: number,
+	outSize: number,
+	filter: PilFilter,
+): Coefficients {
+	const { support: base, kernel } = PIL_FILTERS[filter];
+	const scale = (in1 - in0) / outSize;
+	const filterScale = scale < 1 ? 1 : scale;
+	const support = base * filterScale; // widened by the downscale factor: Pillow's antialiasing
+	const ksize = Math.ceil(support) * 2 + 1;
+	const bounds = new Int32Array(outSize * 2);
+	const weights = new Int32Array(outSize * ksize);
+	const k = new Float64Array(ksize);
+	const ss = 1 / filterScale;
+	for (let xx = 0; xx < outSize; xx++) {
+		const center = in0 + (xx + 0.5) * scale;
+		// C's (int) casts truncate toward zero.
+		const xmin = Math.max(0, Math.trunc(center - support + 0.5));
+		const xmax = Math.min(inSize, Math.trunc(center + support + 0.5)) - xmin;
+		let ww = 0;
+		for (let x = 0; x < xmax; x++) {
+			const w = kernel((x + xmin - center + 0.5) * ss);
+			k[x] = w;
+			ww += w;
+		}
+		for (let x = 0; x < xmax; x++) {
+			const w = ww !== 0 ? k[x] / ww : k[x];
+			weights[xx * ksize + x] = w < 0 ? Math.trunc(-0.5 + w * ONE) : Math.trunc(0.5 + w * ONE);
+		}
+		bounds[xx * 2] = xmin;
+		bounds[xx * 2 + 1] = xmax;
+	}
+	return { bounds, weights, ksize };
+}
+
+function clip8(v: number): number {
+	if (v >= ONE * 256) return 255;
+	if (v <= 0) return 0;
+	return v >> PRECISION_BITS;
+}
+
+/**
+ * Resize interleaved 8-bit pixels (`channels` per pixel) from width×height to outWidth×outHeight, as Pillow's
+ * ImagingResample does with no box or reducing gap (Image.resize's defaults).
+ */
+export function pilResize(
+	data: Uint8Array,
+	width: number,
+	height: number,
+	channels: number,
+	outWidth: number,
+	outHeight: number,
+	filter: PilFilter,
+): Uint8Array {
+	if (data.length !== width * height * channels)
+		throw new Error(`internal: ${data.length} bytes are not ${width}×${height}×${channels}`);
+	const horizontal = outWidth !== width;
+	const vertical = outHeight !== height;
+	if (!horizontal && !vertical) return data;
+	const vert = coefficients(height, 0, height, outHeight, filter);
+	// The horizontal pass runs on the rows the vertical pass reads, as in Pillow.
+	const firstRow = vert.bounds[0];
+	const lastRow = vert.bounds[(outHeight - 1) * 2] + vert.bounds[(outHeight - 1) * 2 + 1];
+	let source = data;
+	let rowOffset = 0;
+	if (horizontal) {
+		const rows = vertical ? lastRow - firstRow : height;
+		const start = vertical ? firstRow : 0;
+		source = resampleRows(data, width, channels, start, rows, outWidth, filter);
+		rowOffset = start;
+	}
+	if (!vertical) return source;
+	return resampleColumns(source, horizontal ? outWidth : width, channels, vert, outHeight, rowOffset);
+}
+
+function resampleRows(
+	data: Uint8Array,
+	width: number,
+	channels: number,
+	firstRow: number,
+	rows: number,
+	outWidth: number,
+	filter: PilFilter,
+): Uint8Array {
+	const { bounds, weights, ksize } = coefficients(width, 0, width, outWidth, filter);
+	const out = new Uint8Array(rows * outWidth * channels);
+	for (let y = 0; y < rows; y++) {
+		const rowStart = (firstRow + y) * width * channels;
+		const outRow = y * outWidth * channels;
+		for (let xx = 0; xx < outWidth; xx++) {
+			const xmin = bounds[xx * 2];
+			const taps = bounds[xx * 2 + 1];
+			const kBase = xx * ksize;
+			for (let c = 0; c < channels; c++) {
+				let ss = HALF;
+				let p = rowStart + xmin * channels + c;
+				for (let x = 0; x < taps; x++, p += channels) ss += data[p] * weights[kBase + x];
+				out[outRow + xx * channels + c] = clip8(ss);
+			}
+		}
+	}
+	return out;
+}
+
+function resampleColumns(
+	data: Uint8Array,
+	width: number,
+	channels: number,
+	vert: Coefficients,
+	outHeight: number,
+	rowOffset: number,
+): Uint8Array {
+	const { bounds, weights, ksize } = vert;
+	const stride = width * channels;
+	const out = new Uint8Array(outHeight * stride);
+	const sums = new Float64Array(stride);
+	for (let yy = 0; yy < outHeight; yy++) {
+		const ymin = bounds[yy * 2] - rowOffset;
+		const taps = bounds[yy * 2 + 1];
+		const kBase = yy * ksize;
+		sums.fill(HALF);
+		// Row by row over the taps: the same sums as Pillow's per-pixel loop (integers, exact in doubles), read in
+		// memory order.
+		for (let y = 0; y < taps; y++) {
+			const w = weights[kBase + y];
+			const row = (ymin + y) * stride;
+			for (let i = 0; i < stride; i++) sums[i] += data[row + i] * w;
+		}
+		const outRow = yy * stride;
+		for (let i = 0; i < stride; i++) out[outRow + i] = clip8(sums[i]);
+	}
+	return out;
+}
