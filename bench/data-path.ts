@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { imageBatches } from '../lib/data/batches';
 import type { AugmentationPreset } from '../lib/data/augment';
 import type { LabelledImage } from '../lib/data/labelled-image';
+import type { Resampler } from '../lib/data/preprocessing';
 
 /**
  * Decode + augment throughput of the training data path, on photo-sized JPEGs (640×480, the size phone exports and
@@ -14,7 +15,7 @@ export async function benchDataPath(
 	size: number,
 	batch: number,
 	images = 64,
-): Promise<Record<AugmentationPreset | 'eval', number>> {
+): Promise<Record<AugmentationPreset | 'eval' | 'eval, sharp/0 (0.1.x files)', number>> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnet18-bench-data-'));
 	try {
 		const samples: LabelledImage[] = [];
@@ -29,7 +30,11 @@ export async function benchDataPath(
 				.toFile(file);
 			samples.push({ file, label: i % 10 });
 		}
-		const rate = async (mode: 'train' | 'eval', augmentation?: AugmentationPreset) => {
+		const rate = async (
+			mode: 'train' | 'eval',
+			augmentation?: AugmentationPreset,
+			resampler?: Resampler,
+		) => {
 			const start = performance.now();
 			let seen = 0;
 			for await (const b of imageBatches(samples, {
@@ -39,6 +44,7 @@ export async function benchDataPath(
 				mode,
 				cropSize: size,
 				augmentation,
+				resampler,
 			}))
 				seen += b.labels.length;
 			return (seen * 1000) / (performance.now() - start);
@@ -46,6 +52,7 @@ export async function benchDataPath(
 		await rate('eval'); // warm-up: sharp's thread pool and caches
 		return {
 			eval: await rate('eval'),
+			'eval, sharp/0 (0.1.x files)': await rate('eval', undefined, 'sharp'),
 			none: await rate('train', 'none'),
 			light: await rate('train', 'light'),
 			standard: await rate('train', 'standard'),

@@ -20,6 +20,7 @@ import { activationParams, exportOnnxInt8, quantizeWeights } from '../lib/onnx/q
 import type { StateDict } from '../lib/weights/host-tensor';
 import { testBackend } from './support/backend';
 import { tempDir } from './support/temp';
+import { CURRENT_PREPROCESSING } from '../lib/data/preprocessing';
 
 type Ort = Exclude<ReturnType<typeof onnxRuntime>, string>;
 
@@ -30,6 +31,7 @@ function metadataFor(classes: number, size: number): ModelMetadata {
 		classes: Array.from({ length: classes }, (_, i) => `c${i}`),
 		inputSize: size,
 		resizeSize: size,
+		preprocessing: CURRENT_PREPROCESSING,
 		normalization: IMAGENET_NORMALIZATION,
 		packageVersion: 'test',
 		createdAt: 'now',

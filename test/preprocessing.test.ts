@@ -80,7 +80,10 @@ describe('evaluation preprocessing matches torchvision (Resize(256) + CenterCrop
 	for (const c of fixture.cases) {
 		it(`${c.name} (${c.what}): mean pixel difference ≤ 0.5 levels of 255`, async () => {
 			const diff = meanAndMax(levels(await ours(c.file)), await torchvisionPixels(c.crop));
-			assert.ok(diff.mean <= 0.5, `mean ${diff.mean.toFixed(3)} levels (max ${diff.max.toFixed(1)})`);
+			assert.ok(
+				diff.mean <= 0.5,
+				`mean ${diff.mean.toFixed(3)} levels (max ${diff.max.toFixed(1)})`,
+			);
 		});
 	}
 
@@ -90,7 +93,10 @@ describe('evaluation preprocessing matches torchvision (Resize(256) + CenterCrop
 				levels(await ours(c.file, 'pil-bicubic', c.resize)),
 				await torchvisionPixels(c.crop),
 			);
-			assert.ok(diff.mean <= 0.5, `mean ${diff.mean.toFixed(3)} levels (max ${diff.max.toFixed(1)})`);
+			assert.ok(
+				diff.mean <= 0.5,
+				`mean ${diff.mean.toFixed(3)} levels (max ${diff.max.toFixed(1)})`,
+			);
 		});
 	}
 

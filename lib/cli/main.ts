@@ -12,6 +12,7 @@ import { classify } from '../infer/classify';
 import { imagenetClassifier } from '../infer/imagenet';
 import { loadModel, saveModel, type TrainedModel } from '../model-file/model-file';
 import { detachInference, prepareInference } from '../infer/engine';
+import { int8OnnxFromFolder } from '../onnx/int8-model';
 import { exportOnnx } from '../onnx/export';
 import { writeFileAtomic } from '../atomic-write';
 import { checkOutputFile } from '../output-path';
@@ -273,12 +274,22 @@ export function buildProgram(): Command {
 	).action(async (modelFile: string, _o: unknown, command: Command) => {
 		const o = givenCliOptions(command, EXPORT_OPTIONS);
 		const out = await checkOutputFile(o.out, '--out');
+		if (o.int8 && !o.calibration)
+			throw new InvalidParameterError(
+				'--calibration',
+				'--int8 needs --calibration <folder>: training images (class folders) that set the activation ranges',
+			);
 		const model = await loadModel(givenPath(modelFile, 'model'));
-		const bytes = exportOnnx(model.network.toStateDict(), model.metadata);
+		const bytes = o.int8
+			? await int8OnnxFromFolder(model, givenPath(o.calibration!, '--calibration'), {
+					images: o.calibrationImages ?? EXPORT_OPTIONS.calibrationImages.default,
+				})
+			: exportOnnx(model.network.toStateDict(), model.metadata);
 		await writeFileAtomic(out, bytes);
 		printJson({
 			model: modelFile,
 			onnx: o.out,
+			precision: o.int8 ? 'int8' : 'float32',
 			bytes: bytes.byteLength,
 			input: ['batch', 3, model.metadata.inputSize, model.metadata.inputSize],
 			classes: model.metadata.classes,

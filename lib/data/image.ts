@@ -81,7 +81,15 @@ export async function loadImageTensorData(
 				const box = randomResizedCrop(full.width, full.height, spec.cropScale, [3 / 4, 4 / 3], rng);
 				const cropped = cropPixels(full, box);
 				pixels = rawPixels(
-					pilResize(cropped, box.width, box.height, full.channels, size, size, pilFilter(resampler)),
+					pilResize(
+						cropped,
+						box.width,
+						box.height,
+						full.channels,
+						size,
+						size,
+						pilFilter(resampler),
+					),
 					size,
 					size,
 					full.channels,

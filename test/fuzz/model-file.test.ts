@@ -7,7 +7,7 @@ import { decodeMetadata, encodeMetadata, MODEL_FORMAT } from '../../lib/model-fi
 import type { StateDict } from '../../lib/weights/host-tensor';
 import { readSafetensors, writeSafetensors } from '../../lib/weights/safetensors';
 import { FuzzTally, outcomeName, RUNS } from './fuzz-support';
-import { CURRENT_PREPROCESSING } from '../../lib/data/preprocessing';
+import { CURRENT_PREPROCESSING, isPreprocessingVersion } from '../../lib/data/preprocessing';
 
 const CLASSES = ['cat', 'dog', 'café'];
 
@@ -196,6 +196,10 @@ describe('fuzz: the model metadata reader on its own (every field, every class c
 			'["a",""]',
 			'["café","cafe\u0301","x"]',
 			'{"mean":[0,0,0],"std":[0,1,1]}',
+			'sharp/0',
+			'pil-bicubic/1',
+			'torchvision/2',
+			'Torchvision/1',
 		),
 	);
 	const edits = fc.array(
@@ -235,6 +239,7 @@ describe('fuzz: the model metadata reader on its own (every field, every class c
 						assert.equal(mean.length, 3);
 						assert.equal(std.length, 3);
 						assert.ok([...mean, ...std].every(Number.isFinite) && std.every((s) => s > 0));
+						assert.ok(isPreprocessingVersion(outcome.preprocessing), outcome.preprocessing);
 						return 'accepted';
 					},
 				);
