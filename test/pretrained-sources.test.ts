@@ -52,6 +52,7 @@ describe('the pretrained-source table', () => {
 		assert.deepEqual(evalPreprocessing('imagenet-torchvision'), {
 			inputSize: 224,
 			resizeSize: 256,
+			preprocessing: 'torchvision/1',
 			normalization: IMAGENET_NORMALIZATION,
 		});
 		const timm = PRETRAINED_SOURCES['imagenet-timm'];
@@ -64,6 +65,7 @@ describe('the pretrained-source table', () => {
 		assert.deepEqual(evalPreprocessing('imagenet-timm'), {
 			inputSize: 224,
 			resizeSize: 235,
+			preprocessing: 'pil-bicubic/1',
 			normalization: IMAGENET_NORMALIZATION,
 		});
 	});
