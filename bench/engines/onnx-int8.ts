@@ -5,7 +5,7 @@
  */
 import { IMAGENET_NORMALIZATION } from '../../lib/data/normalization';
 import { createRng } from '../../lib/data/random';
-import { onnxRuntime } from '../../lib/infer/onnx-runtime';
+import { imagesToNchw, onnxRuntime } from '../../lib/infer/onnx-runtime';
 import { resnet18TensorSpecs } from '../../lib/model/architecture';
 import { calibrate } from '../../lib/onnx/calibrate';
 import { exportOnnx } from '../../lib/onnx/export';
@@ -15,7 +15,8 @@ import { benchMetadata } from './metadata';
 import { timed } from './figures';
 
 export interface OnnxInt8Figures {
-	/** Milliseconds per image at the batch asked for. */
+	readonly batch: number;
+	/** Milliseconds per image at this batch. */
 	float32Ms: number;
 	int8Ms: number;
 	float32Bytes: number;
@@ -24,7 +25,11 @@ export interface OnnxInt8Figures {
 
 const THREADS = 2;
 
-export async function benchOnnxInt8(size: number, batch: number): Promise<OnnxInt8Figures> {
+/** float32 and int8 graphs of the same seeded weights, built once, timed at each batch size. */
+export async function benchOnnxInt8(
+	size: number,
+	batches: readonly number[],
+): Promise<OnnxInt8Figures[]> {
 	const runtime = onnxRuntime();
 	if (typeof runtime === 'string') throw new Error(runtime);
 	const state = seededStateDict(10, 1);
@@ -33,8 +38,8 @@ export async function benchOnnxInt8(size: number, batch: number): Promise<OnnxIn
 	const ranges = await calibrate(state, size, calibration, { threads: THREADS });
 	const float32 = exportOnnx(state, metadata);
 	const int8 = exportOnnxInt8(state, metadata, ranges);
-	const input = nchw(smoothImages(batch, size, 7), batch, size);
-	const msPerImage = async (model: Uint8Array): Promise<number> => {
+	const msPerImage = async (model: Uint8Array, batch: number): Promise<number> => {
+		const input = imagesToNchw(smoothImages(batch, size, 7), batch, size);
 		const session = await runtime.InferenceSession.create(model, {
 			graphOptimizationLevel: 'all',
 			intraOpNumThreads: THREADS,
@@ -49,17 +54,22 @@ export async function benchOnnxInt8(size: number, batch: number): Promise<OnnxIn
 			await session.release();
 		}
 	};
-	// Interleaved, so that a change in the host's load falls on both.
-	const f1 = await msPerImage(float32);
-	const i1 = await msPerImage(int8);
-	const f2 = await msPerImage(float32);
-	const i2 = await msPerImage(int8);
-	return {
-		float32Ms: Math.min(f1, f2),
-		int8Ms: Math.min(i1, i2),
-		float32Bytes: float32.byteLength,
-		int8Bytes: int8.byteLength,
-	};
+	const figures: OnnxInt8Figures[] = [];
+	for (const batch of batches) {
+		// Interleaved, so that a change in the host's load falls on both.
+		const f1 = await msPerImage(float32, batch);
+		const i1 = await msPerImage(int8, batch);
+		const f2 = await msPerImage(float32, batch);
+		const i2 = await msPerImage(int8, batch);
+		figures.push({
+			batch,
+			float32Ms: Math.min(f1, f2),
+			int8Ms: Math.min(i1, i2),
+			float32Bytes: float32.byteLength,
+			int8Bytes: int8.byteLength,
+		});
+	}
+	return figures;
 }
 
 /** Kaiming-uniform convolutions and classifier, BN statistics of a trained network's magnitude. */
@@ -123,21 +133,12 @@ export function smoothImages(n: number, size: number, seed: number): Float32Arra
 	return out;
 }
 
-function nchw(nhwc: Float32Array, n: number, s: number): Float32Array {
-	const out = new Float32Array(nhwc.length);
-	for (let b = 0; b < n; b++)
-		for (let p = 0; p < s * s; p++)
-			for (let c = 0; c < 3; c++) out[(b * 3 + c) * s * s + p] = nhwc[(b * s * s + p) * 3 + c];
-	return out;
-}
-
 if (require.main === module) {
 	const size = Number(process.env.BENCH_SIZE ?? 224);
 	const batch = Number(process.env.BENCH_BATCH ?? 8);
 	void (async () => {
-		const rows = [];
-		for (const b of [1, batch]) rows.push({ size, batch: b, ...(await benchOnnxInt8(size, b)) });
-		process.stdout.write(`${JSON.stringify(rows)}\n`);
+		const rows = await benchOnnxInt8(size, [1, batch]);
+		process.stdout.write(`${JSON.stringify(rows.map((row) => ({ size, ...row })))}\n`);
 	})().catch((error: unknown) => {
 		process.stderr.write(
 			`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

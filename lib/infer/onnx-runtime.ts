@@ -103,15 +103,7 @@ export async function runOnnx(
 	if (!entry || (output === 'layer3' && !entry.layer3)) return undefined;
 	const s = entry.size;
 	const n = imagesNhwc.length / (s * s * 3);
-	const nchw = new Float32Array(imagesNhwc.length);
-	for (let b = 0; b < n; b++) {
-		const base = b * s * s * 3;
-		for (let p = 0; p < s * s; p++) {
-			nchw[base + p] = imagesNhwc[base + p * 3];
-			nchw[base + s * s + p] = imagesNhwc[base + p * 3 + 1];
-			nchw[base + 2 * s * s + p] = imagesNhwc[base + p * 3 + 2];
-		}
-	}
+	const nchw = imagesToNchw(imagesNhwc, n, s);
 	const runtime = onnxRuntime() as OrtModule;
 	const result = await entry.session.run(
 		{ input: new runtime.Tensor('float32', nchw, [n, 3, s, s]) },
@@ -119,6 +111,21 @@ export async function runOnnx(
 	);
 	const out = result[output];
 	return output === 'layer3' ? nchwToNhwc(out.data, out.dims) : Float32Array.from(out.data);
+}
+
+/** n RGB images of s² pixels, NHWC as our decoder makes them, in the NCHW layout of the graphs' `input`. */
+export function imagesToNchw(nhwc: Float32Array, n: number, s: number): Float32Array {
+	const nchw = new Float32Array(nhwc.length);
+	const plane = s * s;
+	for (let b = 0; b < n; b++) {
+		const base = b * plane * 3;
+		for (let p = 0; p < plane; p++) {
+			nchw[base + p] = nhwc[base + p * 3];
+			nchw[base + plane + p] = nhwc[base + p * 3 + 1];
+			nchw[base + 2 * plane + p] = nhwc[base + p * 3 + 2];
+		}
+	}
+	return nchw;
 }
 
 function nchwToNhwc(data: ArrayLike<number>, dims: readonly number[]): Float32Array {

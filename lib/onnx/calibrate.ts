@@ -1,10 +1,18 @@
 import { onnx } from 'onnx-proto';
 import { BackendUnavailableError, InvalidParameterError } from '../errors';
-import { onnxRuntime } from '../infer/onnx-runtime';
+import { imagesToNchw, onnxRuntime } from '../infer/onnx-runtime';
 import { BLOCKS, STEM } from '../model/architecture';
 import type { StateDict } from '../weights/host-tensor';
-import { ONNX_OPSET } from './export';
-import { foldBatchNorms, type FoldedConv } from './fold-bn';
+import { foldBatchNorms } from './fold-bn';
+import {
+	MAXPOOL,
+	classifierHead,
+	classifierIo,
+	convAttributes,
+	encodeModel,
+	int,
+	tensorInfo,
+} from './graph-parts';
 
 /**
  * MinMax calibration for the int8 export: the BN-folded float graph, with every tensor the int8 graph quantizes
@@ -88,7 +96,7 @@ export async function calibrate(
 			widen(ranges.get(INPUT_POINT)!, batch);
 			const result = await session.run(
 				{
-					input: new runtime.Tensor('float32', nhwcToNchw(batch, n, inputSize), [
+					input: new runtime.Tensor('float32', imagesToNchw(batch, n, inputSize), [
 						n,
 						3,
 						inputSize,
@@ -120,20 +128,6 @@ function widen(range: { min: number; max: number }, data: ArrayLike<number>): vo
 	}
 	range.min = min;
 	range.max = max;
-}
-
-function nhwcToNchw(nhwc: Float32Array, n: number, s: number): Float32Array {
-	const nchw = new Float32Array(nhwc.length);
-	const plane = s * s;
-	for (let b = 0; b < n; b++) {
-		const base = b * plane * 3;
-		for (let p = 0; p < plane; p++) {
-			nchw[base + p] = nhwc[base + p * 3];
-			nchw[base + plane + p] = nhwc[base + p * 3 + 1];
-			nchw[base + 2 * plane + p] = nhwc[base + p * 3 + 2];
-		}
-	}
-	return nchw;
 }
 
 /**
@@ -197,91 +191,23 @@ export function calibrationGraph(state: StateDict, inputSize: number): Uint8Arra
 	});
 	const fcWeight = state.get('fc.weight')!;
 	const fcBias = state.get('fc.bias')!;
-	nodes.push({
-		opType: 'Gemm',
-		name: 'fc',
-		input: [
+	nodes.push(
+		...classifierHead(
 			'features',
 			constant('fc.weight', fcWeight.shape, fcWeight.data as Float32Array),
 			constant('fc.bias', fcBias.shape, fcBias.data as Float32Array),
-		],
-		output: ['logits'],
-		attribute: [int('transB', 1)],
+		),
+	);
+	const io = classifierIo(inputSize, fcWeight.shape[0]);
+	io.output.push(
+		...quantizationPoints()
+			.filter((p) => p !== INPUT_POINT)
+			.map((p) => tensorInfo(p, onnx.TensorProto.DataType.FLOAT)),
+	);
+	return encodeModel({
+		name: 'resnet18-calibration',
+		node: nodes,
+		initializer: initializers,
+		...io,
 	});
-	nodes.push({
-		opType: 'Softmax',
-		name: 'softmax',
-		input: ['logits'],
-		output: ['probabilities'],
-		attribute: [int('axis', 1)],
-	});
-	const classes = fcWeight.shape[0];
-	const model = onnx.ModelProto.create({
-		irVersion: 7,
-		producerName: 'n8n-nodes-resnet18',
-		opsetImport: [{ domain: '', version: ONNX_OPSET }],
-		graph: {
-			name: 'resnet18-calibration',
-			node: nodes,
-			initializer: initializers,
-			input: [
-				tensorInfo('input', onnx.TensorProto.DataType.FLOAT, ['batch', 3, inputSize, inputSize]),
-			],
-			output: [
-				tensorInfo('logits', onnx.TensorProto.DataType.FLOAT, ['batch', classes]),
-				tensorInfo('probabilities', onnx.TensorProto.DataType.FLOAT, ['batch', classes]),
-				tensorInfo('features', onnx.TensorProto.DataType.FLOAT, ['batch', 512]),
-				...quantizationPoints()
-					.filter((p) => p !== INPUT_POINT)
-					.map((p) => tensorInfo(p, onnx.TensorProto.DataType.FLOAT)),
-			],
-		},
-	});
-	return onnx.ModelProto.encode(model).finish();
-}
-
-/** torchvision's max-pool: 3×3, stride 2, padding 1. */
-export const MAXPOOL: onnx.IAttributeProto[] = [
-	ints('kernel_shape', [3, 3]),
-	ints('strides', [2, 2]),
-	ints('pads', [1, 1, 1, 1]),
-];
-
-export function convAttributes(f: FoldedConv): onnx.IAttributeProto[] {
-	const p = f.padding;
-	return [
-		ints('kernel_shape', [f.shape[2], f.shape[3]]),
-		ints('strides', [f.stride, f.stride]),
-		ints('pads', [p, p, p, p]),
-	];
-}
-
-export function ints(name: string, values: number[]): onnx.IAttributeProto {
-	return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: values };
-}
-export function int(name: string, value: number): onnx.IAttributeProto {
-	return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
-}
-
-/** A graph input or output of `elemType`; no shape when `dims` is omitted (the calibration outputs). */
-export function tensorInfo(
-	name: string,
-	elemType: number,
-	dims?: (number | string)[],
-): onnx.IValueInfoProto {
-	return {
-		name,
-		type: {
-			tensorType: {
-				elemType,
-				...(dims
-					? {
-							shape: {
-								dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
-							},
-						}
-					: {}),
-			},
-		},
-	};
 }

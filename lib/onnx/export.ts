@@ -3,14 +3,18 @@ import { BLOCKS, BN_EPS, STEM, type ConvSpec } from '../model/architecture';
 import type { ModelMetadata } from '../model-file/metadata';
 import { encodeMetadata } from '../model-file/metadata';
 import type { StateDict } from '../weights/host-tensor';
+import {
+	MAXPOOL,
+	classifierHead,
+	classifierIo,
+	encodeModel,
+	float,
+	int,
+	ints,
+	tensorInfo,
+} from './graph-parts';
 
-/**
- * The trained model as an ONNX graph, built from the same torchvision-layout weights as the safetensors file: the
- * graph torch.onnx.export writes for torchvision's resnet18 (Conv, BatchNormalization, Relu, MaxPool, Add,
- * GlobalAveragePool, Flatten, Gemm), with a Softmax output beside the logits. Input `input`: float32 NCHW
- * [batch, 3, S, S], normalised as the metadata says. Opset 13; runs in ONNX Runtime, OpenCV DNN, TensorRT.
- */
-export const ONNX_OPSET = 13;
+export { ONNX_OPSET } from './graph-parts';
 
 export interface ExportOptions {
 	/**
@@ -20,6 +24,12 @@ export interface ExportOptions {
 	readonly layer3Output?: boolean;
 }
 
+/**
+ * The trained model as an ONNX graph, built from the same torchvision-layout weights as the safetensors file: the
+ * graph torch.onnx.export writes for torchvision's resnet18 (Conv, BatchNormalization, Relu, MaxPool, Add,
+ * GlobalAveragePool, Flatten, Gemm), with a Softmax output beside the logits. Input `input`: float32 NCHW
+ * [batch, 3, S, S], normalised as the metadata says. Opset 13; runs in ONNX Runtime, OpenCV DNN, TensorRT.
+ */
 export function exportOnnx(
 	state: StateDict,
 	metadata: ModelMetadata,
@@ -81,7 +91,7 @@ export function exportOnnx(
 		name: pooled,
 		input: [h],
 		output: [pooled],
-		attribute: [ints('kernel_shape', [3, 3]), ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1])],
+		attribute: MAXPOOL,
 	});
 	h = pooled;
 	let layer3 = '';
@@ -104,69 +114,17 @@ export function exportOnnx(
 		output: ['features'],
 		attribute: [int('axis', 1)],
 	});
-	nodes.push({
-		opType: 'Gemm',
-		name: 'fc',
-		input: ['features', weight('fc.weight'), weight('fc.bias')],
-		output: ['logits'],
-		attribute: [int('transB', 1)],
-	});
-	nodes.push({
-		opType: 'Softmax',
-		name: 'softmax',
-		input: ['logits'],
-		output: ['probabilities'],
-		attribute: [int('axis', 1)],
-	});
+	nodes.push(...classifierHead('features', weight('fc.weight'), weight('fc.bias')));
 
-	const size = metadata.inputSize;
-	const classes = metadata.classes.length;
-	const extra: onnx.IValueInfoProto[] = [];
+	const io = classifierIo(metadata.inputSize, metadata.classes.length);
 	if (options.layer3Output) {
 		nodes.push({ opType: 'Identity', name: 'layer3', input: [layer3], output: ['layer3'] });
-		extra.push(valueInfo('layer3', ['batch', 256, 'height', 'width']));
+		io.output.push(
+			tensorInfo('layer3', onnx.TensorProto.DataType.FLOAT, ['batch', 256, 'height', 'width']),
+		);
 	}
-	const model = onnx.ModelProto.create({
-		irVersion: 7,
-		producerName: 'n8n-nodes-resnet18',
-		producerVersion: metadata.packageVersion,
-		opsetImport: [{ domain: '', version: ONNX_OPSET }],
-		metadataProps: Object.entries(encodeMetadata(metadata)).map(([key, value]) => ({ key, value })),
-		graph: {
-			name: metadata.name ?? 'resnet18',
-			node: nodes,
-			initializer: initializers,
-			input: [valueInfo('input', ['batch', 3, size, size])],
-			output: [
-				valueInfo('logits', ['batch', classes]),
-				valueInfo('probabilities', ['batch', classes]),
-				valueInfo('features', ['batch', 512]),
-				...extra,
-			],
-		},
-	});
-	return onnx.ModelProto.encode(model).finish();
-}
-
-function ints(name: string, values: number[]): onnx.IAttributeProto {
-	return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: values };
-}
-function int(name: string, value: number): onnx.IAttributeProto {
-	return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
-}
-function float(name: string, value: number): onnx.IAttributeProto {
-	return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value };
-}
-function valueInfo(name: string, dims: (number | string)[]): onnx.IValueInfoProto {
-	return {
-		name,
-		type: {
-			tensorType: {
-				elemType: onnx.TensorProto.DataType.FLOAT,
-				shape: {
-					dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
-				},
-			},
-		},
-	};
+	return encodeModel(
+		{ name: metadata.name ?? 'resnet18', node: nodes, initializer: initializers, ...io },
+		{ producerVersion: metadata.packageVersion, metadata: encodeMetadata(metadata) },
+	);
 }

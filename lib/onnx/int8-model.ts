@@ -10,7 +10,6 @@ import { exportOnnxInt8 } from './quantize';
 export interface Int8Options {
 	/** Images drawn from the calibration folder (spread over its classes by a seeded shuffle). */
 	readonly images: number;
-	readonly signal?: AbortSignal;
 }
 
 /**
@@ -40,11 +39,8 @@ export async function int8OnnxFromFolder(
 			resizeSize,
 			normalization,
 			resampler: resamplerOf(preprocessing),
-		})) {
-			if (options.signal?.aborted)
-				throw new InvalidParameterError('calibration', 'stopped before calibration finished');
+		}))
 			yield batch.images;
-		}
 	}
 	const ranges = await calibrate(state, inputSize, batches());
 	return exportOnnxInt8(state, model.metadata, ranges);

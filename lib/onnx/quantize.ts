@@ -6,17 +6,20 @@ import { encodeMetadata } from '../model-file/metadata';
 import type { StateDict } from '../weights/host-tensor';
 import {
 	INPUT_POINT,
-	MAXPOOL,
 	POOL_POINT,
 	addPoint,
-	convAttributes,
-	int,
 	quantizationPoints,
-	tensorInfo,
 	type CalibrationRanges,
 } from './calibrate';
-import { ONNX_OPSET } from './export';
 import { foldBatchNorms } from './fold-bn';
+import {
+	MAXPOOL,
+	classifierHead,
+	classifierIo,
+	convAttributes,
+	encodeModel,
+	int,
+} from './graph-parts';
 
 /**
  * The trained model as a statically quantized ONNX graph in QDQ form, the form onnxruntime's quantize_static writes:
@@ -186,10 +189,8 @@ export function exportOnnxInt8(
 	const fcBias = state.get('fc.bias')!;
 	const classes = fcWeight.shape[0];
 	const fc = quantizeWeights(fcWeight.data as Float32Array, classes);
-	nodes.push({
-		opType: 'Gemm',
-		name: 'fc',
-		input: [
+	nodes.push(
+		...classifierHead(
 			'features',
 			perChannelDq(
 				'fc.weight',
@@ -200,43 +201,20 @@ export function exportOnnxInt8(
 				new Int8Array(classes),
 			),
 			constant('fc.bias', T.FLOAT, fcBias.shape, fcBias.data as Float32Array),
-		],
-		output: ['logits'],
-		attribute: [int('transB', 1)],
-	});
-	nodes.push({
-		opType: 'Softmax',
-		name: 'softmax',
-		input: ['logits'],
-		output: ['probabilities'],
-		attribute: [int('axis', 1)],
-	});
-
-	const size = metadata.inputSize;
-	const model = onnx.ModelProto.create({
-		irVersion: 7,
-		producerName: 'n8n-nodes-resnet18',
-		producerVersion: metadata.packageVersion,
-		opsetImport: [{ domain: '', version: ONNX_OPSET }],
-		metadataProps: Object.entries({ ...encodeMetadata(metadata), precision: 'int8' }).map(
-			([key, value]) => ({
-				key,
-				value,
-			}),
 		),
-		graph: {
+	);
+	return encodeModel(
+		{
 			name: metadata.name ?? 'resnet18',
 			node: nodes,
 			initializer: initializers,
-			input: [tensorInfo('input', T.FLOAT, ['batch', 3, size, size])],
-			output: [
-				tensorInfo('logits', T.FLOAT, ['batch', metadata.classes.length]),
-				tensorInfo('probabilities', T.FLOAT, ['batch', metadata.classes.length]),
-				tensorInfo('features', T.FLOAT, ['batch', 512]),
-			],
+			...classifierIo(metadata.inputSize, metadata.classes.length),
 		},
-	});
-	return onnx.ModelProto.encode(model).finish();
+		{
+			producerVersion: metadata.packageVersion,
+			metadata: { ...encodeMetadata(metadata), precision: 'int8' },
+		},
+	);
 }
 
 /**
