@@ -38,7 +38,13 @@ export { loadImageTensorData } from './data/image';
 export { writeSyntheticDataset } from './data/synthetic';
 export { parameterCount, resnet18TensorSpecs } from './model/architecture';
 export { ResNet18 } from './model/resnet18';
-export { deserializeModel, loadModel, saveModel, serializeModel } from './model-file/model-file';
+export {
+	deserializeModel,
+	loadModel,
+	readModelFile,
+	saveModel,
+	serializeModel,
+} from './model-file/model-file';
 export type { TrainedModel } from './model-file/model-file';
 export type { ModelMetadata } from './model-file/metadata';
 export { checkModelName } from './model-store/model-name';
@@ -51,7 +57,8 @@ export {
 	DEFAULT_SCHEMA,
 	type ModelStoreConfig,
 } from './model-store/open-store';
-export { saveAndPublish, type GateOutcome } from './model-store/publish-gate';
+export { saveAndPublish, type GateOutcome, type OtherPrecision } from './model-store/publish-gate';
+export { int8OnnxFromFolder, int8OnnxFromSamples } from './onnx/int8-model';
 export { PRECISIONS, isPrecision } from './model-store/model-store';
 export type {
 	ModelStore,
@@ -107,6 +114,9 @@ export type { EpochRecord, TrainResult, TrainRun, TrainingProgress } from './tra
 export type { ModelMetrics, TrainingFacts } from './model-file/metadata';
 export { evaluate, evaluateSamples } from './eval/evaluate';
 export type { Evaluation } from './eval/evaluate';
+export { sideBySide } from './eval/second-model';
+export type { PrecisionRow } from './eval/second-model';
+export { isOnnxModelBytes, openModelBytes, openModelFile } from './infer/onnx-model';
 export { classificationMetrics } from './eval/metrics';
 export type { ClassificationMetrics } from './eval/metrics';
 export { UNKNOWN_LABEL, classify, decodeForModel, predictDecoded } from './infer/classify';

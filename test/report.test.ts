@@ -40,6 +40,7 @@ function evaluationOf(
 		metrics,
 		misclassified,
 		calibration: calibration(flat, Int32Array.from(labels), classes.length),
+		msPerImage: 1,
 	};
 }
 

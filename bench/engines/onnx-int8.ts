@@ -11,6 +11,7 @@ import { calibrate } from '../../lib/onnx/calibrate';
 import { exportOnnx } from '../../lib/onnx/export';
 import { exportOnnxInt8 } from '../../lib/onnx/quantize';
 import type { StateDict } from '../../lib/weights/host-tensor';
+import { readSafetensors, writeSafetensors } from '../../lib/weights/safetensors';
 import { benchMetadata } from './metadata';
 import { timed } from './figures';
 
@@ -19,8 +20,13 @@ export interface OnnxInt8Figures {
 	/** Milliseconds per image at this batch. */
 	float32Ms: number;
 	int8Ms: number;
+	/** The float16 safetensors file's weights (rounded to binary16) run as a float32 graph: what loading one gives. */
+	float16Ms: number;
 	float32Bytes: number;
 	int8Bytes: number;
+	/** safetensors model files: float32 and float16. */
+	float32FileBytes: number;
+	float16FileBytes: number;
 }
 
 const THREADS = 2;
@@ -38,6 +44,9 @@ export async function benchOnnxInt8(
 	const ranges = await calibrate(state, size, calibration, { threads: THREADS });
 	const float32 = exportOnnx(state, metadata);
 	const int8 = exportOnnxInt8(state, metadata, ranges);
+	const float16File = writeSafetensors(state, {}, 'F16');
+	const float16 = exportOnnx(readSafetensors(float16File, 'float16').tensors, metadata);
+	const float32FileBytes = writeSafetensors(state).byteLength;
 	const msPerImage = async (model: Uint8Array, batch: number): Promise<number> => {
 		const input = imagesToNchw(smoothImages(batch, size, 7), batch, size);
 		const session = await runtime.InferenceSession.create(model, {
@@ -59,14 +68,19 @@ export async function benchOnnxInt8(
 		// Interleaved, so that a change in the host's load falls on both.
 		const f1 = await msPerImage(float32, batch);
 		const i1 = await msPerImage(int8, batch);
+		const h1 = await msPerImage(float16, batch);
 		const f2 = await msPerImage(float32, batch);
 		const i2 = await msPerImage(int8, batch);
+		const h2 = await msPerImage(float16, batch);
 		figures.push({
 			batch,
 			float32Ms: Math.min(f1, f2),
 			int8Ms: Math.min(i1, i2),
+			float16Ms: Math.min(h1, h2),
 			float32Bytes: float32.byteLength,
 			int8Bytes: int8.byteLength,
+			float32FileBytes,
+			float16FileBytes: float16File.byteLength,
 		});
 	}
 	return figures;

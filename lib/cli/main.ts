@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BACKEND_CHOICES, useBackend, type BackendChoice } from '../compute/backend';
@@ -10,8 +11,10 @@ import { InvalidParameterError, Resnet18Error } from '../errors';
 import { evaluate } from '../eval/evaluate';
 import { classify } from '../infer/classify';
 import { imagenetClassifier } from '../infer/imagenet';
-import { loadModel, saveModel, type TrainedModel } from '../model-file/model-file';
-import { detachInference, prepareInference } from '../infer/engine';
+import { loadModel, readModelFile, saveModel, type TrainedModel } from '../model-file/model-file';
+import { detachInference, inferenceEngine, prepareInference } from '../infer/engine';
+import { sideBySide } from '../eval/second-model';
+import { openModelFile } from '../infer/onnx-model';
 import { int8OnnxFromFolder } from '../onnx/int8-model';
 import { exportOnnx } from '../onnx/export';
 import { writeFileAtomic } from '../atomic-write';
@@ -191,7 +194,7 @@ export function buildProgram(): Command {
 				givenPath(modelFile, 'model');
 				givenPath(dir, 'dir');
 				await startBackend(o.backend as BackendChoice);
-				const model = await loadModel(modelFile);
+				const model = await openModelFile(modelFile);
 				const folder = await scanImageFolder(dir);
 				const samples = [...folder.samples, ...(folder.explicitValidation ?? [])].map((s) => ({
 					file: s.file,
@@ -202,9 +205,28 @@ export function buildProgram(): Command {
 					batchSize: options.batchSize,
 					topK: options.topK,
 				});
+				const precisions =
+					options.compareWith === undefined
+						? undefined
+						: await sideBySide(
+								{
+									evaluation: result,
+									metadata: model.metadata,
+									file: modelFile,
+									bytes: (await fs.stat(modelFile)).size,
+									engine: inferenceEngine(model.network),
+								},
+								await readModelFile(options.compareWith),
+								options.compareWith,
+								samples,
+								{ batchSize: options.batchSize, topK: options.topK },
+								'--compare',
+							);
 				printJson({
 					model: modelFile,
 					...result.metrics,
+					msPerImage: result.msPerImage,
+					...(precisions ? { precisions } : {}),
 					misclassified: result.misclassified,
 					problems: folder.problems,
 				});
@@ -252,7 +274,8 @@ export function buildProgram(): Command {
 					'give at least one image after the model file (or use --imagenet without a model file)',
 				);
 			await startBackend(o.backend as BackendChoice);
-			const model = modelFile === undefined ? await imagenetFromCli(o) : await loadModel(modelFile);
+			const model =
+				modelFile === undefined ? await imagenetFromCli(o) : await openModelFile(modelFile);
 			await reportEngine(model, images.length);
 			const predictions = await classify(model, images, {
 				topK: options.topK,
@@ -297,6 +320,23 @@ export function buildProgram(): Command {
 		});
 		model.network.dispose();
 	});
+
+	program
+		.command('export-float16 <model>')
+		.description(
+			'write the model as float16 safetensors: half the bytes, every weight rounded to binary16 (loads as float32 here and in PyTorch)',
+		)
+		.requiredOption('--out <file>', 'where to write the .safetensors file')
+		.action(async (modelFile: string, o: { out: string }) => {
+			const out = await checkOutputFile(o.out, '--out');
+			const model = await loadModel(givenPath(modelFile, 'model'));
+			try {
+				const bytes = await saveModel(out, model, 'float16');
+				printJson({ model: modelFile, out: o.out, precision: 'float16', bytes });
+			} finally {
+				model.network.dispose();
+			}
+		});
 
 	program.addCommand(nativeCommand());
 	program.addCommand(modelsCommand());

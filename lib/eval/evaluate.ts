@@ -27,7 +27,12 @@ export interface Evaluation {
 	/** Wrong predictions, most confident first (the ones most worth a look). */
 	readonly misclassified: readonly EvaluatedImage[];
 	readonly calibration: Calibration;
+	/** Forward-pass time per image (decoding and resizing excluded): what the model's precision and engine cost. */
+	readonly msPerImage: number;
 }
+
+/** Probabilities, row-major [n, classes], of a batch of normalised NHWC images: any engine, any precision. */
+export type Predictor = (images: Float32Array) => Promise<Float32Array>;
 
 export interface EvaluateOptions {
 	readonly imageSize: number;
@@ -41,8 +46,23 @@ export interface EvaluateOptions {
 }
 
 /** Run the network over labelled images (eval transform, no augmentation) and score it. */
-export async function evaluateSamples(
+export function evaluateSamples(
 	network: ResNet18,
+	samples: readonly LabelledImage[],
+	classes: readonly string[],
+	options: EvaluateOptions,
+): Promise<Evaluation> {
+	return scoreSamples(
+		(images) => predictProbabilities(network, images, options.imageSize),
+		samples,
+		classes,
+		options,
+	);
+}
+
+/** Score a predictor on labelled images, decoded with the eval transform (no augmentation). */
+export async function scoreSamples(
+	predict: Predictor,
 	samples: readonly LabelledImage[],
 	classes: readonly string[],
 	options: EvaluateOptions,
@@ -56,6 +76,7 @@ export async function evaluateSamples(
 	const labels = new Int32Array(samples.length);
 	const files: string[] = [];
 	let offset = 0;
+	let forwardMs = 0;
 	for await (const batch of imageBatches(samples, {
 		batchSize,
 		shuffle: false,
@@ -67,10 +88,10 @@ export async function evaluateSamples(
 	})) {
 		if (options.signal?.aborted)
 			throw new TrainingAbortedError('Stopped before evaluation finished');
-		probabilities.set(
-			await predictProbabilities(network, batch.images, options.imageSize),
-			offset * k,
-		);
+		const started = performance.now();
+		const batchProbabilities = await predict(batch.images);
+		forwardMs += performance.now() - started;
+		probabilities.set(batchProbabilities, offset * k);
 		labels.set(batch.labels, offset);
 		files.push(...batch.files);
 		offset += batch.labels.length;
@@ -89,7 +110,12 @@ export async function evaluateSamples(
 		}
 	}
 	misclassified.sort((a, b) => b.confidence - a.confidence);
-	return { metrics, misclassified, calibration: calibration(probabilities, labels, k) };
+	return {
+		metrics,
+		misclassified,
+		calibration: calibration(probabilities, labels, k),
+		msPerImage: files.length > 0 ? forwardMs / files.length : 0,
+	};
 }
 
 /** Evaluate a trained model on images labelled with its own class names. */

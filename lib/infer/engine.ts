@@ -3,7 +3,13 @@ import { onNativeBackend } from '../compute/native-backend';
 import { availableCores, threadsFromEnvironment } from '../compute/threads';
 import type { ModelMetadata } from '../model-file/metadata';
 import type { ResNet18 } from '../model/resnet18';
-import { attachOnnxRuntime, detachOnnxRuntime, hasOnnxRuntime, runOnnx } from './onnx-runtime';
+import {
+	attachOnnxRuntime,
+	detachOnnxRuntime,
+	hasOnnxRuntime,
+	runOnnx,
+	runsOnlyInOnnxRuntime,
+} from './onnx-runtime';
 import { computeLocally } from './local';
 import {
 	attachNativeGraph,
@@ -59,6 +65,7 @@ export async function prepareInference(
 			if (onnx.engine === 'onnxruntime') return { engine: 'onnxruntime', threads: 1 };
 			reason = onnx.reason;
 		} catch (error) {
+			if (runsOnlyInOnnxRuntime(network)) throw error;
 			reason = `ONNX Runtime could not load the model (${firstLine(error)})`;
 		}
 	}

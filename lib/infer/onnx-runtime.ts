@@ -1,3 +1,4 @@
+import { BackendUnavailableError, InvalidParameterError } from '../errors';
 import { exportOnnx } from '../onnx/export';
 import type { ModelMetadata } from '../model-file/metadata';
 import type { ResNet18 } from '../model/resnet18';
@@ -9,15 +10,15 @@ import type { InferenceOutput } from './pool/messages';
  * --onnxruntime-node-install=skip` skips its download of CUDA extras). It runs the graph exported from the same
  * weights, several times faster than TensorFlow.js's WebAssembly backend on CPU.
  */
-interface OrtTensor {
+export interface OrtTensor {
 	readonly data: ArrayLike<number>;
 	readonly dims: readonly number[];
 }
-interface OrtSession {
+export interface OrtSession {
 	run(feeds: Record<string, OrtTensor>, fetches?: string[]): Promise<Record<string, OrtTensor>>;
 	release(): Promise<void>;
 }
-interface OrtModule {
+export interface OrtModule {
 	readonly InferenceSession: {
 		create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSession>;
 	};
@@ -68,20 +69,78 @@ export async function attachOnnxRuntime(
 ): Promise<OnnxReport> {
 	const existing = sessions.get(network);
 	if (existing && (existing.layer3 || !options.layer3)) return { engine: 'onnxruntime' };
+	const bound = boundGraphs.get(network);
+	if (bound && options.layer3)
+		throw new InvalidParameterError(
+			'fineTune',
+			'an int8 model runs only as its ONNX graph, which has no layer3 output: fine-tune from its float32 model',
+		);
 	await detachOnnxRuntime(network);
 	const runtime = onnxRuntime();
-	if (typeof runtime === 'string') return { engine: 'tfjs', reason: runtime };
-	// ONNX Runtime uses every core by default; RESNET18_THREADS caps it (e.g. beside other work on a shared host).
-	const threads = Number(process.env.RESNET18_THREADS);
-	const session = await runtime.InferenceSession.create(
-		exportOnnx(network.toStateDict(), metadata, { layer3Output: options.layer3 }),
-		{
-			graphOptimizationLevel: 'all',
-			...(Number.isInteger(threads) && threads > 0 ? { intraOpNumThreads: threads } : {}),
-		},
+	if (typeof runtime === 'string') {
+		if (bound)
+			throw new BackendUnavailableError(
+				'onnxruntime',
+				`an int8 model runs only in ONNX Runtime, and ${runtime}`,
+			);
+		return { engine: 'tfjs', reason: runtime };
+	}
+	const session = await openOrtSession(
+		runtime,
+		bound?.graph ?? exportOnnx(network.toStateDict(), metadata, { layer3Output: options.layer3 }),
 	);
 	sessions.set(network, { session, size: metadata.inputSize, layer3: options.layer3 === true });
 	return { engine: 'onnxruntime' };
+}
+
+const boundGraphs = new WeakMap<ResNet18, { graph: Uint8Array; metadata: ModelMetadata }>();
+
+/**
+ * Give a network the ONNX graph it runs as (an int8 file's own graph), instead of one exported from its weights, and
+ * start it. Such a network predicts only in ONNX Runtime: its TensorFlow.js weights are the int8 weights dequantized,
+ * which are not the int8 arithmetic, so no engine falls back to them.
+ */
+export async function bindOnnxGraph(
+	network: ResNet18,
+	metadata: ModelMetadata,
+	graph: Uint8Array,
+): Promise<void> {
+	await detachOnnxRuntime(network);
+	boundGraphs.set(network, { graph, metadata });
+	await attachOnnxRuntime(network, metadata);
+}
+
+/** Whether the network predicts only through its bound ONNX graph (an int8 model). */
+export function runsOnlyInOnnxRuntime(network: ResNet18): boolean {
+	return boundGraphs.has(network);
+}
+
+/** A session on an ONNX graph; ONNX Runtime uses every core unless RESNET18_THREADS caps it (a shared host). */
+export function openOrtSession(runtime: OrtModule, model: Uint8Array): Promise<OrtSession> {
+	const threads = Number(process.env.RESNET18_THREADS);
+	return runtime.InferenceSession.create(model, {
+		graphOptimizationLevel: 'all',
+		...(Number.isInteger(threads) && threads > 0 ? { intraOpNumThreads: threads } : {}),
+	});
+}
+
+/** One output of a session for NHWC pixels (as our decoder makes them), fed to its NCHW `input`. */
+export async function runOrtSession(
+	runtime: OrtModule,
+	session: OrtSession,
+	imagesNhwc: Float32Array,
+	size: number,
+	output: string,
+): Promise<OrtTensor> {
+	const n = imagesNhwc.length / (size * size * 3);
+	const input = new runtime.Tensor('float32', imagesToNchw(imagesNhwc, n, size), [
+		n,
+		3,
+		size,
+		size,
+	]);
+	const result = await session.run({ input }, [output]);
+	return result[output];
 }
 
 export async function detachOnnxRuntime(network: ResNet18): Promise<void> {
@@ -99,17 +158,18 @@ export async function runOnnx(
 	imagesNhwc: Float32Array,
 	output: InferenceOutput,
 ): Promise<Float32Array | undefined> {
+	const bound = boundGraphs.get(network);
+	// Released since it was opened (a cache clean-up): an int8 model starts its session again rather than fall back.
+	if (bound && !sessions.has(network)) await attachOnnxRuntime(network, bound.metadata);
 	const entry = sessions.get(network);
 	if (!entry || (output === 'layer3' && !entry.layer3)) return undefined;
-	const s = entry.size;
-	const n = imagesNhwc.length / (s * s * 3);
-	const nchw = imagesToNchw(imagesNhwc, n, s);
-	const runtime = onnxRuntime() as OrtModule;
-	const result = await entry.session.run(
-		{ input: new runtime.Tensor('float32', nchw, [n, 3, s, s]) },
-		[output],
+	const out = await runOrtSession(
+		onnxRuntime() as OrtModule,
+		entry.session,
+		imagesNhwc,
+		entry.size,
+		output,
 	);
-	const out = result[output];
 	return output === 'layer3' ? nchwToNhwc(out.data, out.dims) : Float32Array.from(out.data);
 }
 

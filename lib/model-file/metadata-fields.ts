@@ -10,6 +10,7 @@ import {
 import { codePoints } from '../data/scan-paths';
 import { InvalidParameterError, ModelMetadataError } from '../errors';
 import { checkOption } from '../options/option';
+import { isPrecision, PRECISIONS, type Precision } from './precision';
 import { TRAIN_OPTIONS } from '../options/train';
 
 /**
@@ -75,6 +76,16 @@ export function decodePreprocessing(
 	throw new ModelMetadataError(
 		'preprocessing',
 		`must be one of ${Object.keys(PREPROCESSING_VERSIONS).join(', ')}, got ${short(raw)}`,
+		file,
+	);
+}
+
+/** The number format of a file's weights, where it says one (a file without the field is float32). */
+export function decodePrecision(raw: string, file?: string): Precision {
+	if (isPrecision(raw)) return raw;
+	throw new ModelMetadataError(
+		'precision',
+		`must be one of ${PRECISIONS.join(', ')}, got ${short(raw)}`,
 		file,
 	);
 }

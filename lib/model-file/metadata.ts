@@ -1,11 +1,13 @@
 import type { Normalization } from '../data/normalization';
 import type { PreprocessingVersion } from '../data/preprocessing';
 import { ModelMetadataError } from '../errors';
+import type { Precision } from './precision';
 import {
 	decodeClasses,
 	decodeInputSize,
 	decodeNormalization,
 	decodePreprocessing,
+	decodePrecision,
 	decodeRecord,
 	decodeResizeSize,
 } from './metadata-fields';
@@ -25,6 +27,8 @@ export interface ModelMetadata {
 	readonly normalization: Normalization;
 	/** How images were resized for this model (lib/data/preprocessing.ts); files of 0.1.x have none: `sharp/0`. */
 	readonly preprocessing: PreprocessingVersion;
+	/** The number format of the weights: float32 unless the file was written smaller (absent in older files). */
+	readonly precision?: Precision;
 	readonly packageVersion: string;
 	readonly createdAt: string;
 	readonly name?: string;
@@ -98,6 +102,7 @@ export function decodeMetadata(
 		resizeSize: decodeResizeSize(raw.resizeSize, inputSize, file),
 		normalization: decodeNormalization(parse('normalization'), file),
 		preprocessing: decodePreprocessing(raw.preprocessing, raw.format !== undefined, file),
+		precision: raw.precision === undefined ? undefined : decodePrecision(raw.precision, file),
 		packageVersion: raw.packageVersion ?? 'unknown',
 		createdAt: raw.createdAt ?? 'unknown',
 		name: raw.name,

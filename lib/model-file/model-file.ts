@@ -13,13 +13,34 @@ export interface TrainedModel {
 	readonly file?: string;
 }
 
-/** One `.safetensors` file, torchvision names, our metadata in the header. */
-export function serializeModel(model: TrainedModel): Buffer {
-	return writeSafetensors(model.network.toStateDict(), encodeMetadata(model.metadata));
+/** The precisions a `.safetensors` model file can hold; int8 is an ONNX graph (lib/onnx/int8-model.ts). */
+export type SafetensorsPrecision = 'float32' | 'float16';
+
+/**
+ * One `.safetensors` file, torchvision names, our metadata in the header. float16 halves the file (every weight
+ * rounded to binary16); it loads back as float32 tensors, as PyTorch's `load_state_dict` into a float model does.
+ */
+export function serializeModel(
+	model: TrainedModel,
+	precision: SafetensorsPrecision = 'float32',
+): Buffer {
+	const metadata = {
+		...model.metadata,
+		precision: precision === 'float32' ? undefined : precision,
+	};
+	return writeSafetensors(
+		model.network.toStateDict(),
+		encodeMetadata(metadata),
+		precision === 'float16' ? 'F16' : 'F32',
+	);
 }
 
-export async function saveModel(file: string, model: TrainedModel): Promise<number> {
-	const bytes = serializeModel(model);
+export async function saveModel(
+	file: string,
+	model: TrainedModel,
+	precision: SafetensorsPrecision = 'float32',
+): Promise<number> {
+	const bytes = serializeModel(model, precision);
 	await writeFileAtomic(file, bytes);
 	return bytes.byteLength;
 }
@@ -43,10 +64,10 @@ export function deserializeModel(bytes: Uint8Array, name = 'model'): TrainedMode
 	}
 }
 
-export async function loadModel(file: string): Promise<TrainedModel> {
-	let bytes: Buffer;
+/** A model file's bytes (any precision), or a FileError naming it. */
+export async function readModelFile(file: string): Promise<Buffer> {
 	try {
-		bytes = await fs.readFile(file);
+		return await fs.readFile(file);
 	} catch (error) {
 		throw new FileError(
 			file,
@@ -54,5 +75,8 @@ export async function loadModel(file: string): Promise<TrainedModel> {
 			{ cause: error },
 		);
 	}
-	return deserializeModel(bytes, file);
+}
+
+export async function loadModel(file: string): Promise<TrainedModel> {
+	return deserializeModel(await readModelFile(file), file);
 }

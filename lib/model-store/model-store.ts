@@ -4,13 +4,9 @@
  * (a retrain adds one, a rollback moves the pointer back), and each version keeps every precision written for it.
  */
 
-/** The precisions a version can be kept in; float32 is the trained model itself, the others derive from it. */
-export const PRECISIONS = ['float32', 'float16', 'int8'] as const;
-export type Precision = (typeof PRECISIONS)[number];
+import type { Precision } from '../model-file/precision';
 
-export function isPrecision(value: unknown): value is Precision {
-	return typeof value === 'string' && (PRECISIONS as readonly string[]).includes(value);
-}
+export { PRECISIONS, isPrecision, type Precision } from '../model-file/precision';
 
 export interface StoredVersion {
 	readonly name: string;

@@ -1,4 +1,11 @@
+import type { Precision } from '../model-file/precision';
 import type { ModelStore, PublishResult, StoredVersion, VersionInfo } from './model-store';
+
+/** Another precision of the version (float16, int8), stored with it before it can go live. */
+export interface OtherPrecision {
+	readonly precision: Precision;
+	readonly bytes: Uint8Array;
+}
 
 /**
  * Save a trained model as the next version and publish it when it is good enough: what a (scheduled) retrain does.
@@ -7,6 +14,7 @@ import type { ModelStore, PublishResult, StoredVersion, VersionInfo } from './mo
  * version serves, whichever publishes last.
  */
 export interface GateOutcome {
+	/** As saved, with the other precisions stored with it. */
 	readonly saved: StoredVersion;
 	readonly published: boolean;
 	readonly previousLive: number | null;
@@ -21,12 +29,20 @@ export async function saveAndPublish(
 	validationAccuracy: number | undefined,
 	minAccuracy: number,
 	info: VersionInfo = {},
+	others: readonly OtherPrecision[] = [],
 ): Promise<GateOutcome> {
 	const before = await store.liveVersion(name);
-	const saved = await store.saveVersion(name, bytes, {
+	const stored = await store.saveVersion(name, bytes, {
 		validationAccuracy: validationAccuracy ?? null,
 		...info,
 	});
+	// Before the publish: a worker told to serve int8 must find it the moment the version is live.
+	for (const other of others)
+		await store.addPrecision(name, stored.version, other.precision, other.bytes);
+	const saved: StoredVersion = {
+		...stored,
+		precisions: [...stored.precisions, ...others.map((o) => o.precision)],
+	};
 	const passes =
 		minAccuracy === 0 || (validationAccuracy !== undefined && validationAccuracy >= minAccuracy);
 	if (!passes) {

@@ -1,4 +1,5 @@
 import { imageBatches } from '../data/batches';
+import type { LabelledImage } from '../data/labelled-image';
 import { resamplerOf } from '../data/preprocessing';
 import { createRng } from '../data/random';
 import { trainingDataFromFolder } from '../data/training-data';
@@ -25,7 +26,20 @@ export async function int8OnnxFromFolder(
 	const all = [...data.train, ...data.validation];
 	if (all.length === 0)
 		throw new InvalidParameterError('calibration', `${folder} holds no images to calibrate on`);
-	const samples = createRng(7).shuffle(all).slice(0, options.images);
+	return int8OnnxFromSamples(model, all, options);
+}
+
+/** The same, calibrated on `options.images` of the given images (drawn over their classes by a seeded shuffle). */
+export async function int8OnnxFromSamples(
+	model: TrainedModel,
+	images: readonly LabelledImage[],
+	options: Int8Options,
+): Promise<Uint8Array> {
+	if (images.length === 0)
+		throw new InvalidParameterError('calibration', 'no images to calibrate on');
+	const samples = createRng(7)
+		.shuffle([...images])
+		.slice(0, options.images);
 	const { inputSize, resizeSize, normalization, preprocessing } = model.metadata;
 	const state = model.network.toStateDict();
 	async function* batches(): AsyncGenerator<Float32Array> {

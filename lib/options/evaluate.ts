@@ -26,6 +26,21 @@ export const EVALUATE_OPTIONS = {
 		node: { displayName: 'Top K', collection: true, precision: 0 },
 		cli: { flag: '--top-k <n>' },
 	},
+	compareWith: {
+		type: 'string',
+		default: undefined,
+		description:
+			'The same model in another precision, scored on the same images beside it: accuracy, file size and ms per image of both. A file path (a .float16.safetensors, or an .int8.onnx from `resnet18 export-onnx --int8` or Train), or for a named model "float16" or "int8" (that precision of its live version). int8 runs only in ONNX Runtime (npm install onnxruntime-node).',
+		node: {
+			displayName: 'Compare With (Other Precision)',
+			collection: true,
+			placeholder: 'int8',
+		},
+		cli: {
+			flag: '--compare <file>',
+			help: 'score this file (float16 or int8 of the same model) beside it',
+		},
+	},
 } as const satisfies OptionTable;
 
 export type EvaluateOptionValues = Resolved<typeof EVALUATE_OPTIONS>;

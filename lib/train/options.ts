@@ -17,6 +17,7 @@ export type { TrainOptions } from '../options/train';
 const PUBLISHING: readonly string[] = [
 	'includeModelBinary',
 	'minAccuracyToPublish',
+	'alsoSave',
 ] satisfies readonly PublishKey[];
 
 /** The table's training options: everything but what the Train node does with the trained model. */

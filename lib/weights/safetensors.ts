@@ -1,5 +1,5 @@
 import { WeightsError } from '../errors';
-import { bfloat16ToFloat32, float16ToFloat32 } from './float-formats';
+import { bfloat16ToFloat32, float16ToFloat32, float32ToFloat16 } from './float-formats';
 import { elementCount, type HostTensor, type StateDict } from './host-tensor';
 
 /**
@@ -258,22 +258,35 @@ function decodeTensor(
 	}
 }
 
-/** Serialise tensors (float32 → F32, int64 → I64) in the given order, with string metadata. */
+/** How float tensors are stored: F32 as trained, or F16 (half the bytes; every weight rounded to binary16). */
+export type FloatStorage = 'F32' | 'F16';
+
+/** Serialise tensors (float32 → F32 or F16, int64 → I64) in the given order, with string metadata. */
 export function writeSafetensors(
 	tensors: StateDict,
 	metadata: Record<string, string> = {},
+	floats: FloatStorage = 'F32',
 ): Buffer {
+	const stored = new Map<string, { dtype: string; bytes: Uint8Array }>();
+	for (const [name, tensor] of tensors) {
+		const half = floats === 'F16' && tensor.dtype === 'float32';
+		const data = half ? toFloat16(tensor.data) : tensor.data;
+		stored.set(name, {
+			dtype: half ? 'F16' : tensor.dtype === 'float32' ? 'F32' : 'I64',
+			// Typed arrays are little-endian on every platform Node supports.
+			bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+		});
+	}
 	const header: Record<string, unknown> = {};
 	if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
 	let offset = 0;
-	for (const [name, tensor] of tensors) {
-		const length = tensor.data.byteLength;
+	for (const [name, { dtype, bytes }] of stored) {
 		header[name] = {
-			dtype: tensor.dtype === 'float32' ? 'F32' : 'I64',
-			shape: [...tensor.shape],
-			data_offsets: [offset, offset + length],
+			dtype,
+			shape: [...tensors.get(name)!.shape],
+			data_offsets: [offset, offset + bytes.byteLength],
 		};
-		offset += length;
+		offset += bytes.byteLength;
 	}
 	let headerText = JSON.stringify(header);
 	// The data section starts 8-byte aligned, as the reference writer does, so readers may map it directly.
@@ -283,13 +296,15 @@ export function writeSafetensors(
 	out.writeBigUInt64LE(BigInt(headerBytes.length), 0);
 	headerBytes.copy(out, 8);
 	let position = 8 + headerBytes.length;
-	for (const tensor of tensors.values()) {
-		// Typed arrays are little-endian on every platform Node supports.
-		Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength).copy(
-			out,
-			position,
-		);
-		position += tensor.data.byteLength;
+	for (const { bytes } of stored.values()) {
+		out.set(bytes, position);
+		position += bytes.byteLength;
 	}
 	return out;
+}
+
+function toFloat16(data: Float32Array): Uint16Array {
+	const half = new Uint16Array(data.length);
+	for (let i = 0; i < data.length; i++) half[i] = float32ToFloat16(data[i]);
+	return half;
 }

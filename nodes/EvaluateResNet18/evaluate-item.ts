@@ -19,6 +19,7 @@ import {
 	withDefaults,
 } from '../../lib';
 import { startDevice } from '../shared/device';
+import { comparePrecision } from './compare-precision';
 import { engineSummary } from '../shared/engine-name';
 import { givenNodeOptions } from '../shared/option-properties';
 import { userPath } from '../shared/file-access';
@@ -37,10 +38,23 @@ export async function evaluateItem(
 	return withItemModel(ctx, itemIndex, async (model, info) => {
 		const started = Date.now();
 		await prepareInference(model.network, model.metadata, { images: images.length });
-		const result = await evaluate(model, labelsForModel(images, model.metadata.classes), {
+		const samples = labelsForModel(images, model.metadata.classes);
+		const result = await evaluate(model, samples, {
 			batchSize: options.batchSize,
 			topK: options.topK,
 		});
+		const engine = inferenceEngine(model.network);
+		const precisions =
+			options.compareWith === undefined || options.compareWith.trim() === ''
+				? undefined
+				: await comparePrecision(
+						ctx,
+						itemIndex,
+						options.compareWith,
+						{ model, info, evaluation: result, engine },
+						samples,
+						{ batchSize: options.batchSize, topK: options.topK },
+					);
 		const m = result.metrics;
 		const json: IDataObject = {
 			accuracy: m.accuracy,
@@ -70,11 +84,9 @@ export async function evaluateItem(
 				classes: [...model.metadata.classes],
 				inputSize: model.metadata.inputSize,
 			},
-			engine: engineSummary(
-				inferenceEngine(model.network),
-				backend.summary,
-				inferenceThreads(model.network),
-			),
+			msPerImage: result.msPerImage,
+			...(precisions ? { precisions: precisions.map((row) => ({ ...row })) } : {}),
+			engine: engineSummary(engine, backend.summary, inferenceThreads(model.network)),
 			seconds: (Date.now() - started) / 1000,
 		};
 		// Pictures for n8n's binary viewer: confusion matrix, per-class bars, reliability diagram, worst mistakes.

@@ -1,6 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import {
 	checkModelName,
+	int8OnnxFromSamples,
+	InvalidParameterError,
+	onnxRuntime,
+	type LabelledImage,
+	type OtherPrecision,
+	type Precision,
 	manifestToTrainingData,
 	saveAndPublish as saveToStore,
 	serializeModel,
@@ -28,7 +34,7 @@ export async function trainItem(
 	// Checked once, by the table's rule, before any download or training starts (an expression bypasses the editor's
 	// min/max: a run with 500 epochs must not start). Under Auto the editor hides batch size, epochs and learning rate;
 	// hidden and left-out options are not given, and train() applies Auto to them once it knows the dataset.
-	const { includeModelBinary, minAccuracyToPublish, ...input } = givenNodeOptions(
+	const { includeModelBinary, minAccuracyToPublish, alsoSave, ...input } = givenNodeOptions(
 		ctx,
 		itemIndex,
 		TRAIN_OPTIONS,
@@ -39,6 +45,11 @@ export async function trainItem(
 	// Refused now rather than after hours of training: the store this run's version will be saved in.
 	const store = await storeFor(ctx, itemIndex);
 	await store.checkWritable(name);
+	const copies = precisionsToAdd(alsoSave ?? TRAIN_OPTIONS.alsoSave.default);
+	// int8 is calibrated through ONNX Runtime: refused before training, not after it.
+	const runtime = onnxRuntime();
+	if (copies.includes('int8') && typeof runtime === 'string')
+		throw new InvalidParameterError('alsoSave', `an int8 copy needs ONNX Runtime, and ${runtime}`);
 	const initialWeights = await pretrainedWeights(ctx, itemIndex);
 	const backend = await startDevice(param('device'));
 	ctx.logger.info(`Train ResNet-18: ${backend.summary}`);
@@ -49,11 +60,12 @@ export async function trainItem(
 			`Train ResNet-18: ${name}: stop requested; training stops now, no model is written`,
 		);
 	signal?.addEventListener('abort', onStop, { once: true });
+	const data = manifestToTrainingData(manifest);
 	let result: OffThreadResult;
 	try {
 		// On its own thread where compute would otherwise block n8n's (WebAssembly, JS): the editor, webhooks and the
 		// stop button stay responsive while a model trains for hours.
-		result = await trainOffThread(manifestToTrainingData(manifest), input, {
+		result = await trainOffThread(data, input, {
 			name,
 			initialWeights,
 			signal,
@@ -76,6 +88,7 @@ export async function trainItem(
 			result,
 			minAccuracy,
 			includeModelBinary ?? includeModelBinaryDefault(ctx.getNode().typeVersion),
+			await smallerCopies(result, copies, data.train),
 		);
 		// Passed on so that Evaluate after Train finds the dataset (and its validation split) without wiring.
 		out.json.dataset = manifest as unknown as IDataObject;
@@ -94,13 +107,20 @@ async function saveAndPublish(
 	result: OffThreadResult,
 	minAccuracy: number,
 	includeBinary: boolean,
+	others: readonly OtherPrecision[],
 ): Promise<INodeExecutionData> {
 	const bytes = serializeModel(result.model);
 	// The gate judges the weights it publishes: the saved epoch's, which Evaluate measures on the file.
 	const accuracy = result.savedEpoch.validationAccuracy;
-	const outcome = await saveToStore(store, name, bytes, accuracy, minAccuracy, {
-		classes: result.model.metadata.classes,
-	});
+	const outcome = await saveToStore(
+		store,
+		name,
+		bytes,
+		accuracy,
+		minAccuracy,
+		{ classes: result.model.metadata.classes },
+		others,
+	);
 	const saved = outcome.saved;
 	ctx.logger.info(
 		`Train ResNet-18: saved ${name} v${saved.version} in ${store.description} (${outcome.reason})`,
@@ -114,6 +134,10 @@ async function saveAndPublish(
 			// A file path for a folder store (what File Path takes); a description for Postgres.
 			file: saved.location,
 			bytes: saved.bytes,
+			precisions: [
+				{ precision: 'float32', bytes: saved.bytes },
+				...others.map((o) => ({ precision: o.precision, bytes: o.bytes.byteLength })),
+			],
 			published: outcome.published,
 			publishReason: outcome.reason,
 			previousLiveVersion: outcome.previousLive,
@@ -186,6 +210,29 @@ async function saveAndPublish(
 		};
 	}
 	return out;
+}
+
+function precisionsToAdd(choice: string): Precision[] {
+	if (choice === 'float16-int8') return ['float16', 'int8'];
+	return choice === 'float16' || choice === 'int8' ? [choice] : [];
+}
+
+/** The Also Save copies; int8's activation ranges come from 128 of the training images (no augmentation). */
+async function smallerCopies(
+	result: OffThreadResult,
+	precisions: readonly Precision[],
+	trainImages: readonly LabelledImage[],
+): Promise<OtherPrecision[]> {
+	const copies: OtherPrecision[] = [];
+	for (const precision of precisions)
+		copies.push({
+			precision,
+			bytes:
+				precision === 'float16'
+					? serializeModel(result.model, 'float16')
+					: await int8OnnxFromSamples(result.model, trainImages, { images: 128 }),
+		});
+	return copies;
 }
 
 function report(ctx: IExecuteFunctions, name: string, progress: TrainingProgress): void {

@@ -3,9 +3,11 @@ import { NodeOperationError } from 'n8n-workflow';
 import {
 	activeBackend,
 	checkModelName,
-	deserializeModel,
 	InvalidParameterError,
-	loadModel,
+	isPrecision,
+	openModelBytes,
+	openModelFile,
+	PRECISIONS,
 	prepareInference,
 	isPretrainedSource,
 	PRETRAINED_SOURCE_NAMES,
@@ -69,7 +71,7 @@ export const modelSourceProperties: INodeProperties[] = [
 		placeholder: '/data/models/defects/v0003.safetensors',
 		displayOptions: { show: { modelSource: ['file'] } },
 		description:
-			'Path of a .safetensors model written by this package (or a torchvision ResNet-18 export)',
+			'Path of a model file written by this package (.safetensors in float32 or float16, or an .int8.onnx: needs onnxruntime-node), or of a torchvision ResNet-18 export',
 	},
 	{
 		displayName: 'Model Name',
@@ -80,6 +82,29 @@ export const modelSourceProperties: INodeProperties[] = [
 		displayOptions: { show: { modelSource: ['named'] } },
 		description:
 			'The name given in Train ResNet-18. Its live version is used: the newest one that passed the publish check. A newly published version is picked up on the next execution.',
+	},
+	{
+		displayName: 'Precision',
+		name: 'modelPrecision',
+		type: 'options',
+		options: [
+			{ name: 'Float32 (As Trained)', value: 'float32' },
+			{
+				name: 'Float16',
+				value: 'float16',
+				description: 'Half the bytes to store and load; the same speed on CPU',
+			},
+			{
+				name: 'Int8 (ONNX Runtime)',
+				value: 'int8',
+				description:
+					'About a quarter of the bytes and 2–3× faster on CPU; needs onnxruntime-node installed beside this package. Evaluate\'s "Compare With" shows what it costs in accuracy.',
+			},
+		],
+		default: 'float32',
+		displayOptions: { show: { modelSource: ['named'] } },
+		description:
+			'Which of the live version\'s files to use: Train ResNet-18 keeps float16 and int8 copies beside the trained model when its "Also Save" option asks for them',
 	},
 	useModelStoreProperty({ modelSource: ['named'] }),
 ];
@@ -144,7 +169,7 @@ export async function withItemModel<T>(
 		);
 		return withCachedModel(
 			`${bytesModelKey(bytes)}:${engineKey()}`,
-			async () => readyForInference(deserializeModel(bytes, fileName)),
+			async () => readyForInference(await openModelBytes(bytes, fileName)),
 			(model, cached) =>
 				use(model, {
 					source: `binary property "${property}" (${fileName})`,
@@ -165,7 +190,7 @@ export async function withItemModel<T>(
 	const key = await fileModelKey(file).catch(() => `missing:${file}`);
 	return withCachedModel(
 		`${key}:${engineKey()}`,
-		async () => readyForInference(await loadModel(file)),
+		async () => readyForInference(await openModelFile(file)),
 		(model, cached) => use(model, { source: file, cached, version: null, store: null }),
 	);
 }
@@ -199,15 +224,20 @@ async function withNamedModel<T>(
 			},
 		);
 	}
-	const precision = 'float32';
+	const precision = ctx.getNodeParameter('modelPrecision', itemIndex, 'float32');
+	if (!isPrecision(precision))
+		throw new InvalidParameterError(
+			'modelPrecision',
+			`must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(precision)}`,
+		);
 	const key = `${store.id}:${name}:v${live.version}:${precision}:${engineKey()}`;
 	return withCachedModel(
 		key,
 		async () =>
 			readyForInference(
-				deserializeModel(
+				await openModelBytes(
 					await store.readVersion(name, live.version, precision),
-					`${name} v${live.version} (${live.location})`,
+					`${name} v${live.version} ${precision} (${live.location})`,
 				),
 			),
 		(model, cached) =>

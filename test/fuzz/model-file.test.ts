@@ -8,6 +8,8 @@ import type { StateDict } from '../../lib/weights/host-tensor';
 import { readSafetensors, writeSafetensors } from '../../lib/weights/safetensors';
 import { FuzzTally, outcomeName, RUNS } from './fuzz-support';
 import { CURRENT_PREPROCESSING, isPreprocessingVersion } from '../../lib/data/preprocessing';
+import { isPrecision } from '../../lib/model-file/precision';
+import { float16ToFloat32, float32ToFloat16 } from '../../lib/weights/float-formats';
 
 const CLASSES = ['cat', 'dog', 'café'];
 
@@ -22,6 +24,7 @@ const VALID_METADATA = encodeMetadata({
 	packageVersion: '0.1.0',
 	createdAt: '2026-12-02T00:00:00Z',
 	name: 'pets',
+	precision: 'float16',
 	training: {
 		trainImages: 90,
 		validationImages: 10,
@@ -200,6 +203,10 @@ describe('fuzz: the model metadata reader on its own (every field, every class c
 			'pil-bicubic/1',
 			'torchvision/2',
 			'Torchvision/1',
+			'float32',
+			'int8',
+			'Float16',
+			'fp16',
 		),
 	);
 	const edits = fc.array(
@@ -240,6 +247,10 @@ describe('fuzz: the model metadata reader on its own (every field, every class c
 						assert.equal(std.length, 3);
 						assert.ok([...mean, ...std].every(Number.isFinite) && std.every((s) => s > 0));
 						assert.ok(isPreprocessingVersion(outcome.preprocessing), outcome.preprocessing);
+						assert.ok(
+							outcome.precision === undefined || isPrecision(outcome.precision),
+							String(outcome.precision),
+						);
 						return 'accepted';
 					},
 				);
@@ -248,5 +259,40 @@ describe('fuzz: the model metadata reader on its own (every field, every class c
 		);
 		console.log(tally.report());
 		assert.ok(tally.count('accepted') > RUNS / 20 && tally.count('refused') > RUNS / 20);
+	});
+});
+
+describe('fuzz: float16 storage (any float32 weights written F16 and read back)', () => {
+	const weights = fc.array(
+		fc.oneof(
+			fc.float({ noDefaultInfinity: false, noNaN: false }),
+			fc.float({ min: -8, max: 8, noNaN: true }),
+			fc.constantFrom(65504, 65519.99, 65520, -65520, 2 ** -24, 2 ** -25, 6.1e-5, -0),
+		),
+		{ minLength: 1, maxLength: 64 },
+	);
+	it(`reads back each of ${RUNS} arrays as the nearest binary16 of every value, in half the bytes`, () => {
+		fc.assert(
+			fc.property(weights, (values) => {
+				const data = Float32Array.from(values);
+				const state: StateDict = new Map([['w', { dtype: 'float32', shape: [data.length], data }]]);
+				const half = writeSafetensors(state, {}, 'F16');
+				const full = writeSafetensors(state, {}, 'F32');
+				assert.ok(half.byteLength < full.byteLength || data.length < 4);
+				const back = readSafetensors(half, 'half').tensors.get('w')!;
+				assert.equal(back.dtype, 'float32');
+				for (let i = 0; i < data.length; i++) {
+					const x = data[i];
+					const y = back.data[i] as number;
+					assert.ok(Object.is(y, float16ToFloat32(float32ToFloat16(x))), `${x} → ${y}`);
+					if (Number.isNaN(x)) continue;
+					if (Math.abs(x) >= 65520) assert.equal(y, Math.sign(x) * Infinity);
+					else if (Math.abs(x) >= 2 ** -14)
+						assert.ok(Math.abs(y - x) <= Math.abs(x) * 2 ** -11, `${x} → ${y}`);
+					else assert.ok(Math.abs(y - x) <= 2 ** -25, `${x} → ${y}`);
+				}
+			}),
+			{ seed: 1404, numRuns: RUNS },
+		);
 	});
 });
