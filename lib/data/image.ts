@@ -4,7 +4,8 @@ import { FileError } from '../errors';
 import { PIXEL_LIMIT } from '../options/dataset';
 import { checkOption } from '../options/option';
 import { resizeBeforeCrop } from './eval-crop';
-import { pilResize, type PilFilter } from './pil-resize';
+import type { PilFilter } from './pil-resize';
+import { pilResizeOffThread } from './resize-pool/pool';
 import { torchvisionCropOffset, torchvisionResizeSize, type Resampler } from './preprocessing';
 import { IMAGENET_NORMALIZATION, type Normalization } from './normalization';
 import type { AugmentationPreset } from './augment';
@@ -81,7 +82,7 @@ export async function loadImageTensorData(
 				const box = randomResizedCrop(full.width, full.height, spec.cropScale, [3 / 4, 4 / 3], rng);
 				const cropped = cropPixels(full, box);
 				pixels = rawPixels(
-					pilResize(
+					await pilResizeOffThread(
 						cropped,
 						box.width,
 						box.height,
@@ -142,6 +143,7 @@ export async function loadImageTensorData(
 			transform.resizeSize ?? resizeBeforeCrop(size),
 			transform.limitInputPixels,
 			resampler,
+			true,
 		);
 		const left = cropOffset(info.width, size, resampler);
 		const top = cropOffset(info.height, size, resampler);
@@ -165,13 +167,17 @@ interface RawPixels {
 	readonly info: { readonly width: number; readonly height: number; readonly channels: number };
 }
 
-/** The shorter side resized to `resize`; the caller crops the centre `size`² (torchvision's Resize + CenterCrop). */
+/**
+ * The shorter side resized to `resize`; the caller crops the centre `size`² (torchvision's Resize + CenterCrop).
+ * With `cropHere`, Pillow's resize computes only that centre (the same bytes; the caller's crop is then all of it).
+ */
 async function centreCropped(
 	source: ImageInput,
 	size: number,
 	resize: number,
 	limitInputPixels: number | undefined,
 	resampler: Resampler,
+	cropHere = false,
 ): Promise<RawPixels> {
 	if (resize < size)
 		throw new Error(`internal: resize ${resize} is smaller than the ${size}px crop`);
@@ -182,8 +188,16 @@ async function centreCropped(
 			.toBuffer({ resolveWithObject: true });
 	const full = await decoded(source, limitInputPixels);
 	const out = torchvisionResizeSize(full.width, full.height, resize);
+	const window = cropHere
+		? {
+				left: torchvisionCropOffset(out.width, size),
+				top: torchvisionCropOffset(out.height, size),
+				width: size,
+				height: size,
+			}
+		: undefined;
 	return rawPixels(
-		pilResize(
+		await pilResizeOffThread(
 			full.data,
 			full.width,
 			full.height,
@@ -191,9 +205,10 @@ async function centreCropped(
 			out.width,
 			out.height,
 			pilFilter(resampler),
+			window,
 		),
-		out.width,
-		out.height,
+		window?.width ?? out.width,
+		window?.height ?? out.height,
 		full.channels,
 	);
 }

@@ -1,0 +1,24 @@
+import { parentPort } from 'node:worker_threads';
+import { pilResize } from '../pil-resize';
+import type { ResizeReply, ResizeRequest } from './messages';
+
+parentPort!.on('message', (r: ResizeRequest) => {
+	let reply: ResizeReply;
+	try {
+		const data = pilResize(
+			r.data,
+			r.width,
+			r.height,
+			r.channels,
+			r.outWidth,
+			r.outHeight,
+			r.filter,
+			r.window,
+		);
+		reply = { id: r.id, data };
+		parentPort!.postMessage(reply, [data.buffer as ArrayBuffer]);
+	} catch (error) {
+		reply = { id: r.id, error: error instanceof Error ? error.message : String(error) };
+		parentPort!.postMessage(reply);
+	}
+});
