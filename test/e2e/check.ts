@@ -107,7 +107,34 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 	},
 	/** Train's reported score is the saved file's, also when Keep Best restored an earlier epoch (the odd corpus). */
 	'saved-epoch'(file) {
-		return savedEpochAgrees(readJson<Execution>(file));
+		const run = readJson<Execution>(file);
+		const agrees = savedEpochAgrees(run);
+		// Issue 14: Train's Also Save kept a float16 copy; Evaluate's Compare With scored it on the same images.
+		const evaluation = items(run, 'Evaluate ResNet-18')[0].json;
+		const rows = evaluation.precisions as {
+			precision: string;
+			accuracy: number;
+			bytes: number;
+			count: number;
+			msPerImage: number;
+		}[];
+		assert.deepEqual(
+			rows.map((r) => r.precision),
+			['float32', 'float16'],
+			'float32 and float16 side by side',
+		);
+		assert.equal(rows[0].accuracy, evaluation.accuracy);
+		assert.equal(rows[1].count, evaluation.count);
+		assert.ok(rows[1].bytes < rows[0].bytes * 0.51, 'float16 is half the bytes');
+		// Binary16 rounding may tip one borderline image of the small validation split, not more.
+		assert.ok(Math.abs(rows[1].accuracy - rows[0].accuracy) * rows[0].count <= 1 + 1e-9);
+		const table = rows
+			.map(
+				(r) =>
+					`${r.precision} ${(r.accuracy * 100).toFixed(1)} % ${(r.bytes / 1e6).toFixed(1)} MB ${r.msPerImage.toFixed(1)} ms/image`,
+			)
+			.join(' | ');
+		return `${agrees}; ${table}`;
 	},
 	/** An expression that bypasses the editor's range must stop the run, naming the parameter. */
 	'refused-parameter'(file, parameter) {

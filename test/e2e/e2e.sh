@@ -71,7 +71,14 @@ node -e '
   variant("resnet18LongTrainx", "long training to stop", { epochs: 50 });
   // The odd corpus also trains with Hyper-Parameters "Auto" (a tiny dataset: 40 epochs at 1e-5, per the model card),
   // then Evaluate: early stopping with Keep Best usually saves an earlier epoch than the last.
-  variant("resnet18OddCorpusx", "the odd corpus", { preset: "auto", modelName: "odd", options: { imageSize: 32, augment: "light", earlyStoppingPatience: 2 } }, process.argv[3], true);
+  variant("resnet18OddCorpusx", "the odd corpus", { preset: "auto", modelName: "odd", options: { imageSize: 32, augment: "light", earlyStoppingPatience: 2, alsoSave: "float16" } }, process.argv[3], true);
+  // Its Evaluate takes the named model and scores its float16 copy (Train's Also Save) beside it (issue 14).
+  {
+    const wf = JSON.parse(fs.readFileSync(`${dir}/resnet18OddCorpusx.json`, "utf8"));
+    const evaluate = wf.nodes.find((n) => n.name === "Evaluate ResNet-18");
+    Object.assign(evaluate.parameters, { modelSource: "named", modelName: "odd", options: { topK: 2, compareWith: "float16" } });
+    fs.writeFileSync(`${dir}/resnet18OddCorpusx.json`, JSON.stringify(wf));
+  }
   // Pretrained Weights from a file (the seeded 1,000-class ResNet-18 of the mirror), layer4 + classifier trained.
   variant("resnet18LastStagex", "last stage on file weights", { pretrained: "file", weightsFile: `${process.argv[4]}/weights/resnet18-seeded.safetensors`, fineTune: "last-stage", epochs: 2, modelName: "shapes-last-stage", options: { imageSize: 64, includeModelBinary: false } });
   // Pretrained Weights from a binary property: Read Files brings the weights, Merge puts them beside the manifest.
