@@ -18,8 +18,9 @@ describe("Pillow's resize on worker threads", () => {
 			[300, 260, 600, 520, 'bilinear'],
 		] as const) {
 			const data = photo(w, h, ow);
-			const off = await pilResizeOffThread(data, w, h, 3, ow, oh, filter);
-			assert.deepEqual(off, pilResize(data, w, h, 3, ow, oh, filter), `${w}×${h} → ${ow}×${oh}`);
+			const job = { data, width: w, height: h, channels: 3, outWidth: ow, outHeight: oh, filter };
+			const off = await pilResizeOffThread(job);
+			assert.deepEqual(off, pilResize(job), `${w}×${h} → ${ow}×${oh}`);
 			assert.equal(data.length, w * h * 3, "the caller's pixels are left as they were");
 		}
 	});
@@ -33,16 +34,17 @@ describe("Pillow's resize on worker threads", () => {
 			[120, 90, 260, 195, 'bilinear'],
 		] as const) {
 			const data = photo(w, h, oh);
-			const whole = pilResize(data, w, h, 3, ow, oh, filter);
+			const job = { data, width: w, height: h, channels: 3, outWidth: ow, outHeight: oh, filter };
+			const whole = pilResize(job);
 			const window = { left: ow >> 3, top: oh >> 2, width: ow >> 1, height: oh >> 1 };
 			const cropped = new Uint8Array(window.width * window.height * 3);
 			for (let y = 0; y < window.height; y++) {
 				const from = ((window.top + y) * ow + window.left) * 3;
 				cropped.set(whole.subarray(from, from + window.width * 3), y * window.width * 3);
 			}
-			assert.deepEqual(pilResize(data, w, h, 3, ow, oh, filter, window), cropped);
+			assert.deepEqual(pilResize({ ...job, window }), cropped);
 			assert.deepEqual(
-				await pilResizeOffThread(data, w, h, 3, ow, oh, filter, window),
+				await pilResizeOffThread({ ...job, window }),
 				cropped,
 				`${w}×${h} → ${ow}×${oh}, off the thread`,
 			);
@@ -51,11 +53,16 @@ describe("Pillow's resize on worker threads", () => {
 
 	it('answers 40 resizes in flight at once, each with its own image', async () => {
 		const inputs = Array.from({ length: 40 }, (_, i) => photo(320, 240 + i, i));
-		const outs = await Promise.all(
-			inputs.map((d, i) => pilResizeOffThread(d, 320, 240 + i, 3, 160, 120, 'bilinear')),
-		);
-		outs.forEach((out, i) =>
-			assert.deepEqual(out, pilResize(inputs[i], 320, 240 + i, 3, 160, 120, 'bilinear')),
-		);
+		const jobs = inputs.map((data, i) => ({
+			data,
+			width: 320,
+			height: 240 + i,
+			channels: 3,
+			outWidth: 160,
+			outHeight: 120,
+			filter: 'bilinear' as const,
+		}));
+		const outs = await Promise.all(jobs.map((job) => pilResizeOffThread(job)));
+		outs.forEach((out, i) => assert.deepEqual(out, pilResize(jobs[i])));
 	});
 });

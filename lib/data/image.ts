@@ -82,15 +82,15 @@ export async function loadImageTensorData(
 				const box = randomResizedCrop(full.width, full.height, spec.cropScale, [3 / 4, 4 / 3], rng);
 				const cropped = cropPixels(full, box);
 				pixels = rawPixels(
-					await pilResizeOffThread(
-						cropped,
-						box.width,
-						box.height,
-						full.channels,
-						size,
-						size,
-						pilFilter(resampler),
-					),
+					await pilResizeOffThread({
+						data: cropped,
+						width: box.width,
+						height: box.height,
+						channels: full.channels,
+						outWidth: size,
+						outHeight: size,
+						filter: pilFilter(resampler),
+					}),
 					size,
 					size,
 					full.channels,
@@ -197,16 +197,16 @@ async function centreCropped(
 			}
 		: undefined;
 	return rawPixels(
-		await pilResizeOffThread(
-			full.data,
-			full.width,
-			full.height,
-			full.channels,
-			out.width,
-			out.height,
-			pilFilter(resampler),
+		await pilResizeOffThread({
+			data: full.data,
+			width: full.width,
+			height: full.height,
+			channels: full.channels,
+			outWidth: out.width,
+			outHeight: out.height,
+			filter: pilFilter(resampler),
 			window,
-		),
+		}),
 		window?.width ?? out.width,
 		window?.height ?? out.height,
 		full.channels,

@@ -94,22 +94,27 @@ export interface OutputWindow {
 	readonly height: number;
 }
 
+/** One resize: interleaved 8-bit pixels (`channels` per pixel), width×height to outWidth×outHeight. */
+export interface ResizeJob {
+	readonly data: Uint8Array;
+	readonly width: number;
+	readonly height: number;
+	readonly channels: number;
+	readonly outWidth: number;
+	readonly outHeight: number;
+	readonly filter: PilFilter;
+	/** Only this part of the result (default: all of it). */
+	readonly window?: OutputWindow;
+}
+
 /**
- * Resize interleaved 8-bit pixels (`channels` per pixel) from width×height to outWidth×outHeight, as Pillow's
- * ImagingResample does with no box or reducing gap (Image.resize's defaults). With a window, only that part of the
- * result is computed and returned: each output pixel depends on its own coefficients only, so the bytes are those
- * of the full resize, cropped (a centre crop of 224 from 341×256 skips a third of the work).
+ * Resize as Pillow's ImagingResample does with no box or reducing gap (Image.resize's defaults). With a window, only
+ * that part of the result is computed and returned: each output pixel depends on its own coefficients only, so the
+ * bytes are those of the full resize, cropped (a centre crop of 224 from 341×256 skips a third of the work).
  */
-export function pilResize(
-	data: Uint8Array,
-	width: number,
-	height: number,
-	channels: number,
-	outWidth: number,
-	outHeight: number,
-	filter: PilFilter,
-	window: OutputWindow = { left: 0, top: 0, width: outWidth, height: outHeight },
-): Uint8Array {
+export function pilResize(job: ResizeJob): Uint8Array {
+	const { data, width, height, channels, outWidth, outHeight, filter } = job;
+	const window = job.window ?? { left: 0, top: 0, width: outWidth, height: outHeight };
 	if (data.length !== width * height * channels)
 		throw new Error(`internal: ${data.length} bytes are not ${width}×${height}×${channels}`);
 	const { left, top } = window;

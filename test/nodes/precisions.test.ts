@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { IDataObject } from 'n8n-workflow';
 import { writeSyntheticDataset } from '../../lib';
 import { onnxRuntime } from '../../lib/infer/onnx-runtime';
+import { quickTrainNode } from '../support/train-node';
 import {
 	runWorkflow,
 	start,
@@ -14,7 +15,6 @@ import {
 } from '../support/n8n-run';
 
 const LOAD = 'n8n-nodes-resnet18.loadImageDataset';
-const TRAIN = 'n8n-nodes-resnet18.trainResNet18';
 const EVALUATE = 'n8n-nodes-resnet18.evaluateResNet18';
 const CLASSIFY = 'n8n-nodes-resnet18.classifyImage';
 
@@ -43,22 +43,7 @@ withOrt('float16 and int8 copies of a version, in a workflow', () => {
 					type: LOAD,
 					parameters: { source: 'folder', folder: root, options: { validationSplit: 34, seed: 1 } },
 				},
-				{
-					name: 'Train ResNet-18',
-					type: TRAIN,
-					parameters: {
-						modelName: 'shapes',
-						preset: 'manual',
-						batchSize: 4,
-						epochs: 1,
-						learningRate: 0.001,
-						evalSteps: 1,
-						pretrained: 'none',
-						fineTune: 'full',
-						device: 'auto',
-						options: { imageSize: 32, augment: 'none', alsoSave: 'float16-int8' },
-					},
-				},
+				quickTrainNode('shapes', { augment: 'none', alsoSave: 'float16-int8' }),
 				{
 					name: 'Evaluate ResNet-18',
 					type: EVALUATE,

@@ -3,14 +3,16 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import type { INodeParameters } from 'n8n-workflow';
 import { writeSyntheticDataset } from '../../lib';
 import { runWorkflow, start, startN8n, type Folders } from '../support/n8n-run';
+import { quickTrainNode } from '../support/train-node';
 
 const TRAIN = 'n8n-nodes-resnet18.trainResNet18';
 const LOAD = 'n8n-nodes-resnet18.loadImageDataset';
 
 /** Train ResNet-18 behind Load Image Dataset on a small folder, with the given parameters over a fast recipe. */
-function trainWorkflow(folder: string, train: Record<string, unknown>) {
+function trainWorkflow(folder: string, train: INodeParameters) {
 	return {
 		nodes: [
 			start([{}]),
@@ -19,24 +21,7 @@ function trainWorkflow(folder: string, train: Record<string, unknown>) {
 				type: LOAD,
 				parameters: { source: 'folder', folder, options: {} },
 			},
-			{
-				name: 'Train ResNet-18',
-				type: TRAIN,
-				parameters: {
-					dataset: '={{ $json }}',
-					modelName: 'refused',
-					preset: 'manual',
-					batchSize: 4,
-					epochs: 1,
-					learningRate: 0.001,
-					evalSteps: 1,
-					pretrained: 'none',
-					fineTune: 'full',
-					device: 'auto',
-					options: { imageSize: 32 },
-					...train,
-				},
-			},
+			quickTrainNode('refused', {}, { dataset: '={{ $json }}', ...train }),
 		],
 	};
 }

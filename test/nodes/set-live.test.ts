@@ -7,6 +7,7 @@ import { openModelStore } from '../../lib/model-store/open-store';
 import { TrainResNet18 } from '../../nodes/TrainResNet18/TrainResNet18.node';
 import type { EmittedItem } from '../support/emit-items-node';
 import { runWorkflow, start, startN8n, type Folders, type TestNode } from '../support/n8n-run';
+import { quickTrainNode } from '../support/train-node';
 
 const LOAD = 'n8n-nodes-resnet18.loadImageDataset';
 const TRAIN = 'n8n-nodes-resnet18.trainResNet18';
@@ -55,22 +56,8 @@ describe('Train ResNet-18 v2: Set Live Version', () => {
 						},
 					},
 					{
-						name: 'Train ResNet-18',
-						type: TRAIN,
+						...quickTrainNode(MODEL, { augment: 'none' }, { operation: 'train' }),
 						typeVersion: 2,
-						parameters: {
-							operation: 'train',
-							modelName: MODEL,
-							preset: 'manual',
-							batchSize: 4,
-							epochs: 1,
-							learningRate: 0.001,
-							evalSteps: 1,
-							pretrained: 'none',
-							fineTune: 'full',
-							device: 'auto',
-							options: { imageSize: 32, augment: 'none' },
-						},
 					},
 				],
 			});

@@ -1,16 +1,8 @@
-import type { OutputWindow, PilFilter } from '../pil-resize';
+import type { ResizeJob } from '../pil-resize';
 
-/** One resize for a worker; `data` is transferred, and so is the answer's. */
-export interface ResizeRequest {
+/** One resize for a worker; its pixels are a copy, transferred, and so are the answer's. */
+export interface ResizeRequest extends ResizeJob {
 	readonly id: number;
-	readonly data: Uint8Array;
-	readonly width: number;
-	readonly height: number;
-	readonly channels: number;
-	readonly outWidth: number;
-	readonly outHeight: number;
-	readonly filter: PilFilter;
-	readonly window?: OutputWindow;
 }
 
 export type ResizeReply =

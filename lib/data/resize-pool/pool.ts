@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { availableCores, threadsFromEnvironment } from '../../compute/threads';
-import { pilResize, type OutputWindow, type PilFilter } from '../pil-resize';
+import { pilResize, type ResizeJob } from '../pil-resize';
 import type { ResizeReply, ResizeRequest } from './messages';
 
 /**
@@ -61,7 +61,7 @@ class ResizePool {
 		this.workers[slot] = { worker: this.start(slot), inFlight: 0 };
 	}
 
-	resize(request: Omit<ResizeRequest, 'id'>): Promise<Uint8Array> {
+	resize(request: ResizeJob): Promise<Uint8Array> {
 		let slot = 0;
 		for (let i = 1; i < this.workers.length; i++)
 			if (this.workers[i].inFlight < this.workers[slot].inFlight) slot = i;
@@ -90,32 +90,14 @@ function sharedPool(): ResizePool | null {
 }
 
 /** pilResize, off this thread when the image is large enough and there is more than one core. */
-export async function pilResizeOffThread(
-	data: Uint8Array,
-	width: number,
-	height: number,
-	channels: number,
-	outWidth: number,
-	outHeight: number,
-	filter: PilFilter,
-	window?: OutputWindow,
-): Promise<Uint8Array> {
-	const here = () => pilResize(data, width, height, channels, outWidth, outHeight, filter, window);
-	const workers = width * height >= OFF_THREAD_PIXELS ? sharedPool() : null;
-	if (!workers || (outWidth === width && outHeight === height)) return here();
+export async function pilResizeOffThread(job: ResizeJob): Promise<Uint8Array> {
+	const workers = job.width * job.height >= OFF_THREAD_PIXELS ? sharedPool() : null;
+	if (!workers || (job.outWidth === job.width && job.outHeight === job.height))
+		return pilResize(job);
 	try {
-		return await workers.resize({
-			data,
-			width,
-			height,
-			channels,
-			outWidth,
-			outHeight,
-			filter,
-			...(window ? { window } : {}),
-		});
+		return await workers.resize(job);
 	} catch {
 		// A worker that died (out of memory, killed) costs time, never the image: the same resize, here.
-		return here();
+		return pilResize(job);
 	}
 }

@@ -5,16 +5,7 @@ import type { ResizeReply, ResizeRequest } from './messages';
 parentPort!.on('message', (r: ResizeRequest) => {
 	let reply: ResizeReply;
 	try {
-		const data = pilResize(
-			r.data,
-			r.width,
-			r.height,
-			r.channels,
-			r.outWidth,
-			r.outHeight,
-			r.filter,
-			r.window,
-		);
+		const data = pilResize(r);
 		reply = { id: r.id, data };
 		parentPort!.postMessage(reply, [data.buffer as ArrayBuffer]);
 	} catch (error) {
