@@ -114,8 +114,8 @@ export type { EpochRecord, TrainResult, TrainRun, TrainingProgress } from './tra
 export type { ModelMetrics, TrainingFacts } from './model-file/metadata';
 export { evaluate, evaluateSamples } from './eval/evaluate';
 export type { Evaluation } from './eval/evaluate';
-export { sideBySide } from './eval/second-model';
-export type { PrecisionRow } from './eval/second-model';
+export { openSecondModel, releaseSecondModel, sideBySide } from './eval/second-model';
+export type { PrecisionRow, SecondModel } from './eval/second-model';
 export { isOnnxModelBytes, openModelBytes, openModelFile } from './infer/onnx-model';
 export { classificationMetrics } from './eval/metrics';
 export type { ClassificationMetrics } from './eval/metrics';

@@ -13,7 +13,7 @@ import { classify } from '../infer/classify';
 import { imagenetClassifier } from '../infer/imagenet';
 import { loadModel, readModelFile, saveModel, type TrainedModel } from '../model-file/model-file';
 import { detachInference, inferenceEngine, prepareInference } from '../infer/engine';
-import { sideBySide } from '../eval/second-model';
+import { openSecondModel, releaseSecondModel, sideBySide } from '../eval/second-model';
 import { openModelFile } from '../infer/onnx-model';
 import { int8OnnxFromFolder } from '../onnx/int8-model';
 import { exportOnnx } from '../onnx/export';
@@ -201,27 +201,29 @@ export function buildProgram(): Command {
 					label: labelIn(model.metadata.classes, folder.classes[s.label], dir),
 				}));
 				await reportEngine(model, samples.length);
-				const result = await evaluate(model, samples, {
-					batchSize: options.batchSize,
-					topK: options.topK,
-				});
-				const precisions =
+				const second =
 					options.compareWith === undefined
 						? undefined
-						: await sideBySide(
-								{
-									evaluation: result,
-									metadata: model.metadata,
-									file: modelFile,
-									bytes: (await fs.stat(modelFile)).size,
-									engine: inferenceEngine(model.network),
-								},
+						: await openSecondModel(
 								await readModelFile(options.compareWith),
 								options.compareWith,
-								samples,
-								{ batchSize: options.batchSize, topK: options.topK },
+								model.metadata,
 								'--compare',
 							);
+				const evaluateOptions = { batchSize: options.batchSize, topK: options.topK };
+				const result = await evaluate(model, samples, evaluateOptions);
+				const first = {
+					evaluation: result,
+					metadata: model.metadata,
+					file: modelFile,
+					bytes: (await fs.stat(modelFile)).size,
+					engine: inferenceEngine(model.network),
+				};
+				const precisions = second
+					? await sideBySide(first, second, samples, evaluateOptions).finally(() =>
+							releaseSecondModel(second),
+						)
+					: undefined;
 				printJson({
 					model: modelFile,
 					...result.metrics,

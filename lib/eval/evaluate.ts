@@ -31,9 +31,6 @@ export interface Evaluation {
 	readonly msPerImage: number;
 }
 
-/** Probabilities, row-major [n, classes], of a batch of normalised NHWC images: any engine, any precision. */
-export type Predictor = (images: Float32Array) => Promise<Float32Array>;
-
 export interface EvaluateOptions {
 	readonly imageSize: number;
 	readonly resizeSize?: number;
@@ -46,23 +43,8 @@ export interface EvaluateOptions {
 }
 
 /** Run the network over labelled images (eval transform, no augmentation) and score it. */
-export function evaluateSamples(
+export async function evaluateSamples(
 	network: ResNet18,
-	samples: readonly LabelledImage[],
-	classes: readonly string[],
-	options: EvaluateOptions,
-): Promise<Evaluation> {
-	return scoreSamples(
-		(images) => predictProbabilities(network, images, options.imageSize),
-		samples,
-		classes,
-		options,
-	);
-}
-
-/** Score a predictor on labelled images, decoded with the eval transform (no augmentation). */
-export async function scoreSamples(
-	predict: Predictor,
 	samples: readonly LabelledImage[],
 	classes: readonly string[],
 	options: EvaluateOptions,
@@ -89,7 +71,7 @@ export async function scoreSamples(
 		if (options.signal?.aborted)
 			throw new TrainingAbortedError('Stopped before evaluation finished');
 		const started = performance.now();
-		const batchProbabilities = await predict(batch.images);
+		const batchProbabilities = await predictProbabilities(network, batch.images, options.imageSize);
 		forwardMs += performance.now() - started;
 		probabilities.set(batchProbabilities, offset * k);
 		labels.set(batch.labels, offset);

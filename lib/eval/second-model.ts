@@ -3,14 +3,13 @@ import { InvalidParameterError } from '../errors';
 import { detachInference, inferenceEngine, prepareInference } from '../infer/engine';
 import { openModelBytes } from '../infer/onnx-model';
 import type { ModelMetadata } from '../model-file/metadata';
+import type { TrainedModel } from '../model-file/model-file';
 import type { Precision } from '../model-file/precision';
 import { evaluate, type EvaluateOptions, type Evaluation } from './evaluate';
 
-/**
- * Evaluate's second model: the same classifier in another precision (its float16 safetensors or int8 ONNX), scored
- * on the same images as the first, so that what the smaller file costs in accuracy, and buys in size and speed,
- * shows side by side.
- */
+// Evaluate's second model: the same classifier in another precision (its float16 safetensors or int8 ONNX), scored
+// on the same images as the first, so that what the smaller file costs in accuracy, and buys in size and speed,
+// shows side by side.
 
 /** One row of the side-by-side table. */
 export interface PrecisionRow {
@@ -56,37 +55,62 @@ export function checkSameClassifier(
 		);
 }
 
+/** The second model, open and checked against the first before any image is scored. */
+export interface SecondModel {
+	readonly model: TrainedModel;
+	readonly file: string;
+	readonly bytes: number;
+}
+
 /**
- * Score `secondBytes` on the samples the first was scored on, on the fastest engine present (int8: ONNX Runtime
- * only), and give both rows; `parameter` is the option that named it, for errors.
+ * Open `bytes` as the second model (int8: in ONNX Runtime, or refused saying it needs it) and check that it is the
+ * first one's classifier; `parameter` is the option that named it, for errors. Done before the first model is
+ * scored, so that a bad second file costs no evaluation.
+ */
+export async function openSecondModel(
+	bytes: Uint8Array,
+	file: string,
+	first: ModelMetadata,
+	parameter: string,
+): Promise<SecondModel> {
+	const model = await openModelBytes(bytes, file);
+	try {
+		checkSameClassifier(first, model.metadata, file, parameter);
+		return { model, file, bytes: bytes.byteLength };
+	} catch (error) {
+		await releaseSecondModel({ model, file, bytes: bytes.byteLength });
+		throw error;
+	}
+}
+
+export async function releaseSecondModel(second: SecondModel): Promise<void> {
+	await detachInference(second.model.network);
+	second.model.network.dispose();
+}
+
+/**
+ * Score the second model on the samples the first was scored on, on the fastest engine present (int8: ONNX Runtime
+ * only), and give both rows.
  */
 export async function sideBySide(
 	first: FirstModel,
-	secondBytes: Uint8Array,
-	secondFile: string,
+	second: SecondModel,
 	samples: readonly LabelledImage[],
 	options: Partial<EvaluateOptions>,
-	parameter: string,
 ): Promise<PrecisionRow[]> {
-	const second = await openModelBytes(secondBytes, secondFile);
-	try {
-		checkSameClassifier(first.metadata, second.metadata, secondFile, parameter);
-		await prepareInference(second.network, second.metadata, { images: samples.length });
-		const evaluation = await evaluate(second, samples, options);
-		return [
-			precisionRow(first.evaluation, first.metadata, first.file, first.bytes, first.engine),
-			precisionRow(
-				evaluation,
-				second.metadata,
-				secondFile,
-				secondBytes.byteLength,
-				inferenceEngine(second.network),
-			),
-		];
-	} finally {
-		await detachInference(second.network);
-		second.network.dispose();
-	}
+	const { model } = second;
+	await prepareInference(model.network, model.metadata, { images: samples.length });
+	const evaluation = await evaluate(model, samples, options);
+	return [
+		precisionRow(first.evaluation, first.metadata, first.file, first.bytes, first.engine),
+		precisionRow(
+			evaluation,
+			model.metadata,
+			second.file,
+			second.bytes,
+			inferenceEngine(model.network),
+		),
+	];
 }
 
 function precisionRow(

@@ -10,15 +10,15 @@ import type { InferenceOutput } from './pool/messages';
  * --onnxruntime-node-install=skip` skips its download of CUDA extras). It runs the graph exported from the same
  * weights, several times faster than TensorFlow.js's WebAssembly backend on CPU.
  */
-export interface OrtTensor {
+interface OrtTensor {
 	readonly data: ArrayLike<number>;
 	readonly dims: readonly number[];
 }
-export interface OrtSession {
+interface OrtSession {
 	run(feeds: Record<string, OrtTensor>, fetches?: string[]): Promise<Record<string, OrtTensor>>;
 	release(): Promise<void>;
 }
-export interface OrtModule {
+interface OrtModule {
 	readonly InferenceSession: {
 		create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSession>;
 	};
@@ -116,7 +116,7 @@ export function runsOnlyInOnnxRuntime(network: ResNet18): boolean {
 }
 
 /** A session on an ONNX graph; ONNX Runtime uses every core unless RESNET18_THREADS caps it (a shared host). */
-export function openOrtSession(runtime: OrtModule, model: Uint8Array): Promise<OrtSession> {
+function openOrtSession(runtime: OrtModule, model: Uint8Array): Promise<OrtSession> {
 	const threads = Number(process.env.RESNET18_THREADS);
 	return runtime.InferenceSession.create(model, {
 		graphOptimizationLevel: 'all',
@@ -125,7 +125,7 @@ export function openOrtSession(runtime: OrtModule, model: Uint8Array): Promise<O
 }
 
 /** One output of a session for NHWC pixels (as our decoder makes them), fed to its NCHW `input`. */
-export async function runOrtSession(
+async function runOrtSession(
 	runtime: OrtModule,
 	session: OrtSession,
 	imagesNhwc: Float32Array,

@@ -5,7 +5,9 @@ import {
 	isPrecision,
 	readModelFile,
 	serializeModel,
+	openSecondModel,
 	sideBySide,
+	type SecondModel,
 	type Evaluation,
 	type LabelledImage,
 	type PrecisionRow,
@@ -16,18 +18,27 @@ import { storeFor } from '../shared/model-store';
 import type { ModelInfo } from '../shared/model-source';
 
 /**
- * Evaluate's "Compare With": the same model in another precision, scored on the same images. A precision name takes
- * that precision of a named model's live version from its store; anything else is a file path on the n8n host.
+ * Evaluate's "Compare With": the same model in another precision, opened (and checked to be the same classifier)
+ * before the first is scored. A precision name takes that precision of a named model's live version from its
+ * store; anything else is a file path on the n8n host.
  */
-export async function comparePrecision(
+export async function openComparedModel(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	compareWith: string,
+	first: { model: TrainedModel; info: ModelInfo },
+): Promise<SecondModel> {
+	const { bytes, file } = await secondModelBytes(ctx, itemIndex, compareWith, first.info);
+	return openSecondModel(bytes, file, first.model.metadata, 'compareWith');
+}
+
+/** Both rows: the first model as Evaluate scored it, the second on the same images. */
+export async function comparePrecision(
+	second: SecondModel,
 	first: { model: TrainedModel; info: ModelInfo; evaluation: Evaluation; engine: string },
 	samples: readonly LabelledImage[],
 	options: { batchSize: number; topK: number },
 ): Promise<PrecisionRow[]> {
-	const { bytes, file } = await secondModelBytes(ctx, itemIndex, compareWith, first.info);
 	return sideBySide(
 		{
 			evaluation: first.evaluation,
@@ -36,11 +47,9 @@ export async function comparePrecision(
 			bytes: serializeModel(first.model).byteLength,
 			engine: first.engine,
 		},
-		bytes,
-		file,
+		second,
 		samples,
 		options,
-		'compareWith',
 	);
 }
 

@@ -7,6 +7,9 @@ import type {
 import {
 	EVALUATE_OPTIONS,
 	evaluate,
+	type Evaluation,
+	type PrecisionRow,
+	releaseSecondModel,
 	evaluationPictures,
 	inferenceEngine,
 	inferenceThreads,
@@ -19,7 +22,7 @@ import {
 	withDefaults,
 } from '../../lib';
 import { startDevice } from '../shared/device';
-import { comparePrecision } from './compare-precision';
+import { comparePrecision, openComparedModel } from './compare-precision';
 import { engineSummary } from '../shared/engine-name';
 import { givenNodeOptions } from '../shared/option-properties';
 import { userPath } from '../shared/file-access';
@@ -39,22 +42,26 @@ export async function evaluateItem(
 		const started = Date.now();
 		await prepareInference(model.network, model.metadata, { images: images.length });
 		const samples = labelsForModel(images, model.metadata.classes);
-		const result = await evaluate(model, samples, {
-			batchSize: options.batchSize,
-			topK: options.topK,
-		});
-		const engine = inferenceEngine(model.network);
-		const precisions =
-			options.compareWith === undefined || options.compareWith.trim() === ''
-				? undefined
-				: await comparePrecision(
-						ctx,
-						itemIndex,
-						options.compareWith,
-						{ model, info, evaluation: result, engine },
-						samples,
-						{ batchSize: options.batchSize, topK: options.topK },
-					);
+		const compareWith = options.compareWith?.trim();
+		const second = compareWith
+			? await openComparedModel(ctx, itemIndex, compareWith, { model, info })
+			: undefined;
+		const evaluateOptions = { batchSize: options.batchSize, topK: options.topK };
+		let result: Evaluation;
+		let precisions: PrecisionRow[] | undefined;
+		const engine = () => inferenceEngine(model.network);
+		try {
+			result = await evaluate(model, samples, evaluateOptions);
+			if (second)
+				precisions = await comparePrecision(
+					second,
+					{ model, info, evaluation: result, engine: engine() },
+					samples,
+					evaluateOptions,
+				);
+		} finally {
+			if (second) await releaseSecondModel(second);
+		}
 		const m = result.metrics;
 		const json: IDataObject = {
 			accuracy: m.accuracy,
@@ -86,7 +93,7 @@ export async function evaluateItem(
 			},
 			msPerImage: result.msPerImage,
 			...(precisions ? { precisions: precisions.map((row) => ({ ...row })) } : {}),
-			engine: engineSummary(engine, backend.summary, inferenceThreads(model.network)),
+			engine: engineSummary(engine(), backend.summary, inferenceThreads(model.network)),
 			seconds: (Date.now() - started) / 1000,
 		};
 		// Pictures for n8n's binary viewer: confusion matrix, per-class bars, reliability diagram, worst mistakes.

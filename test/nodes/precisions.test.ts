@@ -125,4 +125,28 @@ withOrt('float16 and int8 copies of a version, in a workflow', () => {
 		assert.match(String((json.model as IDataObject).source), /int8|v0001/);
 		assert.ok(Number.isFinite(json.confidence));
 	});
+
+	it('Evaluate refuses a precision name for a model from a file, naming Compare With, before scoring anything', async () => {
+		const file = path.join(folders.models, 'shapes', 'v0001.safetensors');
+		const refused = await runWorkflow({
+			nodes: [
+				start([{ json: {} }]),
+				{
+					name: 'Evaluate ResNet-18',
+					type: EVALUATE,
+					parameters: {
+						modelSource: 'file',
+						modelFile: file,
+						data: 'folder',
+						folder: path.join(folders.files, 'shapes'),
+						device: 'auto',
+						options: { compareWith: 'int8' },
+					},
+				},
+			],
+		});
+		assert.ok(refused.error, 'the run fails');
+		assert.match(refused.error.message, /compareWith/);
+		assert.match(refused.error.message, /only a named model/);
+	});
 });

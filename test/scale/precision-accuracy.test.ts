@@ -12,7 +12,12 @@ import * as path from 'node:path';
 import { useBackend } from '../../lib/compute/backend';
 import { trainingDataFromFolder } from '../../lib/data/training-data';
 import { evaluate } from '../../lib/eval/evaluate';
-import { sideBySide, type PrecisionRow } from '../../lib/eval/second-model';
+import {
+	openSecondModel,
+	releaseSecondModel,
+	sideBySide,
+	type PrecisionRow,
+} from '../../lib/eval/second-model';
 import { inferenceEngine, prepareInference } from '../../lib/infer/engine';
 import { onnxRuntime } from '../../lib/infer/onnx-runtime';
 import { serializeModel, type TrainedModel } from '../../lib/model-file/model-file';
@@ -60,16 +65,17 @@ withOrt(
 				engine: inferenceEngine(model.network),
 			};
 			const int8 = await int8OnnxFromFolder(model, trainFolder, { images: 128 });
+			const score = async (bytes: Uint8Array, file: string) => {
+				const second = await openSecondModel(bytes, file, model.metadata, 'test');
+				try {
+					return await sideBySide(first, second, data.validation, {});
+				} finally {
+					await releaseSecondModel(second);
+				}
+			};
 			rows = {
-				float16: await sideBySide(
-					first,
-					serializeModel(model, 'float16'),
-					'float16',
-					data.validation,
-					{},
-					'test',
-				),
-				int8: await sideBySide(first, int8, 'int8', data.validation, {}, 'test'),
+				float16: await score(serializeModel(model, 'float16'), 'float16'),
+				int8: await score(int8, 'int8'),
 			};
 			console.log(JSON.stringify(rows, null, 1));
 		});
