@@ -23,6 +23,8 @@ export {
 	parseManifest,
 } from './data/manifest';
 export { manifestToTrainingData, trainingDataFromFolder } from './data/training-data';
+export { checkEvaluationSplit, datasetSnapshot, validationSplitId } from './data/snapshot';
+export type { DatasetSnapshot, SplitCheck } from './data/snapshot';
 export type { TrainingData } from './data/training-data';
 export type { LabelledImage } from './data/labelled-image';
 export type {

@@ -7,6 +7,7 @@ import { BACKEND_CHOICES, useBackend, type BackendChoice } from '../compute/back
 import { scanImageFolder, type Problem } from '../data/dataset';
 import { manifestFromFolder } from '../data/manifest';
 import { manifestToTrainingData } from '../data/training-data';
+import { checkEvaluationSplit } from '../data/snapshot';
 import { InvalidParameterError, Resnet18Error } from '../errors';
 import { evaluate } from '../eval/evaluate';
 import { classify } from '../infer/classify';
@@ -159,6 +160,8 @@ export function buildProgram(): Command {
 					trainImages: data.train.length,
 					validationImages: data.validation.length,
 					validationSource: manifest.validationSource,
+					datasetSnapshot: result.model.metadata.dataset?.snapshot ?? null,
+					validationSplit: result.model.metadata.dataset?.validation ?? null,
 					backend: result.backend.kind,
 					fineTune: result.fineTune,
 					preset: result.preset,
@@ -229,6 +232,10 @@ export function buildProgram(): Command {
 					...result.metrics,
 					msPerImage: result.msPerImage,
 					...(precisions ? { precisions } : {}),
+					split: await checkEvaluationSplit(
+						samples.map((s) => ({ file: s.file, label: model.metadata.classes[s.label] })),
+						model.metadata.dataset?.validation,
+					),
 					misclassified: result.misclassified,
 					problems: folder.problems,
 				});

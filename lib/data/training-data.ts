@@ -13,6 +13,15 @@ export interface TrainingData {
 	readonly classes: readonly string[];
 	readonly train: readonly LabelledImage[];
 	readonly validation: readonly LabelledImage[];
+	/** How the validation images were chosen, when a manifest says (part of the dataset snapshot id). */
+	readonly split?: DatasetSplit;
+}
+
+/** The split as Load Image Dataset made it: a separate folder, or a seeded stratified split of a fraction, or none. */
+export interface DatasetSplit {
+	readonly source: 'folder' | 'split' | 'none';
+	readonly fraction: number;
+	readonly seed: number;
 }
 
 /**
@@ -28,6 +37,7 @@ export function manifestToTrainingData(manifest: DatasetManifest): TrainingData 
 		classes: manifest.classes,
 		train: convert(manifest.train),
 		validation: convert(manifest.validation),
+		split: { source: manifest.validationSource, ...manifest.split },
 	};
 }
 

@@ -90,6 +90,33 @@ export function decodePrecision(raw: string, file?: string): Precision {
 	);
 }
 
+/** The dataset snapshot of a training run: its id, and the id of its validation images alone. */
+export interface DatasetFacts {
+	readonly snapshot: string;
+	readonly validation: string | null;
+}
+
+/** A dataset record: `ds-` and `vs-` ids of 24 hex digits (or no validation id), nothing else to trust. */
+export function decodeDataset(value: unknown, file?: string): DatasetFacts | undefined {
+	if (value === undefined) return undefined;
+	const record = value as Record<string, unknown> | null;
+	const ok =
+		typeof record === 'object' &&
+		record !== null &&
+		!Array.isArray(record) &&
+		typeof record.snapshot === 'string' &&
+		/^ds-[0-9a-f]{24}$/.test(record.snapshot) &&
+		(record.validation === null ||
+			(typeof record.validation === 'string' && /^vs-[0-9a-f]{24}$/.test(record.validation)));
+	if (!ok)
+		throw new ModelMetadataError(
+			'dataset',
+			'must be {"snapshot": "ds-<24 hex>", "validation": "vs-<24 hex>" or null}',
+			file,
+		);
+	return { snapshot: record.snapshot as string, validation: record.validation as string | null };
+}
+
 /** Three finite means and three finite, positive standard deviations (one per RGB channel). */
 export function decodeNormalization(value: unknown, file?: string): Normalization {
 	if (value === undefined) return IMAGENET_NORMALIZATION;

@@ -7,6 +7,8 @@ import {
 	decodeInputSize,
 	decodeNormalization,
 	decodePreprocessing,
+	decodeDataset,
+	type DatasetFacts,
 	decodePrecision,
 	decodeRecord,
 	decodeResizeSize,
@@ -36,6 +38,8 @@ export interface ModelMetadata {
 	readonly source?: string;
 	readonly training?: TrainingFacts;
 	readonly metrics?: ModelMetrics;
+	/** What it was trained and validated on (lib/data/snapshot.ts); absent in files before the field. */
+	readonly dataset?: DatasetFacts;
 }
 
 /** How a model was trained: the options it ran with, and the facts of the run that the nodes report. */
@@ -62,7 +66,9 @@ export interface ModelMetrics {
 
 export const MODEL_FORMAT = 'n8n-nodes-resnet18/1';
 
-const JSON_FIELDS = ['classes', 'normalization', 'training', 'metrics'] as const;
+export type { DatasetFacts } from './metadata-fields';
+
+const JSON_FIELDS = ['classes', 'normalization', 'training', 'metrics', 'dataset'] as const;
 
 export function encodeMetadata(meta: ModelMetadata): Record<string, string> {
 	const out: Record<string, string> = {};
@@ -109,5 +115,6 @@ export function decodeMetadata(
 		source: raw.source,
 		training: decodeRecord<TrainingFacts>('training', parse('training'), file),
 		metrics: decodeRecord<ModelMetrics>('metrics', parse('metrics'), file),
+		dataset: decodeDataset(parse('dataset'), file),
 	};
 }

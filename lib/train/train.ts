@@ -25,6 +25,7 @@ import { planFineTune } from './fine-tune';
 import { fit, type TrainingFeed } from './fit';
 import { microBatchSize } from './micro-batch';
 import { classWeightsFor, type Objective } from './objective';
+import { datasetSnapshot } from '../data/snapshot';
 import { withDefaults } from '../options/resolve';
 import {
 	checkTrainOptions,
@@ -69,6 +70,8 @@ export async function train(
 	const augment: AugmentationPreset =
 		requested.augment === 'auto' ? recommendFor(data.train.length).augmentation : requested.augment;
 	const opts = { ...requested, augment };
+	// Taken before training: the files it names are the ones the epochs read.
+	const snapshot = await datasetSnapshot(data, { augmentation: augment });
 	const weighting = classWeightsFor(
 		opts.classWeights,
 		data.train.map((s) => s.label),
@@ -198,6 +201,7 @@ export async function train(
 					pretrained: run.initialWeights !== undefined,
 					seconds,
 				},
+				dataset: { snapshot: snapshot.id, validation: snapshot.validation },
 				metrics: {
 					epochs: history.length,
 					savedEpoch: savedEpoch.epoch,

@@ -5,6 +5,7 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 import {
+	checkEvaluationSplit,
 	EVALUATE_OPTIONS,
 	evaluate,
 	type Evaluation,
@@ -62,6 +63,7 @@ export async function evaluateItem(
 		} finally {
 			if (second) await releaseSecondModel(second);
 		}
+		const split = await checkEvaluationSplit(images, model.metadata.dataset?.validation);
 		const m = result.metrics;
 		const json: IDataObject = {
 			accuracy: m.accuracy,
@@ -91,6 +93,7 @@ export async function evaluateItem(
 				classes: [...model.metadata.classes],
 				inputSize: model.metadata.inputSize,
 			},
+			split: { ...split },
 			msPerImage: result.msPerImage,
 			...(precisions ? { precisions: precisions.map((row) => ({ ...row })) } : {}),
 			engine: engineSummary(engine(), backend.summary, inferenceThreads(model.network)),

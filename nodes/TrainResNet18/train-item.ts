@@ -144,6 +144,9 @@ async function saveAndPublish(
 			liveVersion: outcome.live,
 		},
 		classes: [...meta.classes],
+		// Issue 15's dataset snapshot: the same images, labels, split and augmentation give the same id.
+		datasetSnapshot: meta.dataset?.snapshot ?? null,
+		validationSplit: meta.dataset?.validation ?? null,
 		history: result.history.map((r) => ({ ...r })),
 		// The figures of the epoch whose weights were saved (the kept best one with Keep Best); the last epoch's apart.
 		savedEpoch: result.savedEpoch.epoch,

@@ -87,6 +87,11 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 		);
 		const accuracy = Number(evaluation.accuracy);
 		assert.ok(accuracy >= 0 && accuracy <= 1);
+		// Issue 15: the run's dataset snapshot, and Evaluate knowing it scored the model's own validation split.
+		assert.match(String(trained.json.datasetSnapshot), /^ds-[0-9a-f]{24}$/);
+		const split = asJson(evaluation.split);
+		assert.equal(split.split, trained.json.validationSplit);
+		assert.equal(split.sameAsValidation, true, String(split.note));
 		const saved = savedEpochAgrees(run);
 		const matrix = asJson(evaluation.confusionMatrix).matrix as number[][];
 		assert.equal(
@@ -103,7 +108,7 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 			n8nFolder && artifacts
 				? copyPictures(n8nFolder, artifacts, { curves: trained.binary?.curves, ...pictures })
 				: [];
-		return `dataset ${(manifest.train as unknown[]).length}+${(manifest.validation as unknown[]).length} images; model v${model.version} ${model.bytes} bytes; ${saved}; train ${Number(trained.json.seconds).toFixed(1)} s; pictures copied: ${copied.join(', ') || 'none'}`;
+		return `dataset ${(manifest.train as unknown[]).length}+${(manifest.validation as unknown[]).length} images, snapshot ${String(trained.json.datasetSnapshot)}; model v${model.version} ${model.bytes} bytes; ${saved}; train ${Number(trained.json.seconds).toFixed(1)} s; pictures copied: ${copied.join(', ') || 'none'}`;
 	},
 	/** Train's reported score is the saved file's, also when Keep Best restored an earlier epoch (the odd corpus). */
 	'saved-epoch'(file) {

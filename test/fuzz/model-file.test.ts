@@ -34,6 +34,7 @@ const VALID_METADATA = encodeMetadata({
 		seconds: 12,
 	},
 	metrics: { epochs: 1, trainLoss: 0.5, trainAccuracy: 0.8 },
+	dataset: { snapshot: 'ds-0123456789abcdef01234567', validation: null },
 });
 
 const VALID_TENSORS: StateDict = new Map([
@@ -207,6 +208,9 @@ describe('fuzz: the model metadata reader on its own (every field, every class c
 			'int8',
 			'Float16',
 			'fp16',
+			'{"snapshot":"ds-0123456789abcdef01234567","validation":"vs-0123456789abcdef01234567"}',
+			'{"snapshot":"ds-0123456789ABCDEF01234567","validation":null}',
+			'{"snapshot":"ds-1","validation":null}',
 		),
 	);
 	const edits = fc.array(
@@ -250,6 +254,12 @@ describe('fuzz: the model metadata reader on its own (every field, every class c
 						assert.ok(
 							outcome.precision === undefined || isPrecision(outcome.precision),
 							String(outcome.precision),
+						);
+						assert.ok(
+							outcome.dataset === undefined ||
+								(/^ds-[0-9a-f]{24}$/.test(outcome.dataset.snapshot) &&
+									(outcome.dataset.validation === null ||
+										/^vs-[0-9a-f]{24}$/.test(outcome.dataset.validation))),
 						);
 						return 'accepted';
 					},

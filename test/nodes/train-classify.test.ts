@@ -170,6 +170,16 @@ describe('the nodes in a workflow run by n8n-core', () => {
 		}
 	});
 
+	it("Train names its dataset snapshot, and Evaluate says that it scored the model's own validation split", () => {
+		const trained = training.output('Train ResNet-18')[0].json;
+		assert.match(String(trained.datasetSnapshot), /^ds-[0-9a-f]{24}$/);
+		assert.match(String(trained.validationSplit), /^vs-[0-9a-f]{24}$/);
+		const split = training.output('Evaluate ResNet-18')[0].json.split as IDataObject;
+		assert.equal(split.split, trained.validationSplit);
+		assert.equal(split.sameAsValidation, true);
+		assert.match(String(split.note), /validated on/);
+	});
+
 	it('Classify Image labels the binary images of the upstream items; an upload that is not an image becomes an error item naming it, the others go on', async () => {
 		const upload = (file: string, id: string): EmittedItem => ({
 			json: { id },
