@@ -289,6 +289,7 @@ export function buildProgram(): Command {
 			const predictions = await classify(model, images, {
 				topK: options.topK,
 				threshold: options.threshold,
+				embedding: options.embedding,
 				batchSize: options.batchSize,
 			});
 			printJson(predictions.map((p, i) => ({ image: images[i], ...p })));

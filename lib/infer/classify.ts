@@ -5,12 +5,14 @@ import { checkOption } from '../options/option';
 import { CLASSIFY_OPTIONS } from '../options/classify';
 import { topIndices } from '../eval/metrics';
 import type { TrainedModel } from '../model-file/model-file';
-import { predictProbabilities } from './predict';
+import { predictFeatures, predictProbabilities } from './predict';
 
 export interface Prediction {
 	readonly label: string;
 	readonly confidence: number;
 	readonly topK: readonly { readonly label: string; readonly probability: number }[];
+	/** With `embedding`: the 512-d pooled feature, L2-normalised (cosine similarity is a dot product). */
+	readonly embedding?: number[];
 }
 
 export interface ClassifyOptions {
@@ -21,6 +23,8 @@ export interface ClassifyOptions {
 	/** Below this top-1 probability the label is `unknown` (default 0: always the top class). */
 	readonly threshold?: number;
 	readonly limitInputPixels?: number;
+	/** Also give each image's embedding (a second output of the same engine). */
+	readonly embedding?: boolean;
 }
 
 /** The table's rule for the options a library caller passes (the CLI and the node checked theirs already). */
@@ -74,6 +78,9 @@ export async function predictDecoded(
 		chunk.forEach((d, i) => stacked.set(d, i * pixels));
 		const probabilities = await predictProbabilities(model.network, stacked, inputSize);
 		checkProbabilities(model, probabilities);
+		const features = options.embedding
+			? await predictFeatures(model.network, stacked, inputSize)
+			: undefined;
 		for (let i = 0; i < chunk.length; i++) {
 			const top = topIndices(probabilities, i, k, topK).map((c) => ({
 				label: classes[c],
@@ -84,10 +91,21 @@ export async function predictDecoded(
 				label: confidence >= threshold ? top[0].label : UNKNOWN_LABEL,
 				confidence,
 				topK: top,
+				...(features ? { embedding: unitRow(features, i, FEATURES) } : {}),
 			});
 		}
 	}
 	return predictions;
+}
+
+/** The 512 pooled features of ResNet-18 (its `fc` input). */
+const FEATURES = 512;
+
+/** Row i of a [n, d] matrix scaled to unit length (a zero row stays zero: an all-black image after ReLU). */
+export function unitRow(matrix: Float32Array, i: number, d: number): number[] {
+	const row = Array.from(matrix.subarray(i * d, (i + 1) * d));
+	const norm = Math.hypot(...row);
+	return norm > 0 ? row.map((v) => v / norm) : row;
 }
 
 /**

@@ -28,6 +28,14 @@ export const CLASSIFY_OPTIONS = {
 		node: { displayName: 'Batch Size', collection: true, precision: 0 },
 		cli: { flag: '--batch-size <n>', help: 'images per forward pass' },
 	},
+	embedding: {
+		type: 'boolean',
+		default: false,
+		description:
+			'Also put out "embedding": the image\'s 512-d pooled feature, L2-normalised, as a plain number array. Its dot product with another is their cosine similarity: near-duplicates score close to 1. Store it with the Postgres node in a float8[] column, or compare in a Code node (kNN, duplicate search).',
+		node: { displayName: 'Include Embedding', collection: true },
+		cli: { flag: '--embedding', help: 'add the 512-d L2-normalised embedding of each image' },
+	},
 	resultField: {
 		type: 'string',
 		default: '',

@@ -19,9 +19,9 @@ import { withItemModel } from '../shared/model-source';
 import { failedItem } from '../shared/per-item';
 import { binaryInput } from '../shared/binary-input';
 
-// Batch size and result field are the first item's (one batch runs many items): a bad one fails the run. Top K and
+// Batch size, result field and embedding are the first item's (one batch runs many items): a bad one fails the run. Top K and
 // threshold are each item's: a bad one fails its item.
-const RUN_OPTIONS = pickOptions(CLASSIFY_OPTIONS, ['batchSize', 'resultField']);
+const RUN_OPTIONS = pickOptions(CLASSIFY_OPTIONS, ['batchSize', 'resultField', 'embedding']);
 const ITEM_OPTIONS = pickOptions(CLASSIFY_OPTIONS, ['topK', 'threshold']);
 
 interface Pending {
@@ -43,7 +43,7 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 	const results = new Array<INodeExecutionData | undefined>(items.length);
 	if (items.length === 0) return [];
 	const backend = await startDevice(ctx.getNodeParameter('device', 0));
-	const { batchSize, resultField } = withDefaults(
+	const { batchSize, resultField, embedding } = withDefaults(
 		RUN_OPTIONS,
 		givenNodeOptions(ctx, 0, RUN_OPTIONS),
 	);
@@ -72,7 +72,7 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 			const predictions = await predictDecoded(
 				model,
 				group.map((p) => p.pixels),
-				{ topK, threshold, batchSize },
+				{ topK, threshold, batchSize, embedding },
 			);
 			group.forEach((p, j) => {
 				const item = items[p.itemIndex];
@@ -82,6 +82,7 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 					confidence: prediction.confidence,
 					unknown: prediction.label === UNKNOWN_LABEL,
 					topK: prediction.topK.map((t) => ({ ...t })),
+					...(prediction.embedding ? { embedding: prediction.embedding } : {}),
 					// The version that answered: a retrain published elsewhere shows here from the next execution on.
 					modelVersion: p.version,
 					model: {

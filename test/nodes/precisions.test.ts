@@ -98,7 +98,7 @@ withOrt('float16 and int8 copies of a version, in a workflow', () => {
 		assert.ok(rows.every((r) => r.msPerImage > 0));
 	});
 
-	it('Classify Image serves the int8 copy of the live version through ONNX Runtime', async () => {
+	it('Classify Image serves the int8 copy of the live version through ONNX Runtime, with its embedding', async () => {
 		const classified = await runWorkflow({
 			nodes: [
 				start([{ json: {} }]),
@@ -114,7 +114,7 @@ withOrt('float16 and int8 copies of a version, in a workflow', () => {
 						topK: 1,
 						threshold: 0,
 						device: 'auto',
-						options: {},
+						options: { embedding: true },
 					},
 				},
 			],
@@ -124,6 +124,10 @@ withOrt('float16 and int8 copies of a version, in a workflow', () => {
 		assert.match(String(json.engine), /onnx/i);
 		assert.match(String((json.model as IDataObject).source), /int8|v0001/);
 		assert.ok(Number.isFinite(json.confidence));
+		// The int8 graph's pooled features, as Include Embedding puts them out (issue 15).
+		const embedding = json.embedding as number[];
+		assert.equal(embedding.length, 512);
+		assert.ok(Math.abs(Math.hypot(...embedding) - 1) < 1e-5);
 	});
 
 	it('Evaluate refuses a precision name for a model from a file, naming Compare With, before scoring anything', async () => {
