@@ -6,16 +6,10 @@ import { manifestFromFolder } from '../lib/data/manifest';
 import { checkEvaluationSplit, datasetSnapshot } from '../lib/data/snapshot';
 import { writeSyntheticDataset } from '../lib/data/synthetic';
 import { manifestToTrainingData } from '../lib/data/training-data';
-import {
-	decodeMetadata,
-	encodeMetadata,
-	MODEL_FORMAT,
-	type ModelMetadata,
-} from '../lib/model-file/metadata';
-import { IMAGENET_NORMALIZATION } from '../lib/data/normalization';
-import { CURRENT_PREPROCESSING } from '../lib/data/preprocessing';
+import { decodeMetadata, encodeMetadata } from '../lib/model-file/metadata';
 import { ModelMetadataError } from '../lib/errors';
 import { tempDir } from './support/temp';
+import { testMetadata } from './support/untrained-model';
 
 async function snapshotOf(folder: string, seed = 1, augmentation = 'light') {
 	const manifest = await manifestFromFolder(folder, { validationSplit: 0.25, seed });
@@ -101,18 +95,10 @@ describe('dataset snapshots', () => {
 	});
 
 	it('goes into the model metadata and back; a malformed record is refused, naming the field', () => {
-		const meta: ModelMetadata = {
-			format: MODEL_FORMAT,
-			architecture: 'resnet18',
-			classes: ['a', 'b'],
-			inputSize: 32,
-			resizeSize: 36,
-			normalization: IMAGENET_NORMALIZATION,
-			preprocessing: CURRENT_PREPROCESSING,
-			packageVersion: 'test',
-			createdAt: 'now',
+		const meta = testMetadata(['a', 'b'], 32, {
 			dataset: { snapshot: base.id, validation: base.validation },
-		};
+		});
+
 		const raw = encodeMetadata(meta);
 		assert.deepEqual(decodeMetadata(raw, 2).dataset, meta.dataset);
 		assert.throws(

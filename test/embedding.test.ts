@@ -5,14 +5,12 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { useBackend } from '../lib/compute/backend';
 import * as tf from '../lib/compute/tf';
-import { IMAGENET_NORMALIZATION } from '../lib/data/normalization';
-import { CURRENT_PREPROCESSING } from '../lib/data/preprocessing';
 import { classify, type Prediction } from '../lib/infer/classify';
-import { MODEL_FORMAT } from '../lib/model-file/metadata';
 import type { TrainedModel } from '../lib/model-file/model-file';
 import { ResNet18 } from '../lib/model/resnet18';
 import { goldenStateDict } from './support/golden-weights';
 import { tempDir } from './support/temp';
+import { testMetadata } from './support/untrained-model';
 
 const VALIDATION = path.join(__dirname, '../../test/fixtures/fashion-mnist-val-1000');
 
@@ -36,17 +34,7 @@ describe('image embeddings', () => {
 		const classes = Array.from({ length: 1000 }, (_, i) => `class ${i}`);
 		model = {
 			network: ResNet18.fromStateDict(goldenStateDict(1000), { trusted: true }),
-			metadata: {
-				format: MODEL_FORMAT,
-				architecture: 'resnet18',
-				classes,
-				inputSize: 64,
-				resizeSize: 73,
-				preprocessing: CURRENT_PREPROCESSING,
-				normalization: IMAGENET_NORMALIZATION,
-				packageVersion: 'test',
-				createdAt: 'now',
-			},
+			metadata: testMetadata(classes, 64),
 		};
 		// Three images of each of the ten classes: the near-duplicates must beat same-class look-alikes.
 		originals = fs
