@@ -72,7 +72,7 @@ node -e '
   // The odd corpus also trains with Hyper-Parameters "Auto" (a tiny dataset: 40 epochs at 1e-5, per the model card),
   // then Evaluate: early stopping with Keep Best usually saves an earlier epoch than the last.
   variant("resnet18OddCorpusx", "the odd corpus", { preset: "auto", modelName: "odd", options: { imageSize: 32, augment: "light", earlyStoppingPatience: 2, alsoSave: "float16" } }, process.argv[3], true);
-  // Its Evaluate takes the named model and scores its float16 copy (Train's Also Save) beside it (issue 14).
+  // Its Evaluate takes the named model and scores its float16 copy (kept by Also Save in Train) beside it (issue 14).
   {
     const wf = JSON.parse(fs.readFileSync(`${dir}/resnet18OddCorpusx.json`, "utf8"));
     const evaluate = wf.nodes.find((n) => n.name === "Evaluate ResNet-18");
