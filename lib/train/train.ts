@@ -25,7 +25,7 @@ import { planFineTune } from './fine-tune';
 import { fit, type TrainingFeed } from './fit';
 import { microBatchSize } from './micro-batch';
 import { classWeightsFor, type Objective } from './objective';
-import { datasetSnapshot } from '../data/snapshot';
+import { datasetSnapshot, type DatasetSnapshot } from '../data/snapshot';
 import { withDefaults } from '../options/resolve';
 import {
 	checkTrainOptions,
@@ -70,8 +70,6 @@ export async function train(
 	const augment: AugmentationPreset =
 		requested.augment === 'auto' ? recommendFor(data.train.length).augmentation : requested.augment;
 	const opts = { ...requested, augment };
-	// Taken before training: the files it names are the ones the epochs read.
-	const snapshot = await datasetSnapshot(data, { augmentation: augment });
 	const weighting = classWeightsFor(
 		opts.classWeights,
 		data.train.map((s) => s.label),
@@ -104,6 +102,7 @@ export async function train(
 	let threads = 1;
 	let restoredEpoch: number | undefined;
 	let parallel: ParallelTrainer | undefined;
+	let snapshot: DatasetSnapshot;
 	try {
 		let feed: TrainingFeed;
 		if (fineTune.depth === 'full') {
@@ -142,6 +141,8 @@ export async function train(
 				run,
 			));
 		}
+		// After every refusal that needs no image (memory, options), before the first epoch: the files the epochs read.
+		snapshot = await datasetSnapshot(data, { augmentation: augment });
 		history = await fit(
 			feed,
 			{
