@@ -110,6 +110,33 @@ const checks: Record<string, (file: string, ...args: string[]) => string> = {
 				: [];
 		return `dataset ${(manifest.train as unknown[]).length}+${(manifest.validation as unknown[]).length} images, snapshot ${String(trained.json.datasetSnapshot)}; model v${model.version} ${model.bytes} bytes; ${saved}; train ${Number(trained.json.seconds).toFixed(1)} s; pictures copied: ${copied.join(', ') || 'none'}`;
 	},
+	/**
+	 * Issue 15: Classify Image's embeddings, compared by a Code node in the same run, pair every planted near-duplicate
+	 * (`copy-of-<name>.jpg`) with its original, both ways.
+	 */
+	'near-duplicates'(file, planted) {
+		const run = readJson<Execution>(file);
+		const found = items(run, 'Nearest Image').map(
+			(i) => i.json as { file: string; nearest: string; score: number },
+		);
+		const copies = found.filter((f) => f.file.startsWith('copy-of-'));
+		assert.equal(copies.length, Number(planted), 'every planted copy was classified');
+		for (const copy of copies) {
+			const original = copy.file.replace(/^copy-of-/, '').replace(/\.jpg$/, '.png');
+			assert.equal(copy.nearest, original, `${copy.file}'s nearest image`);
+			assert.equal(
+				found.find((f) => f.file === original)?.nearest,
+				copy.file,
+				`${original}'s nearest image`,
+			);
+		}
+		const others = found.filter(
+			(f) => !f.file.startsWith('copy-of-') && !copies.some((c) => c.nearest === f.file),
+		);
+		const worstPair = Math.min(...copies.map((c) => c.score));
+		const bestOther = Math.max(...others.map((o) => o.score));
+		return `${copies.length} planted near-duplicates among ${found.length} images, each pair the other's nearest (lowest pair score ${worstPair.toFixed(4)}, highest other ${bestOther.toFixed(4)})`;
+	},
 	/** Train's reported score is the saved file's, also when Keep Best restored an earlier epoch (the odd corpus). */
 	'saved-epoch'(file) {
 		const run = readJson<Execution>(file);

@@ -133,6 +133,46 @@ node -e '
   };
   fs.writeFileSync(`${dir}/resnet18BadItemsx.json`, JSON.stringify(wf));
 ' "$WF" "$DATA"
+# Near-duplicates by embedding (issue 15): Read Files -> Classify Image (Include Embedding) -> a Code node that finds
+# each image's nearest other by the dot product of the unit-length embeddings.
+node -e '
+  const fs = require("fs"); const [dir, data] = process.argv.slice(1);
+  const node = (n, name, type, parameters, typeVersion = 1) =>
+    ({ parameters, id: `6a1f0c2e-9999-4a6b-9a41-00000000000${n}`, name, type, typeVersion, position: [n * 220, 0] });
+  const nearest = [
+    "const items = $input.all();",
+    "const name = (item) => item.binary.data.fileName;",
+    "return items.map((item, i) => {",
+    "  let best = -1;",
+    "  let score = -2;",
+    "  items.forEach((other, j) => {",
+    "    if (j === i) return;",
+    "    let dot = 0;",
+    "    for (let k = 0; k < item.json.embedding.length; k++) dot += item.json.embedding[k] * other.json.embedding[k];",
+    "    if (dot > score) { score = dot; best = j; }",
+    "  });",
+    "  return { json: { file: name(item), nearest: name(items[best]), score } };",
+    "});",
+  ].join("\n");
+  const wf = {
+    id: "resnet18NearDupsx", name: "near-duplicates by embedding", active: false, settings: { executionOrder: "v1" },
+    nodes: [
+      node(0, "Start", "n8n-nodes-base.manualTrigger", {}),
+      node(1, "Read Files", "n8n-nodes-base.readWriteFile", { fileSelector: `${data}/near-dups/*`, options: {} }),
+      node(2, "Classify Image", "n8n-nodes-resnet18.classifyImage", {
+        modelSource: "named", modelName: "shapes", imageSource: "binary", imageBinaryProperty: "data",
+        topK: 1, threshold: 0, device: "auto", options: { embedding: true },
+      }),
+      node(3, "Nearest Image", "n8n-nodes-base.code", { jsCode: nearest }, 2),
+    ],
+    connections: {
+      Start: { main: [[{ node: "Read Files", type: "main", index: 0 }]] },
+      "Read Files": { main: [[{ node: "Classify Image", type: "main", index: 0 }]] },
+      "Classify Image": { main: [[{ node: "Nearest Image", type: "main", index: 0 }]] },
+    },
+  };
+  fs.writeFileSync(`${dir}/resnet18NearDupsx.json`, JSON.stringify(wf));
+' "$WF" "$DATA"
 for f in "$WF"/*.json; do n8n_import "$f"; done
 # The mirror the ResNet Weights Source credential points at: a seeded 1,000-class ResNet-18 served on 127.0.0.1.
 MIRROR=$E2E_LAB/mirror
@@ -195,6 +235,11 @@ step "dataset from binary items"
 n8n_execute resnet18ClassifyDir > "$E2E_LAB/classify-folder.json"
 check classify-folder "$E2E_LAB/classify-folder.json" 20 broken.jpg
 step "classify folder"
+
+# Near-duplicates through the embedding output, found by a Code node in the same run
+n8n_execute resnet18NearDupsx > "$E2E_LAB/near-dups.json"
+check near-duplicates "$E2E_LAB/near-dups.json" "$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).nearDuplicates' "$E2E_LAB/data.json")"
+step "near-duplicates by embedding"
 
 # One bad item among good ones (Continue On Fail): the run finishes, the bad items name what is wrong, the others go on
 mkdir -p "$DATA/models"

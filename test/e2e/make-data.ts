@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import sharp from 'sharp';
 import { writeSyntheticDataset } from '../../lib';
 
 async function main(dir: string): Promise<void> {
@@ -44,9 +45,11 @@ async function main(dir: string): Promise<void> {
 	const oddClasses = (await fs.readdir(odd)).sort();
 	for (const [i, f] of oddFiles.entries())
 		await fs.copyFile(path.join(fixtures, f), path.join(odd, oddClasses[i % 2], f));
+	const nearDuplicates = await plantNearDuplicates(dir, classes);
 	console.log(
 		JSON.stringify({
 			classes,
+			nearDuplicates,
 			shapes: path.join(dir, 'shapes'),
 			incoming,
 			images: copied,
@@ -54,6 +57,33 @@ async function main(dir: string): Promise<void> {
 			oddFiles: oddFiles.length,
 		}),
 	);
+}
+
+/**
+ * `<dir>/near-dups/`: three unseen images of each class, and for the first of each class a near-duplicate (JPEG at
+ * quality 70, 2 px cut from two sides, scaled back), `copy-of-<name>.jpg`: what a re-upload does to an image.
+ */
+async function plantNearDuplicates(dir: string, classes: readonly string[]): Promise<number> {
+	const out = path.join(dir, 'near-dups');
+	await fs.mkdir(out, { recursive: true });
+	let planted = 0;
+	for (const c of classes) {
+		const files = (await fs.readdir(path.join(dir, 'incoming-src', c))).sort().slice(-3);
+		for (const [i, f] of files.entries()) {
+			const name = `${c}-${path.parse(f).name}`;
+			const source = path.join(dir, 'incoming-src', c, f);
+			await sharp(source).png().toFile(path.join(out, `${name}.png`));
+			if (i > 0) continue;
+			const { width, height } = await sharp(source).metadata();
+			await sharp(source)
+				.extract({ left: 2, top: 2, width: width! - 2, height: height! - 2 })
+				.resize(width!, height!)
+				.jpeg({ quality: 70 })
+				.toFile(path.join(out, `copy-of-${name}.jpg`));
+			planted++;
+		}
+	}
+	return planted;
 }
 
 main(process.argv[2] ?? '.cache/e2e/data').catch((error) => {
