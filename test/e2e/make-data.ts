@@ -72,7 +72,9 @@ async function plantNearDuplicates(dir: string, classes: readonly string[]): Pro
 		for (const [i, f] of files.entries()) {
 			const name = `${c}-${path.parse(f).name}`;
 			const source = path.join(dir, 'incoming-src', c, f);
-			await sharp(source).png().toFile(path.join(out, `${name}.png`));
+			await sharp(source)
+				.png()
+				.toFile(path.join(out, `${name}.png`));
 			if (i > 0) continue;
 			const { width, height } = await sharp(source).metadata();
 			await sharp(source)
