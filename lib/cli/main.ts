@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BACKEND_CHOICES, useBackend, type BackendChoice } from '../compute/backend';
@@ -219,7 +218,7 @@ export function buildProgram(): Command {
 					evaluation: result,
 					metadata: model.metadata,
 					file: modelFile,
-					bytes: (await fs.stat(modelFile)).size,
+					bytes: model.bytes ?? 0,
 					engine: inferenceEngine(model.network),
 				};
 				const precisions = second

@@ -60,7 +60,7 @@ export async function openInt8Model(bytes: Uint8Array, file: string): Promise<Tr
 			{ cause: error },
 		);
 	}
-	return { network, metadata, file };
+	return { network, metadata, file, bytes: bytes.byteLength };
 }
 
 function decodeOnnx(bytes: Uint8Array, file: string): onnx.ModelProto {

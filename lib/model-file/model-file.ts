@@ -11,6 +11,8 @@ export interface TrainedModel {
 	readonly metadata: ModelMetadata;
 	/** The file (or name) it was read from, named when it misbehaves at inference; none for a model just trained. */
 	readonly file?: string;
+	/** Size of the file (or stored bytes) it was read from; none for a model just trained. */
+	readonly bytes?: number;
 }
 
 /** The precisions a `.safetensors` model file can hold; int8 is an ONNX graph (lib/onnx/int8-model.ts). */
@@ -57,6 +59,7 @@ export function deserializeModel(bytes: Uint8Array, name = 'model'): TrainedMode
 			network,
 			metadata: early ?? decodeMetadata(metadata, network.numClasses, name),
 			file: name,
+			bytes: bytes.byteLength,
 		};
 	} catch (error) {
 		network.dispose();

@@ -44,7 +44,8 @@ export async function comparePrecision(
 			evaluation: first.evaluation,
 			metadata: first.model.metadata,
 			file: first.info.source,
-			bytes: serializeModel(first.model).byteLength,
+			// The bytes it was read from; a model just handed over in memory is measured as its file would be.
+			bytes: first.model.bytes ?? serializeModel(first.model).byteLength,
 			engine: first.engine,
 		},
 		second,
