@@ -122,6 +122,14 @@ export { isOnnxModelBytes, openModelBytes, openModelFile } from './infer/onnx-mo
 export { classificationMetrics } from './eval/metrics';
 export type { ClassificationMetrics } from './eval/metrics';
 export { UNKNOWN_LABEL, classify, decodeForModel, predictDecoded } from './infer/classify';
+export { camAtImageSize, camMassInside, gradCams } from './infer/grad-cam';
+export type { ClassActivationMap, PixelBox } from './infer/grad-cam';
+export { gradCamPng } from './report/grad-cam-picture';
+export { mistakeHeatmaps } from './eval/mistake-heatmaps';
+export { knnBaseline, type KnnBaseline } from './eval/knn-baseline';
+export { ttaSummary, type TtaSummary } from './eval/tta-summary';
+export { TTA_VIEWS, averageViews, ttaPlan, ttaViews } from './infer/test-time-augmentation';
+export type { TtaPlan, TtaView } from './infer/test-time-augmentation';
 export { attachOnnxRuntime, detachOnnxRuntime, onnxRuntime } from './infer/onnx-runtime';
 export {
 	detachInference,
@@ -141,6 +149,7 @@ export {
 	confusionMatrixSvg,
 	evaluationPictures,
 	mistakesPng,
+	MISTAKES_SHOWN,
 	perClassSvg,
 } from './report/evaluation-pictures';
 export type { EvaluationPictures } from './report/evaluation-pictures';

@@ -111,6 +111,56 @@ describe('the resnet18 command line', () => {
 		assert.ok(fs.statSync(onnxFile).size > 40_000_000);
 	});
 
+	it('evaluate --tta --knn-baseline and classify --grad-cam --tta (the model trained above)', () => {
+		const cache = path.join(dir, 'empty-weights-cache');
+		const evaluated = run(
+			'evaluate',
+			model,
+			data,
+			'--tta',
+			'--knn-baseline',
+			'--weights-cache',
+			cache,
+		);
+		assert.equal(evaluated.code, 0, evaluated.stderr);
+		const report = JSON.parse(evaluated.stdout);
+		assert.equal(report.testTimeAugmentation.views, 6);
+		assert.equal(report.testTimeAugmentation.accuracyWithout, report.accuracy);
+		assert.equal(report.knnBaseline.status, 'missing');
+		assert.ok(report.knnBaseline.note.includes(cache), report.knnBaseline.note);
+
+		const image = path.join(
+			data,
+			'circle',
+			fs
+				.readdirSync(path.join(data, 'circle'))
+				.sort()
+				.find((f) => !f.startsWith('broken'))!,
+		);
+		const heatmaps = path.join(dir, 'heatmaps');
+		const classified = run(
+			'classify',
+			model,
+			image,
+			image,
+			'--grad-cam',
+			'--grad-cam-dir',
+			heatmaps,
+			'--tta',
+		);
+		assert.equal(classified.code, 0, classified.stderr);
+		const [first, second] = JSON.parse(classified.stdout);
+		const stem = path.basename(image).replace(/\.[^.]*$/, '');
+		assert.equal(first.gradCam, path.join(heatmaps, `${stem}.gradcam.png`));
+		assert.equal(
+			second.gradCam,
+			path.join(heatmaps, `${stem}-2.gradcam.png`),
+			'a name used twice gets the position',
+		);
+		assert.equal(fs.readFileSync(first.gradCam).subarray(1, 4).toString(), 'PNG');
+		assert.equal(first.label, second.label);
+	});
+
 	it('refuses --top-k 0 the same way in evaluate and classify, naming the flag, before loading the model', () => {
 		const evaluated = run('evaluate', model, data, '--top-k', '0');
 		const classified = run('classify', model, 'x.jpg', '--top-k', '0');

@@ -9,6 +9,8 @@ import { manifestToTrainingData } from '../data/training-data';
 import { checkEvaluationSplit } from '../data/snapshot';
 import { InvalidParameterError, Resnet18Error } from '../errors';
 import { evaluate } from '../eval/evaluate';
+import { knnBaseline } from '../eval/knn-baseline';
+import { ttaSummary } from '../eval/tta-summary';
 import { classify } from '../infer/classify';
 import { imagenetClassifier } from '../infer/imagenet';
 import { loadModel, readModelFile, saveModel, type TrainedModel } from '../model-file/model-file';
@@ -29,6 +31,7 @@ import { train } from '../train/train';
 import { packageVersion } from '../version';
 import { sourceForCliName, WEIGHTS_SOURCE_CHOICES } from '../weights/pretrained-sources';
 import { readWeightsFile } from '../weights/read-weights';
+import { writeGradCams } from './grad-cam-files';
 import { nativeCommand } from './native';
 import { modelsCommand } from './models';
 import { addOptions, cliOption, givenCliOptions } from './options';
@@ -189,6 +192,11 @@ export function buildProgram(): Command {
 			.description("score a model on a folder of class subfolders (named as the model's classes)"),
 		EVALUATE_OPTIONS,
 	)
+		.option(
+			'--weights-cache <dir>',
+			'with --knn-baseline: folder the ImageNet weight file is kept in',
+			defaultWeightsCache(),
+		)
 		.addOption(backendOption())
 		.action(
 			async (modelFile: string, dir: string, o: Record<string, unknown>, command: Command) => {
@@ -213,7 +221,10 @@ export function buildProgram(): Command {
 								'--compare',
 							);
 				const evaluateOptions = { batchSize: options.batchSize, topK: options.topK };
-				const result = await evaluate(model, samples, evaluateOptions);
+				const result = await evaluate(model, samples, {
+					...evaluateOptions,
+					testTimeAugmentation: options.testTimeAugmentation,
+				});
 				const first = {
 					evaluation: result,
 					metadata: model.metadata,
@@ -230,6 +241,14 @@ export function buildProgram(): Command {
 					model: modelFile,
 					...result.metrics,
 					msPerImage: result.msPerImage,
+					...(options.testTimeAugmentation ? { testTimeAugmentation: ttaSummary(result) } : {}),
+					...(options.knnBaseline
+						? {
+								knnBaseline: await knnBaseline(samples, undefined, model.metadata.classes, {
+									cacheFolder: givenPath(o.weightsCache, '--weights-cache'),
+								}),
+							}
+						: {}),
 					...(precisions ? { precisions } : {}),
 					split: await checkEvaluationSplit(
 						samples.map((s) => ({ file: s.file, label: model.metadata.classes[s.label] })),
@@ -270,6 +289,11 @@ export function buildProgram(): Command {
 			'--weights-base-url <url>',
 			'with --imagenet: a mirror or artifact server to download from (<url>/<file name>); token in RESNET18_WEIGHTS_TOKEN',
 		)
+		.option(
+			'--grad-cam-dir <dir>',
+			'with --grad-cam: folder the heatmaps are written to (<image name>.gradcam.png)',
+			'grad-cam',
+		)
 		.addOption(backendOption())
 		.action(async (first: string, rest: string[], o: Record<string, unknown>, command: Command) => {
 			const options = withDefaults(CLASSIFY_OPTIONS, givenCliOptions(command, CLASSIFY_OPTIONS));
@@ -289,9 +313,25 @@ export function buildProgram(): Command {
 				topK: options.topK,
 				threshold: options.threshold,
 				embedding: options.embedding,
+				gradCam: options.gradCam,
+				testTimeAugmentation: options.testTimeAugmentation,
 				batchSize: options.batchSize,
 			});
-			printJson(predictions.map((p, i) => ({ image: images[i], ...p })));
+			const heatmaps = options.gradCam
+				? await writeGradCams(
+						model,
+						images,
+						predictions,
+						givenPath(String(o.gradCamDir), '--grad-cam-dir'),
+					)
+				: undefined;
+			printJson(
+				predictions.map(({ gradCam: _map, ...p }, i) => ({
+					image: images[i],
+					...p,
+					...(heatmaps ? { gradCam: heatmaps[i] } : {}),
+				})),
+			);
 			await detachInference(model.network);
 			model.network.dispose();
 		});

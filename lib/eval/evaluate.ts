@@ -5,6 +5,14 @@ import { TrainingAbortedError } from '../errors';
 import { checkOption } from '../options/option';
 import { EVALUATE_OPTIONS } from '../options/evaluate';
 import { predictProbabilities } from '../infer/predict';
+import {
+	averageViews,
+	TTA_VIEWS,
+	ttaPlan,
+	ttaViews,
+	type TtaPlan,
+	type TtaView,
+} from '../infer/test-time-augmentation';
 import type { TrainedModel } from '../model-file/model-file';
 import type { ResNet18 } from '../model/resnet18';
 import {
@@ -29,6 +37,17 @@ export interface Evaluation {
 	readonly calibration: Calibration;
 	/** Forward-pass time per image (decoding and resizing excluded): what the model's precision and engine cost. */
 	readonly msPerImage: number;
+	/** With `testTimeAugmentation`: the same images scored again, each as the mean over its six views. */
+	readonly testTimeAugmentation?: TtaEvaluation;
+}
+
+export interface TtaEvaluation extends TtaPlan {
+	readonly metrics: ClassificationMetrics;
+	/** Images TTA turned right (wrong without it), and turned wrong. */
+	readonly fixed: number;
+	readonly broken: number;
+	/** Forward time per image of all the views; the plain pass's is the evaluation's msPerImage. */
+	readonly msPerImage: number;
 }
 
 export interface EvaluateOptions {
@@ -40,6 +59,11 @@ export interface EvaluateOptions {
 	readonly topK?: number;
 	/** Stops at the next batch (training's validation passes its own signal on). */
 	readonly signal?: AbortSignal;
+	/**
+	 * Also score the mean over views of each image (lib/infer/test-time-augmentation.ts), timed on its own: these
+	 * views, or with `true` the model's own (`evaluate`) or the generic mirror and four crops (`evaluateSamples`).
+	 */
+	readonly testTimeAugmentation?: boolean | TtaPlan;
 }
 
 /** Run the network over labelled images (eval transform, no augmentation) and score it. */
@@ -57,8 +81,15 @@ export async function evaluateSamples(
 	const probabilities = new Float32Array(samples.length * k);
 	const labels = new Int32Array(samples.length);
 	const files: string[] = [];
+	const plan: TtaPlan | undefined =
+		options.testTimeAugmentation === true
+			? { views: TTA_VIEWS, basis: 'a mirror and four corner crops' }
+			: options.testTimeAugmentation || undefined;
+	const otherViews = plan?.views.filter((v) => v !== 'original') ?? [];
+	const tta = plan ? new Float32Array(samples.length * k) : undefined;
 	let offset = 0;
 	let forwardMs = 0;
+	let ttaMs = 0;
 	for await (const batch of imageBatches(samples, {
 		batchSize,
 		shuffle: false,
@@ -72,8 +103,22 @@ export async function evaluateSamples(
 			throw new TrainingAbortedError('Stopped before evaluation finished');
 		const started = performance.now();
 		const batchProbabilities = await predictProbabilities(network, batch.images, options.imageSize);
-		forwardMs += performance.now() - started;
+		const batchMs = performance.now() - started;
+		forwardMs += batchMs;
 		probabilities.set(batchProbabilities, offset * k);
+		if (tta) {
+			// The original view's probabilities are the plain pass's: TTA's time is theirs plus the other views'.
+			const viewsStarted = performance.now();
+			const views = await otherViewProbabilities(
+				network,
+				batch.images,
+				options.imageSize,
+				otherViews,
+				batchSize,
+			);
+			ttaMs += batchMs + (performance.now() - viewsStarted);
+			tta.set(averageViews(views, batch.labels.length, k, batchProbabilities), offset * k);
+		}
 		labels.set(batch.labels, offset);
 		files.push(...batch.files);
 		offset += batch.labels.length;
@@ -92,12 +137,64 @@ export async function evaluateSamples(
 		}
 	}
 	misclassified.sort((a, b) => b.confidence - a.confidence);
+	const perImage = (ms: number) => (files.length > 0 ? ms / files.length : 0);
 	return {
 		metrics,
 		misclassified,
 		calibration: calibration(probabilities, labels, k),
-		msPerImage: files.length > 0 ? forwardMs / files.length : 0,
+		msPerImage: perImage(forwardMs),
+		...(tta && plan
+			? {
+					testTimeAugmentation: {
+						...plan,
+						metrics: classificationMetrics(tta, labels, classes, topK),
+						...changedPredictions(probabilities, tta, labels, k),
+						msPerImage: perImage(ttaMs),
+					},
+				}
+			: {}),
 	};
+}
+
+/** The views besides the original of each image, `batchSize` images' views per forward pass. */
+async function otherViewProbabilities(
+	network: ResNet18,
+	images: Float32Array,
+	size: number,
+	views: readonly TtaView[],
+	batchSize: number,
+): Promise<Float32Array> {
+	const pixels = size * size * 3;
+	const n = images.length / pixels;
+	const parts: Float32Array[] = [];
+	for (let start = 0; start < n; start += batchSize) {
+		const slice = images.subarray(start * pixels, Math.min(n, start + batchSize) * pixels);
+		parts.push(await predictProbabilities(network, ttaViews(slice, size, views), size));
+	}
+	const out = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
+	let at = 0;
+	for (const part of parts) {
+		out.set(part, at);
+		at += part.length;
+	}
+	return out;
+}
+
+function changedPredictions(
+	plain: Float32Array,
+	tta: Float32Array,
+	labels: Int32Array,
+	k: number,
+): { fixed: number; broken: number } {
+	let fixed = 0;
+	let broken = 0;
+	for (let i = 0; i < labels.length; i++) {
+		const before = argmaxRow(plain, i, k) === labels[i];
+		const after = argmaxRow(tta, i, k) === labels[i];
+		if (after && !before) fixed++;
+		if (before && !after) broken++;
+	}
+	return { fixed, broken };
 }
 
 /** Evaluate a trained model on images labelled with its own class names. */
@@ -111,5 +208,10 @@ export async function evaluate(
 		resizeSize: model.metadata.resizeSize,
 		resampler: resamplerOf(model.metadata.preprocessing),
 		...options,
+		// The views the model was trained to see (lib/infer/test-time-augmentation.ts).
+		testTimeAugmentation:
+			options.testTimeAugmentation === true
+				? ttaPlan(model.metadata)
+				: options.testTimeAugmentation,
 	});
 }

@@ -5,7 +5,9 @@ import { checkOption } from '../options/option';
 import { CLASSIFY_OPTIONS } from '../options/classify';
 import { topIndices } from '../eval/metrics';
 import type { TrainedModel } from '../model-file/model-file';
+import { gradCams, type ClassActivationMap } from './grad-cam';
 import { predictFeatures, predictProbabilities } from './predict';
+import { averageViews, ttaPlan, ttaViews } from './test-time-augmentation';
 
 export interface Prediction {
 	readonly label: string;
@@ -13,6 +15,8 @@ export interface Prediction {
 	readonly topK: readonly { readonly label: string; readonly probability: number }[];
 	/** With `embedding`: the 512-d pooled feature, L2-normalised (cosine similarity is a dot product). */
 	readonly embedding?: number[];
+	/** With `gradCam`: where in the image the evidence for the top class lies (draw it with gradCamPng). */
+	readonly gradCam?: ClassActivationMap;
 }
 
 export interface ClassifyOptions {
@@ -25,6 +29,10 @@ export interface ClassifyOptions {
 	readonly limitInputPixels?: number;
 	/** Also give each image's embedding (a second output of the same engine). */
 	readonly embedding?: boolean;
+	/** Also give each image's Grad-CAM of its top class (one more forward, on this thread's TensorFlow.js). */
+	readonly gradCam?: boolean;
+	/** Average the probabilities of views of each image, the ones the model was trained to see (ttaPlan). */
+	readonly testTimeAugmentation?: boolean;
 }
 
 /** The table's rule for the options a library caller passes (the CLI and the node checked theirs already). */
@@ -72,14 +80,31 @@ export async function predictDecoded(
 	const k = classes.length;
 	const pixels = inputSize * inputSize * 3;
 	const predictions: Prediction[] = [];
+	const views = options.testTimeAugmentation ? ttaPlan(model.metadata).views : undefined;
 	for (let start = 0; start < decoded.length; start += batchSize) {
 		const chunk = decoded.slice(start, start + batchSize);
 		const stacked = new Float32Array(chunk.length * pixels);
 		chunk.forEach((d, i) => stacked.set(d, i * pixels));
-		const probabilities = await predictProbabilities(model.network, stacked, inputSize);
+		const probabilities = views
+			? averageViews(
+					await predictProbabilities(model.network, ttaViews(stacked, inputSize, views), inputSize),
+					chunk.length,
+					k,
+				)
+			: await predictProbabilities(model.network, stacked, inputSize);
 		checkProbabilities(model, probabilities);
+		// The embedding and the heatmap are of the image itself, not of its augmented views.
 		const features = options.embedding
 			? await predictFeatures(model.network, stacked, inputSize)
+			: undefined;
+		const cams = options.gradCam
+			? await gradCams(
+					model.network,
+					stacked,
+					inputSize,
+					inputSize,
+					chunk.map((_, i) => topIndices(probabilities, i, k, 1)[0]),
+				)
 			: undefined;
 		for (let i = 0; i < chunk.length; i++) {
 			const top = topIndices(probabilities, i, k, topK).map((c) => ({
@@ -92,6 +117,7 @@ export async function predictDecoded(
 				confidence,
 				topK: top,
 				...(features ? { embedding: unitRow(features, i, FEATURES) } : {}),
+				...(cams ? { gradCam: cams[i] } : {}),
 			});
 		}
 	}

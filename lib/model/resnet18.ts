@@ -222,6 +222,19 @@ export class ResNet18 {
 		return this.run(images, 0, LAYER4, false, false) as tf.Tensor4D;
 	}
 
+	/**
+	 * The output of layer4 ([n, S/32, S/32, 512]) in eval mode: the map whose average is the embedding, and whose
+	 * channels Grad-CAM weighs (lib/infer/grad-cam.ts).
+	 */
+	layer4Activations(images: tf.Tensor4D): tf.Tensor4D {
+		return this.run(images, 0, BLOCKS.length, false, false) as tf.Tensor4D;
+	}
+
+	/** The classifier's weight as TensorFlow.js holds it ([512, classes]); the network owns it: do not dispose. */
+	get classifierWeight(): tf.Tensor2D {
+		return this.variable('fc.weight') as tf.Variable<tf.Rank.R2>;
+	}
+
 	/** Logits from layer3's output: layer4, pooling and the classifier (training mode updates layer4's statistics). */
 	forwardFromLayer3(activations: tf.Tensor4D, options: { training?: boolean } = {}): tf.Tensor2D {
 		return this.logits(

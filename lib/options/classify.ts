@@ -36,6 +36,28 @@ export const CLASSIFY_OPTIONS = {
 		node: { displayName: 'Include Embedding', collection: true },
 		cli: { flag: '--embedding', help: 'add the 512-d L2-normalised embedding of each image' },
 	},
+	gradCam: {
+		type: 'boolean',
+		default: false,
+		description:
+			'Also put out a Grad-CAM heatmap of where in the image the evidence for the top class lies: binary property "gradCam", a PNG over the image as the model saw it (resized and centre-cropped; red is strong evidence), and "gradCam.map" in the JSON, the map\'s cells row by row with the peak at 1 (each cell is 32 × 32 input pixels), for a Code node. One more forward pass per image.',
+		node: { displayName: 'Include Grad-CAM Heatmap', collection: true },
+		cli: {
+			flag: '--grad-cam',
+			help: 'write a Grad-CAM heatmap PNG of each image (into --grad-cam-dir)',
+		},
+	},
+	testTimeAugmentation: {
+		type: 'boolean',
+		default: false,
+		description:
+			"Average the class probabilities over views of each image that the model was trained to see: mirrored if it trained with flips, four corner crops (7/8 of the side) if it trained with random crops, both when its training is unknown. Costs one forward pass per view; Evaluate's Test-Time Augmentation option measures what it gains on your images (it can also lose).",
+		node: { displayName: 'Test-Time Augmentation', collection: true },
+		cli: {
+			flag: '--tta',
+			help: 'average over the views the model was trained on (mirror, corner crops)',
+		},
+	},
 	resultField: {
 		type: 'string',
 		default: '',

@@ -26,6 +26,28 @@ export const EVALUATE_OPTIONS = {
 		node: { displayName: 'Top K', collection: true, precision: 0 },
 		cli: { flag: '--top-k <n>' },
 	},
+	testTimeAugmentation: {
+		type: 'boolean',
+		default: false,
+		description:
+			'Also score each image as the mean over the views the model was trained to see (mirrored, four corner crops), as Classify Image\'s Test-Time Augmentation does: "testTimeAugmentation" gives the views, the accuracy and loss with and without them, the images TTA fixed and broke, and the time it costs (one forward pass per view)',
+		node: { displayName: 'Test-Time Augmentation', collection: true },
+		cli: {
+			flag: '--tta',
+			help: 'also score with test-time augmentation, and what it costs',
+		},
+	},
+	knnBaseline: {
+		type: 'boolean',
+		default: false,
+		description:
+			"Also score a baseline without fine-tuning: each image gets the majority class of its 5 nearest training images by cosine similarity of the ImageNet-pretrained body's embeddings (the template gallery's kNN-on-embeddings pattern). Uses the ImageNet weights already in the weights cache (never downloads; says so when they are missing); references are the dataset's training images, or every other scored image for a folder. Embeds every reference image once.",
+		node: { displayName: 'kNN Baseline (ImageNet Embeddings)', collection: true },
+		cli: {
+			flag: '--knn-baseline',
+			help: 'also score kNN on ImageNet embeddings (weights from --weights-cache)',
+		},
+	},
 	compareWith: {
 		type: 'string',
 		default: undefined,

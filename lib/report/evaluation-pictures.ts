@@ -180,32 +180,47 @@ export function calibrationSvg(evaluation: Evaluation): string {
 	return svgDocument(width, height, body);
 }
 
-/** The most confident mistakes as a contact sheet: thumbnail, true → predicted, confidence. */
-export async function mistakesPng(evaluation: Evaluation, limit = 24): Promise<Buffer | undefined> {
+/** Mistakes the sheet shows (the most confident first). */
+export const MISTAKES_SHOWN = 24;
+
+/**
+ * The most confident mistakes as a contact sheet: thumbnail, true → predicted, confidence; with `heatmaps` (by file),
+ * each mistake's Grad-CAM of the predicted class beside it — where the model saw the class it wrongly chose.
+ */
+export async function mistakesPng(
+	evaluation: Evaluation,
+	limit = MISTAKES_SHOWN,
+	heatmaps?: ReadonlyMap<string, Buffer>,
+): Promise<Buffer | undefined> {
 	const mistakes = evaluation.misclassified.slice(0, limit);
 	if (mistakes.length === 0) return undefined;
-	const thumb = 128;
-	const tileW = 180;
+	const withHeatmaps = heatmaps !== undefined && heatmaps.size > 0;
+	const thumb = withHeatmaps ? 112 : 128;
+	const tileW = withHeatmaps ? 2 * thumb + 24 : 180;
 	const tileH = thumb + 52;
-	const columns = Math.min(6, mistakes.length);
+	const columns = Math.min(withHeatmaps ? 4 : 6, mistakes.length);
 	const rows = Math.ceil(mistakes.length / columns);
 	const width = columns * tileW + 20;
 	const height = rows * tileH + 60;
-	const thumbnails = await Promise.all(
-		mistakes.map((m) =>
-			sharp(m.file, { limitInputPixels: 100_000_000 })
-				.rotate()
-				.resize(thumb, thumb, { fit: 'contain', background: '#ffffff' })
-				.flatten({ background: '#ffffff' })
-				.png()
-				.toBuffer()
-				.catch(() => undefined),
-		),
+	const fit = (input: string | Buffer) =>
+		sharp(input, { limitInputPixels: 100_000_000 })
+			.rotate()
+			.resize(thumb, thumb, { fit: 'contain', background: '#ffffff' })
+			.flatten({ background: '#ffffff' })
+			.png()
+			.toBuffer()
+			.catch(() => undefined);
+	const thumbnails = await Promise.all(mistakes.map((m) => fit(m.file)));
+	const heat = await Promise.all(
+		mistakes.map((m) => {
+			const png = heatmaps?.get(m.file);
+			return png ? fit(png) : undefined;
+		}),
 	);
 	let labels = text(
 		width / 2,
 		32,
-		`Most confident mistakes (${mistakes.length} of ${evaluation.misclassified.length})`,
+		`Most confident mistakes (${mistakes.length} of ${evaluation.misclassified.length})${withHeatmaps ? ', with the Grad-CAM of the predicted class' : ''}`,
 		{ size: 18, anchor: 'middle', weight: 'bold' },
 	);
 	mistakes.forEach((m, i) => {
@@ -220,17 +235,17 @@ export async function mistakesPng(evaluation: Evaluation, limit = 24): Promise<B
 		);
 	});
 	const base = await toPng(svgDocument(width, height, labels));
-	const composites = thumbnails.flatMap((t, i) =>
-		t
-			? [
-					{
-						input: t,
-						left: 10 + (i % columns) * tileW + (tileW - thumb) / 2,
-						top: 50 + Math.floor(i / columns) * tileH,
-					},
-				]
-			: [],
-	);
+	const composites = mistakes.flatMap((_, i) => {
+		const left = 10 + (i % columns) * tileW;
+		const top = 50 + Math.floor(i / columns) * tileH;
+		const t = thumbnails[i];
+		const h = heat[i];
+		if (!withHeatmaps) return t ? [{ input: t, left: left + (tileW - thumb) / 2, top }] : [];
+		return [
+			...(t ? [{ input: t, left: left + 8, top }] : []),
+			...(h ? [{ input: h, left: left + 16 + thumb, top }] : []),
+		];
+	});
 	return sharp(base).composite(composites).png({ compressionLevel: 9 }).toBuffer();
 }
 
@@ -241,12 +256,16 @@ export interface EvaluationPictures {
 	readonly mistakes?: Buffer;
 }
 
-export async function evaluationPictures(evaluation: Evaluation): Promise<EvaluationPictures> {
+/** The evaluation's pictures; `heatmaps` (Grad-CAM by file, lib/eval/mistake-heatmaps.ts) go on the mistakes sheet. */
+export async function evaluationPictures(
+	evaluation: Evaluation,
+	heatmaps?: ReadonlyMap<string, Buffer>,
+): Promise<EvaluationPictures> {
 	const [confusionMatrix, perClass, calibration, mistakes] = await Promise.all([
 		toPng(confusionMatrixSvg(evaluation)),
 		toPng(perClassSvg(evaluation)),
 		toPng(calibrationSvg(evaluation)),
-		mistakesPng(evaluation),
+		mistakesPng(evaluation, MISTAKES_SHOWN, heatmaps),
 	]);
 	return { confusionMatrix, perClass, calibration, mistakes };
 }

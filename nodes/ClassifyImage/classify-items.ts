@@ -1,11 +1,20 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type {
+	IBinaryKeyData,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+} from 'n8n-workflow';
+import * as path from 'node:path';
 import {
+	type ClassActivationMap,
 	CLASSIFY_OPTIONS,
 	decodeForModel,
+	gradCamPng,
 	inferenceEngine,
 	inferenceThreads,
 	prepareInference,
 	predictDecoded,
+	ttaPlan,
 	UNKNOWN_LABEL,
 	pickOptions,
 	type TrainedModel,
@@ -19,14 +28,22 @@ import { withItemModel } from '../shared/model-source';
 import { failedItem } from '../shared/per-item';
 import { binaryInput } from '../shared/binary-input';
 
-// Batch size, result field and embedding are the first item's (one batch runs many items): a bad one fails the run. Top K and
-// threshold are each item's: a bad one fails its item.
-const RUN_OPTIONS = pickOptions(CLASSIFY_OPTIONS, ['batchSize', 'resultField', 'embedding']);
+// Batch size, result field and the extra outputs are the first item's (one batch runs many items): a bad one fails the
+// run. Top K and threshold are each item's: a bad one fails its item.
+const RUN_OPTIONS = pickOptions(CLASSIFY_OPTIONS, [
+	'batchSize',
+	'resultField',
+	'embedding',
+	'gradCam',
+	'testTimeAugmentation',
+]);
 const ITEM_OPTIONS = pickOptions(CLASSIFY_OPTIONS, ['topK', 'threshold']);
 
 interface Pending {
 	readonly itemIndex: number;
 	readonly pixels: Float32Array;
+	/** The image's name without its extension: the heatmap's file name. */
+	readonly name: string;
 	readonly model: TrainedModel;
 	readonly modelSource: string;
 	readonly cached: boolean;
@@ -43,7 +60,7 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 	const results = new Array<INodeExecutionData | undefined>(items.length);
 	if (items.length === 0) return [];
 	const backend = await startDevice(ctx.getNodeParameter('device', 0));
-	const { batchSize, resultField, embedding } = withDefaults(
+	const { batchSize, resultField, embedding, gradCam, testTimeAugmentation } = withDefaults(
 		RUN_OPTIONS,
 		givenNodeOptions(ctx, 0, RUN_OPTIONS),
 	);
@@ -72,9 +89,10 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 			const predictions = await predictDecoded(
 				model,
 				group.map((p) => p.pixels),
-				{ topK, threshold, batchSize, embedding },
+				{ topK, threshold, batchSize, embedding, gradCam, testTimeAugmentation },
 			);
-			group.forEach((p, j) => {
+			for (let j = 0; j < group.length; j++) {
+				const p = group[j];
 				const item = items[p.itemIndex];
 				const prediction = predictions[j];
 				const result: IDataObject = {
@@ -83,6 +101,12 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 					unknown: prediction.label === UNKNOWN_LABEL,
 					topK: prediction.topK.map((t) => ({ ...t })),
 					...(prediction.embedding ? { embedding: prediction.embedding } : {}),
+					...(testTimeAugmentation
+						? { testTimeAugmentation: { views: [...ttaPlan(model.metadata).views] } }
+						: {}),
+					...(prediction.gradCam
+						? { gradCam: gradCamJson(prediction.gradCam, model.metadata.classes) }
+						: {}),
 					// The version that answered: a retrain published elsewhere shows here from the next execution on.
 					modelVersion: p.version,
 					model: {
@@ -98,13 +122,37 @@ export async function classifyItems(ctx: IExecuteFunctions): Promise<INodeExecut
 				const json = resultField
 					? { ...item.json, [resultField]: result }
 					: { ...item.json, ...result };
-				results[p.itemIndex] = { json, binary: item.binary, pairedItem: { item: p.itemIndex } };
-			});
+				let binary: IBinaryKeyData | undefined = item.binary;
+				if (prediction.gradCam) {
+					const { inputSize, normalization } = model.metadata;
+					const png = await gradCamPng(p.pixels, inputSize, normalization, prediction.gradCam);
+					binary = {
+						...item.binary,
+						gradCam: await ctx.helpers.prepareBinaryData(png, `${p.name}.gradcam.png`, 'image/png'),
+					};
+				}
+				results[p.itemIndex] = { json, binary, pairedItem: { item: p.itemIndex } };
+			}
 		}
 	} finally {
 		for (const release of releases) release();
 	}
 	return results.filter((r): r is INodeExecutionData => r !== undefined);
+}
+
+/**
+ * The map behind the heatmap, for a Code node (where is the defect?): its cells row by row, scaled so that the
+ * peak is 1, each covering 32 × 32 input pixels of the model's centre crop.
+ */
+function gradCamJson(cam: ClassActivationMap, classes: readonly string[]): IDataObject {
+	let peak = 0;
+	for (const v of cam.values) if (v > peak) peak = v;
+	return {
+		label: classes[cam.classIndex],
+		height: cam.height,
+		width: cam.width,
+		map: Array.from(cam.values, (v) => (peak > 0 ? v / peak : 0)),
+	};
 }
 
 /** Take a model lease for the item and decode its image; the lease is released by the caller after prediction. */
@@ -125,6 +173,9 @@ async function prepareItem(
 						resolve({
 							itemIndex,
 							pixels,
+							name: path
+								.basename(typeof image === 'string' ? image : image.name)
+								.replace(/\.[^.]*$/, ''),
 							model,
 							modelSource: info.source,
 							cached: info.cached,

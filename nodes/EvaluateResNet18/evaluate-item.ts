@@ -11,13 +11,19 @@ import {
 	type Evaluation,
 	type PrecisionRow,
 	releaseSecondModel,
+	Resnet18Error,
 	evaluationPictures,
 	inferenceEngine,
 	inferenceThreads,
 	InvalidParameterError,
 	prepareInference,
+	knnBaseline,
+	type LabelledImage,
 	labelsForModel,
 	manifestFromFolder,
+	MISTAKES_SHOWN,
+	mistakeHeatmaps,
+	ttaSummary,
 	type ManifestImage,
 	parseManifest,
 	withDefaults,
@@ -28,6 +34,7 @@ import { engineSummary } from '../shared/engine-name';
 import { givenNodeOptions } from '../shared/option-properties';
 import { userPath } from '../shared/file-access';
 import { withItemModel } from '../shared/model-source';
+import { weightsCacheFolder } from '../shared/pretrained-download';
 
 export async function evaluateItem(
 	ctx: IExecuteFunctions,
@@ -37,7 +44,7 @@ export async function evaluateItem(
 		EVALUATE_OPTIONS,
 		givenNodeOptions(ctx, itemIndex, EVALUATE_OPTIONS),
 	);
-	const images = await imagesToScore(ctx, itemIndex);
+	const { images, references } = await imagesToScore(ctx, itemIndex);
 	const backend = await startDevice(ctx.getNodeParameter('device', itemIndex));
 	return withItemModel(ctx, itemIndex, async (model, info) => {
 		const started = Date.now();
@@ -52,7 +59,10 @@ export async function evaluateItem(
 		let precisions: PrecisionRow[] | undefined;
 		const engine = () => inferenceEngine(model.network);
 		try {
-			result = await evaluate(model, samples, evaluateOptions);
+			result = await evaluate(model, samples, {
+				...evaluateOptions,
+				testTimeAugmentation: options.testTimeAugmentation,
+			});
 			if (second)
 				precisions = await comparePrecision(
 					second,
@@ -64,6 +74,20 @@ export async function evaluateItem(
 			if (second) await releaseSecondModel(second);
 		}
 		const split = await checkEvaluationSplit(images, model.metadata.dataset?.validation);
+		// A baseline that cannot be had (too few images, a damaged weights file) is said in its line: the
+		// classifier's own evaluation, which the user asked for first, still comes out.
+		const baseline = options.knnBaseline
+			? await knnBaseline(
+					samples,
+					references && knownLabels(references, model.metadata.classes),
+					model.metadata.classes,
+					{ cacheFolder: weightsCacheFolder(), batchSize: options.batchSize },
+				).catch((error: unknown) => {
+					if (!(error instanceof Resnet18Error)) throw error;
+					return { status: 'failed' as const, note: error.message };
+				})
+			: undefined;
+		const heatmaps = await mistakeHeatmaps(model, result.misclassified.slice(0, MISTAKES_SHOWN));
 		const m = result.metrics;
 		const json: IDataObject = {
 			accuracy: m.accuracy,
@@ -95,12 +119,14 @@ export async function evaluateItem(
 			},
 			split: { ...split },
 			msPerImage: result.msPerImage,
+			...(options.testTimeAugmentation ? { testTimeAugmentation: { ...ttaSummary(result) } } : {}),
+			...(baseline ? { knnBaseline: { ...baseline } } : {}),
 			...(precisions ? { precisions: precisions.map((row) => ({ ...row })) } : {}),
 			engine: engineSummary(engine(), backend.summary, inferenceThreads(model.network)),
 			seconds: (Date.now() - started) / 1000,
 		};
 		// Pictures for n8n's binary viewer: confusion matrix, per-class bars, reliability diagram, worst mistakes.
-		const pictures = await evaluationPictures(result);
+		const pictures = await evaluationPictures(result, heatmaps);
 		const png = (bytes: Buffer, name: string) =>
 			ctx.helpers.prepareBinaryData(bytes, `${name}.png`, 'image/png');
 		const binary: IBinaryKeyData = {
@@ -113,10 +139,14 @@ export async function evaluateItem(
 	});
 }
 
+/**
+ * The images to score, and the references a kNN baseline votes with: the dataset's training images when the
+ * validation split is scored (else none: every other scored image is the reference, leave-one-out).
+ */
 async function imagesToScore(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-): Promise<readonly ManifestImage[]> {
+): Promise<{ images: readonly ManifestImage[]; references?: readonly ManifestImage[] }> {
 	if (ctx.getNodeParameter('data', itemIndex) === 'folder') {
 		const folder = await userPath(
 			ctx,
@@ -125,7 +155,7 @@ async function imagesToScore(
 			itemIndex,
 		);
 		const manifest = await manifestFromFolder(folder, { validationSplit: 0 });
-		return [...manifest.train, ...manifest.validation];
+		return { images: [...manifest.train, ...manifest.validation] };
 	}
 	const manifest = parseManifest(ctx.getNodeParameter('dataset', itemIndex), 'dataset');
 	const split = ctx.getNodeParameter('split', itemIndex) as string;
@@ -141,5 +171,17 @@ async function imagesToScore(
 			`the dataset has no ${split === 'validation' ? 'validation' : split} images${split === 'validation' ? ' (its validation split is 0 %); choose "All" or a folder' : ''}`,
 		);
 	}
-	return images;
+	return { images, references: split === 'validation' ? manifest.train : undefined };
+}
+
+/** Reference images of classes the model knows (a class it was not trained on cannot be voted for). */
+function knownLabels(
+	images: readonly ManifestImage[],
+	classes: readonly string[],
+): LabelledImage[] {
+	const known = new Set(classes);
+	return labelsForModel(
+		images.filter((image) => known.has(image.label)),
+		classes,
+	);
 }
