@@ -1,3 +1,4 @@
+import { concatFloat32 } from '../concat-float32';
 import { imageBatches } from '../data/batches';
 import { resamplerOf, type Resampler } from '../data/preprocessing';
 import type { LabelledImage } from '../data/labelled-image';
@@ -171,13 +172,7 @@ async function otherViewProbabilities(
 		const slice = images.subarray(start * pixels, Math.min(n, start + batchSize) * pixels);
 		parts.push(await predictProbabilities(network, ttaViews(slice, size, views), size));
 	}
-	const out = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
-	let at = 0;
-	for (const part of parts) {
-		out.set(part, at);
-		at += part.length;
-	}
-	return out;
+	return concatFloat32(parts);
 }
 
 function changedPredictions(

@@ -1,3 +1,4 @@
+import { concatFloat32 } from '../../concat-float32';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BackendKind } from '../../compute/backend';
@@ -95,13 +96,7 @@ export class InferencePool {
 			output,
 		);
 		const parts = [own, ...(await Promise.all(pending))];
-		const out = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
-		let offset = 0;
-		for (const part of parts) {
-			out.set(part, offset);
-			offset += part.length;
-		}
-		return out;
+		return concatFloat32(parts);
 	}
 }
 
