@@ -1,5 +1,5 @@
 /**
- * Scale spec (`npm run test:scale`; ~2 min on TensorFlow native, ~9 on WebAssembly; CI runs it on native): issue 15's
+ * Scale spec (`npm run test:scale`; ~3 min on TensorFlow native, ~15 on WebAssembly; CI runs it on native): issue 15's
  * localisation target. On synthetic scenes whose one object (its colour is the class, its shape and place random,
  * grey clutter and noise around it) sits at a known box, a ResNet-18 trained from scratch at 224 px puts ≥ 70 % of
  * its Grad-CAM mass inside the object's box on held-out scenes. The printed figures say what 70 % is worth: a uniform
